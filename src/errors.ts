@@ -1,0 +1,66 @@
+// Error classes with stable string codes. A bad row is a result, not an exception: these are for
+// states that stop the whole command. main.ts maps each to an exit code and a one-line message.
+
+export const EXIT = {
+  OK: 0,
+  /** Usage, configuration or authentication problem: nothing was ordered. */
+  USAGE: 1,
+  /** The input file failed validation: nothing was ordered. */
+  INVALID_INPUT: 2,
+  /** The run finished with some rows not COMPLETED. */
+  INCOMPLETE: 3,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class BatchError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly exitCode: ExitCode,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Raised for a bad flag, a missing key, a refused base URL: the user must change the command. */
+export class UsageError extends BatchError {
+  constructor(message: string, code = "usage") {
+    super(message, code, EXIT.USAGE);
+  }
+}
+
+/** Raised when the input file cannot be read as a CSV at all (encoding, header, quoting). */
+export class InputFileError extends BatchError {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly column: string | undefined,
+    detail: string,
+  ) {
+    super(`${file}${line === undefined ? "" : `:${line}`}${column ? ` (column ${column})` : ""}: ${detail}`, "input_file", EXIT.INVALID_INPUT);
+  }
+}
+
+/** Raised when rows fail validation and the run may not spend (the report was already printed). */
+export class ValidationFailedError extends BatchError {
+  constructor(message: string) {
+    super(message, "validation_failed", EXIT.INVALID_INPUT);
+  }
+}
+
+/** Raised when Runa refuses our credentials (401/403 on a call every row needs). */
+export class AuthenticationError extends BatchError {
+  constructor(message: string) {
+    super(message, "authentication", EXIT.USAGE);
+  }
+}
+
+/** Raised when the journal forbids going on (a conflict, an expired key, another run holds the lock). */
+export class JournalRefusal extends BatchError {
+  constructor(message: string, code: string) {
+    super(message, code, EXIT.USAGE);
+  }
+}
