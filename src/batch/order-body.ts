@@ -1,0 +1,31 @@
+// The POST /order body for a set of rows. Built only from normalised row fields, with a fixed key
+// order and nothing time- or run-dependent, so the same rows always give the same bytes: Runa
+// answers idempotency_validation_error when a key comes back with a different body.
+import { toJsonNumber } from "../money.ts";
+import type { NewOrder, NewOrderItem } from "../runa/types.ts";
+import type { OrderLine } from "./order-line.ts";
+
+export function orderBody(lines: readonly OrderLine[]): string {
+  const first = lines[0];
+  if (!first) throw new Error("an order needs at least one row");
+  const items: NewOrderItem[] = lines.map((line) => ({
+    face_value: toJsonNumber(line.amount),
+    distribution_method:
+      line.distribution.type === "EMAIL" ? { type: "EMAIL", email_address: line.distribution.email_address } : { type: "PAYOUT_LINK" },
+    products: canonicalProducts(line.products),
+  }));
+  const order: NewOrder = { payment_method: { type: "ACCOUNT_BALANCE", currency: first.currency }, items };
+  if (first.description) order.description = first.description;
+  return JSON.stringify(order);
+}
+
+function canonicalProducts(products: OrderLine["products"]): OrderLine["products"] {
+  switch (products.type) {
+    case "SINGLE":
+      return { type: "SINGLE", value: products.value };
+    case "MULTIPLE":
+      return { type: "MULTIPLE", values: [...products.values] };
+    case "TEMPLATE":
+      return { type: "TEMPLATE", template_id: products.template_id };
+  }
+}

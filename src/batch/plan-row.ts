@@ -1,0 +1,44 @@
+// What a run does with a row, given what the journal knows. The re-run rules live here and only here.
+import { IDEMPOTENCY_WINDOW_MS } from "../config.ts";
+import type { JournalState, OrderState } from "../journal/journal-state.ts";
+
+export type RowPlan =
+  /** COMPLETED already: the result comes from the journal, nothing is sent. */
+  | { action: "done"; order: OrderState }
+  /** Runa gave an order id but no final state yet: poll it, never post it again. */
+  | { action: "poll"; order: OrderState }
+  /** Sent with no answer recorded (or never sent): post the SAME key and body again, which Runa replays. */
+  | { action: "repost"; order: OrderState }
+  /**
+   * Not ordered yet (generation 0), or the last attempt was final: a 4xx, which Runa replays for 30
+   * days so only a new key can succeed, or a FAILED order, which paid nobody.
+   */
+  | { action: "new"; generation: number };
+
+export function planRow(fingerprint: string, journal: JournalState): RowPlan {
+  const order = journal.orderOfRow(fingerprint);
+  if (!order) return { action: "new", generation: 0 };
+  switch (order.phase) {
+    case "settled":
+      return order.outcome === "COMPLETED" ? { action: "done", order } : { action: "new", generation: order.gen + 1 };
+    case "accepted":
+      return { action: "poll", order };
+    case "rejected":
+      return { action: "new", generation: order.gen + 1 };
+    case "planned":
+    case "posted":
+    case "unresolved":
+      return { action: "repost", order };
+  }
+}
+
+/**
+ * Runa forgets a key after 30 days and would place a NEW order for it. A key first sent that long
+ * ago with no answer recorded may already have paid, so re-posting it could pay twice. A day of
+ * margin covers clock skew and a run that straddles the limit.
+ */
+export const REPOST_SAFE_MS = IDEMPOTENCY_WINDOW_MS - 24 * 60 * 60_000;
+
+export function isRepostExpired(order: OrderState, now: number): boolean {
+  return order.firstPostAt !== undefined && now - Date.parse(order.firstPostAt) > REPOST_SAFE_MS;
+}

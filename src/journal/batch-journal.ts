@@ -1,0 +1,91 @@
+// The durable record of one batch: every step is written (and fsynced) before the tool acts on it.
+import { mkdirSync, openSync, fsyncSync, closeSync } from "node:fs";
+import { join } from "node:path";
+import { JournalFile, readRecords } from "./journal-file.ts";
+import { JournalState } from "./journal-state.ts";
+import type { JournalRecord, MemberRow, OrderOutcome, RowPayout } from "./records.ts";
+
+/** Where a batch keeps its files. The batch id is made safe for a file name. */
+export function batchPaths(directory: string, batchId: string) {
+  const base = join(directory, batchId.replace(/[^A-Za-z0-9._-]/g, "_"));
+  return {
+    journal: `${base}.journal.jsonl`,
+    lock: `${base}.lock`,
+    log: `${base}.log.jsonl`,
+    summary: `${base}.summary.json`,
+  };
+}
+
+export function readJournal(path: string): JournalState {
+  return JournalState.from(readRecords<JournalRecord>(path));
+}
+
+export class BatchJournal {
+  readonly state: JournalState;
+  readonly #file: JournalFile;
+  readonly #now: () => Date;
+
+  private constructor(file: JournalFile, state: JournalState, now: () => Date) {
+    this.#file = file;
+    this.state = state;
+    this.#now = now;
+  }
+
+  static open(path: string, batchId: string, now: () => Date = () => new Date()): BatchJournal {
+    const directory = join(path, "..");
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    const state = readJournal(path);
+    const journal = new BatchJournal(JournalFile.open(path), state, now);
+    syncDirectory(directory); // the file's name is durable too, not only its bytes
+    if (!state.batchId) journal.#write({ type: "batch", v: 1, batchId, at: journal.#at() });
+    return journal;
+  }
+
+  planned(key: string, gen: number, rows: MemberRow[], currency: string, body: string): void {
+    this.#write({ type: "order", key, gen, rows, currency, body, at: this.#at() });
+  }
+
+  posting(key: string, attempt: number): void {
+    this.#write({ type: "post", key, attempt, at: this.#at() });
+  }
+
+  accepted(key: string, orderId: string): void {
+    this.#write({ type: "accepted", key, orderId, at: this.#at() });
+  }
+
+  rejected(key: string, status: number, errorType: string, message: string): void {
+    this.#write({ type: "rejected", key, status, errorType, message, at: this.#at() });
+  }
+
+  unresolved(key: string, errorType: string, message: string): void {
+    this.#write({ type: "unresolved", key, errorType, message, at: this.#at() });
+  }
+
+  settled(key: string, orderId: string, status: OrderOutcome, payouts: RowPayout[], totalPrice?: string): void {
+    const record: JournalRecord = { type: "settled", key, orderId, status, payouts, at: this.#at() };
+    if (totalPrice !== undefined) record.totalPrice = totalPrice;
+    this.#write(record);
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+
+  #write(record: JournalRecord): void {
+    this.#file.append(record);
+    this.state.apply(record);
+  }
+
+  #at(): string {
+    return this.#now().toISOString();
+  }
+}
+
+function syncDirectory(directory: string): void {
+  const fd = openSync(directory, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

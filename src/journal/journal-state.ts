@@ -1,0 +1,98 @@
+// The journal folded into what is known about each order and each row. Pure: replaying the same
+// records always gives the same state, which is what makes a re-run after a crash predictable.
+import type { JournalRecord, MemberRow, OrderOutcome, RowPayout } from "./records.ts";
+
+export type OrderPhase =
+  | "planned" // key chosen, never sent
+  | "posted" // sent, no answer recorded: outcome unknown
+  | "unresolved" // retries ran out: outcome unknown
+  | "accepted" // Runa gave an order id, not final yet
+  | "rejected" // final 4xx: no order exists
+  | "settled"; // COMPLETED or FAILED
+
+export interface OrderState {
+  key: string;
+  gen: number;
+  rows: MemberRow[];
+  currency: string;
+  body: string;
+  phase: OrderPhase;
+  plannedAt: string;
+  firstPostAt?: string;
+  posts: number;
+  orderId?: string;
+  outcome?: OrderOutcome;
+  totalPrice?: string;
+  payouts?: RowPayout[];
+  error?: { status?: number; type: string; message: string };
+}
+
+export class JournalState {
+  readonly orders = new Map<string, OrderState>();
+  /** Latest order per row fingerprint: a later generation replaces an earlier one. */
+  readonly #orderOfRow = new Map<string, string>();
+  batchId?: string;
+  createdAt?: string;
+
+  static from(records: Iterable<JournalRecord>): JournalState {
+    const state = new JournalState();
+    for (const record of records) state.apply(record);
+    return state;
+  }
+
+  apply(record: JournalRecord): void {
+    if (record.type === "batch") {
+      this.batchId ??= record.batchId;
+      this.createdAt ??= record.at;
+      return;
+    }
+    if (record.type === "order") {
+      const { key, gen, rows, currency, body, at } = record;
+      this.orders.set(key, { key, gen, rows, currency, body, phase: "planned", plannedAt: at, posts: 0 });
+      for (const row of rows) this.#orderOfRow.set(row.fp, key);
+      return;
+    }
+    const order = this.orders.get(record.key);
+    if (!order) return; // a record for an order whose plan line was torn: it never acted
+    switch (record.type) {
+      case "post":
+        order.posts += 1;
+        order.firstPostAt ??= record.at;
+        if (order.phase === "planned" || order.phase === "unresolved") order.phase = "posted";
+        break;
+      case "accepted":
+        order.orderId = record.orderId;
+        if (order.phase !== "settled") order.phase = "accepted";
+        break;
+      case "rejected":
+        order.phase = "rejected";
+        order.error = { status: record.status, type: record.errorType, message: record.message };
+        break;
+      case "unresolved":
+        if (order.phase === "posted") order.phase = "unresolved";
+        order.error = { type: record.errorType, message: record.message };
+        break;
+      case "settled":
+        order.phase = "settled";
+        order.orderId = record.orderId;
+        order.outcome = record.status;
+        order.payouts = record.payouts;
+        if (record.totalPrice !== undefined) order.totalPrice = record.totalPrice;
+        break;
+    }
+  }
+
+  orderOfRow(fingerprint: string): OrderState | undefined {
+    const key = this.#orderOfRow.get(fingerprint);
+    return key === undefined ? undefined : this.orders.get(key);
+  }
+
+  /** Every row the journal knows, with its latest order. */
+  *rows(): Generator<{ member: MemberRow; order: OrderState }> {
+    for (const [fp, key] of this.#orderOfRow) {
+      const order = this.orders.get(key);
+      const member = order?.rows.find((row) => row.fp === fp);
+      if (order && member) yield { member, order };
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// What the journal records, one line each, before and after every external effect.
+// Field names are short and stable: old journals must stay readable by new versions.
+
+export type OrderOutcome = "COMPLETED" | "FAILED";
+
+/** The rows an order carries, by fingerprint, with where they stood in the file when it was planned. */
+export interface MemberRow {
+  fp: string;
+  row: number;
+  ref?: string;
+}
+
+/** The payout one row got, matched from the order's items by content. */
+export interface RowPayout {
+  fp: string;
+  itemId?: string;
+  url?: string;
+  payoutStatus?: string;
+  expiryDate?: string | null;
+  price?: string;
+}
+
+export type JournalRecord =
+  | { type: "batch"; v: 1; batchId: string; at: string }
+  /** Key chosen and body fixed, before any POST. The body is kept so a re-post is byte-identical. */
+  | { type: "order"; key: string; gen: number; rows: MemberRow[]; currency: string; body: string; at: string }
+  /** About to send a POST: from here until an answer is recorded, the outcome is unknown. */
+  | { type: "post"; key: string; attempt: number; at: string }
+  | { type: "accepted"; key: string; orderId: string; at: string }
+  /** A final 4xx: Runa created no order, and replays this answer for the key for 30 days. */
+  | { type: "rejected"; key: string; status: number; errorType: string; message: string; at: string }
+  /** Transient failures outlasted the retries: the outcome stays unknown and the key must be reused. */
+  | { type: "unresolved"; key: string; errorType: string; message: string; at: string }
+  | { type: "settled"; key: string; orderId: string; status: OrderOutcome; totalPrice?: string; payouts: RowPayout[]; at: string };
