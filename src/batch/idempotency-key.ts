@@ -10,3 +10,12 @@ const RUNA_BATCH_NAMESPACE = "3c1c3a8e-6f0b-4f7e-9a55-0d7a2b9e41c6";
 export function idempotencyKey(batchId: string, fingerprint: string, generation: number): string {
   return uuidv5(`runa-batch/v1\n${batchId}\n${fingerprint}\n${generation}`, RUNA_BATCH_NAMESPACE);
 }
+
+/**
+ * The key of an order that carries several rows: derived from its rows' keys in order, so the
+ * same group always gets the same key. A one-row order simply uses its row's key.
+ */
+export function orderKey(rowKeys: readonly string[]): string {
+  if (rowKeys.length === 1) return rowKeys[0]!;
+  return uuidv5(`runa-batch/group/v1\n${rowKeys.join("\n")}`, RUNA_BATCH_NAMESPACE);
+}

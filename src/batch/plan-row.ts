@@ -18,13 +18,14 @@ export type RowPlan =
 export function planRow(fingerprint: string, journal: JournalState): RowPlan {
   const order = journal.orderOfRow(fingerprint);
   if (!order) return { action: "new", generation: 0 };
+  const next = (order.rows.find((row) => row.fp === fingerprint)?.gen ?? order.gen) + 1;
   switch (order.phase) {
     case "settled":
-      return order.outcome === "COMPLETED" ? { action: "done", order } : { action: "new", generation: order.gen + 1 };
+      return order.outcome === "COMPLETED" ? { action: "done", order } : { action: "new", generation: next };
     case "accepted":
       return { action: "poll", order };
     case "rejected":
-      return { action: "new", generation: order.gen + 1 };
+      return { action: "new", generation: next };
     case "planned":
     case "posted":
     case "unresolved":

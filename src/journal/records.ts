@@ -6,6 +6,8 @@ export type OrderOutcome = "COMPLETED" | "FAILED";
 /** The rows an order carries, by fingerprint, with where they stood in the file when it was planned. */
 export interface MemberRow {
   fp: string;
+  /** The key generation this row was sent under (its own key, also when it shares a grouped order). */
+  gen: number;
   row: number;
   ref?: string;
 }

@@ -1,0 +1,73 @@
+// What the results file says about one input row, from the validation result and the journal.
+import type { JournalState } from "../journal/journal-state.ts";
+import type { ResultFields } from "../csv/write-results.ts";
+import type { CheckedRow } from "./check-rows.ts";
+import { idempotencyKey } from "./idempotency-key.ts";
+
+export function rowResult(checked: CheckedRow, journal: JournalState, batchId: string): ResultFields {
+  const result: ResultFields = {
+    row: String(checked.row),
+    idempotency_key: "",
+    order_id: "",
+    status: "NOT_SENT",
+    redemption_url: "",
+    payout_status: "",
+    expiry_date: "",
+    price: "",
+    error_type: "",
+    error_message: "",
+  };
+  if (!checked.result.ok) {
+    result.status = "INVALID";
+    result.error_type = "invalid_row";
+    result.error_message = checked.result.problems.map((problem) => (problem.column ? `${problem.column}: ${problem.message}` : problem.message)).join("; ");
+    return result;
+  }
+  const fingerprint = checked.result.order.fingerprint;
+  const order = journal.orderOfRow(fingerprint);
+  if (!order) {
+    result.idempotency_key = idempotencyKey(batchId, fingerprint, 0);
+    result.error_message = "not sent: the run stopped before this row; re-run to send it";
+    return result;
+  }
+  result.idempotency_key = order.key;
+  result.order_id = order.orderId ?? "";
+  switch (order.phase) {
+    case "planned":
+      result.error_message = "not sent: the run stopped before this row; re-run to send it";
+      break;
+    case "posted":
+    case "unresolved":
+      result.status = "ERROR";
+      result.error_type = order.error?.type ?? "unknown_outcome";
+      result.error_message = `${order.error?.message ?? "sent, no answer recorded"}; outcome unknown: a re-run re-sends the same key, which Runa replays, never pays twice`;
+      break;
+    case "accepted":
+      result.status = "PENDING";
+      result.error_message = "still processing at the poll timeout; a re-run polls it again";
+      break;
+    case "rejected":
+      result.status = "REJECTED";
+      result.error_type = order.error?.type ?? "";
+      result.error_message = order.error?.message ?? "";
+      break;
+    case "settled": {
+      result.status = order.outcome ?? "FAILED";
+      const payout = order.payouts?.find((candidate) => candidate.fp === fingerprint);
+      if (order.outcome === "FAILED") {
+        result.error_type = "order_failed";
+        result.error_message = order.rows.length > 1 ? `Runa reported the order FAILED (all ${order.rows.length} rows of this order)` : "Runa reported the order FAILED";
+      } else if (!payout?.url) {
+        result.status = "ERROR";
+        result.error_type = "unmatched_item";
+        result.error_message = "order completed but no item matched this row's content; check the order in the Runa dashboard";
+      }
+      result.redemption_url = payout?.url ?? "";
+      result.payout_status = payout?.payoutStatus ?? "";
+      result.expiry_date = payout?.expiryDate ?? "";
+      result.price = payout?.price ?? "";
+      break;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,303 @@
+// The pipeline of `runa-batch run` once the file has validated:
+//   lock -> journal -> plan every row (refuse before any POST if that is unsafe) -> send and poll
+//   -> results CSV.
+// It reads the input as a stream three times (plan, send, results) so memory stays flat.
+import { dirname } from "node:path";
+import { mkdirSync } from "node:fs";
+import pino, { type Logger } from "pino";
+import { JournalRefusal } from "../errors.ts";
+import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
+import { BatchLock } from "../journal/batch-lock.ts";
+import type { OrderState } from "../journal/journal-state.ts";
+import type { MemberRow } from "../journal/records.ts";
+import type { RunaClient } from "../runa/client.ts";
+import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
+import { decimal, toMoneyText, type Decimal } from "../money.ts";
+import { openInput, type InputOptions } from "./check-rows.ts";
+import { OrderGrouper, type PendingRow } from "./group-rows.ts";
+import { idempotencyKey, orderKey } from "./idempotency-key.ts";
+import { createOrderLimiter, createPollLimiter } from "./limiters.ts";
+import { orderBody } from "./order-body.ts";
+import { planRow, isRepostExpired } from "./plan-row.ts";
+import { pollOrder } from "./poll-order.ts";
+import { rowResult } from "./row-result.ts";
+import { newCounters, type RunContext, type RunCounters } from "./run-context.ts";
+import { sendOrder } from "./send-order.ts";
+import type Bottleneck from "bottleneck";
+
+/** Orders waiting for the limiter at once: enough to keep it busy, few enough that memory stays flat. */
+const MAX_QUEUED_SENDS = 32;
+
+export interface RunOptions {
+  file: string;
+  batchId: string;
+  resultsFile: string;
+  /** Where the journal and lock live (default: beside the results). */
+  journalDirectory?: string;
+  input: InputOptions;
+  ordersPerMinute: number;
+  itemsPerOrder: number;
+  pollTimeoutMs: number;
+  acceptChanges: boolean;
+  forceAfterExpiry: boolean;
+}
+
+export interface RunDependencies {
+  client: RunaClient;
+  log?: Logger;
+  stop?: AbortSignal;
+  timeScale?: number;
+  now?: () => number;
+  /** Shared order limiter (e.g. Redis-backed); default: one for this process at `ordersPerMinute`. */
+  orderLimiter?: Bottleneck;
+}
+
+export interface CurrencyTotal {
+  currency: string;
+  rows: number;
+  faceValue: string;
+  price: string;
+}
+
+export interface RunSummary {
+  batchId: string;
+  resultsFile: string;
+  journalFile: string;
+  statuses: Record<RowStatus, number>;
+  /** COMPLETED rows per currency: face value and the price actually charged. */
+  completed: CurrencyTotal[];
+  /** What was already complete before this run (a re-run sends nothing for these). */
+  alreadyCompleted: number;
+  counters: RunCounters;
+  elapsedMs: number;
+  interrupted: boolean;
+}
+
+export async function runBatch(options: RunOptions, dependencies: RunDependencies): Promise<RunSummary> {
+  const now = dependencies.now ?? Date.now;
+  const startedAt = now();
+  const log = dependencies.log ?? pino({ level: "silent" });
+  const paths = batchPaths(options.journalDirectory ?? dirname(options.resultsFile), options.batchId);
+  mkdirSync(dirname(options.resultsFile), { recursive: true });
+  const lock = BatchLock.acquire(paths.lock, options.batchId);
+  const journal = BatchJournal.open(paths.journal, options.batchId, () => new Date(now()));
+  try {
+    const plan = await planRun(options, journal, now());
+    refuseUnsafePlan(plan, options);
+    log.info({ batchId: options.batchId, ...plan.counts }, "run planned");
+
+    const context: RunContext = {
+      client: dependencies.client,
+      journal,
+      orderLimiter: dependencies.orderLimiter ?? createOrderLimiter(options.ordersPerMinute),
+      pollLimiter: createPollLimiter(),
+      log,
+      timeScale: dependencies.timeScale ?? 1,
+      pollTimeoutMs: options.pollTimeoutMs,
+      stop: dependencies.stop ?? new AbortController().signal,
+      counters: newCounters(),
+      pausedUntil: 0,
+      now,
+    };
+    await sendAndPoll(options, context);
+
+    const { statuses, completed } = await writeBatchResults(options, journal);
+    return {
+      batchId: options.batchId,
+      resultsFile: options.resultsFile,
+      journalFile: paths.journal,
+      statuses,
+      completed,
+      alreadyCompleted: plan.counts.done,
+      counters: context.counters,
+      elapsedMs: now() - startedAt,
+      interrupted: context.stop.aborted,
+    };
+  } finally {
+    journal.close();
+    lock.release();
+  }
+}
+
+interface RunPlan {
+  counts: { done: number; poll: number; repost: number; new: number };
+  conflicts: string[];
+  expired: string[];
+}
+
+/**
+ * A pass over the file that sends nothing: what each row will get, and whether any of it is unsafe.
+ * An edited row has a new fingerprint, so it would be a new order; if it stands where a row was
+ * already paid (same reference, else the same spreadsheet row) and that paid row is gone from the
+ * file, paying it is only right if the user says so.
+ */
+async function planRun(options: RunOptions, journal: BatchJournal, now: number): Promise<RunPlan> {
+  const counts = { done: 0, poll: 0, repost: 0, new: 0 };
+  const expired: string[] = [];
+  const paid = paidRowsByIdentity(journal);
+  const seenFingerprints = new Set<string>();
+  const candidates: { row: number; member: MemberRow; order: OrderState }[] = [];
+  const { rows } = await openInput(options.file, options.input);
+  for await (const checked of rows) {
+    if (!checked.result.ok) continue;
+    const { fingerprint, reference } = checked.result.order;
+    const plan = planRow(fingerprint, journal.state);
+    counts[plan.action] += 1;
+    if (journal.state.orderOfRow(fingerprint)) seenFingerprints.add(fingerprint);
+    if (plan.action === "repost" && isRepostExpired(plan.order, now)) {
+      expired.push(`row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`);
+    }
+    if (plan.action === "new" && plan.generation === 0) {
+      const previous = paid.get(reference === undefined ? `row:${checked.row}` : `ref:${reference}`);
+      if (previous) candidates.push({ row: checked.row, ...previous });
+    }
+  }
+  const conflicts = candidates
+    .filter(({ member }) => !seenFingerprints.has(member.fp))
+    .map(({ row, member, order }) => {
+      const identity = member.ref === undefined ? `row ${row}` : `row ${row} (reference ${member.ref})`;
+      const state = order.phase === "settled" ? "COMPLETED" : "sent";
+      return `${identity} changed after it was ${state === "COMPLETED" ? "paid" : "sent"} as order ${order.orderId ?? order.key} (${state}, was row ${member.row}); as edited it would be a second order`;
+    });
+  return { counts, conflicts, expired };
+}
+
+/** Rows whose order may have paid someone, by their identity: reference when given, else row. */
+function paidRowsByIdentity(journal: BatchJournal): Map<string, { member: MemberRow; order: OrderState }> {
+  const paid = new Map<string, { member: MemberRow; order: OrderState }>();
+  for (const { member, order } of journal.state.rows()) {
+    const mayHavePaid = order.phase === "settled" ? order.outcome === "COMPLETED" : ["posted", "unresolved", "accepted"].includes(order.phase);
+    if (mayHavePaid) paid.set(member.ref === undefined ? `row:${member.row}` : `ref:${member.ref}`, { member, order });
+  }
+  return paid;
+}
+
+function refuseUnsafePlan(plan: RunPlan, options: RunOptions): void {
+  if (plan.conflicts.length > 0 && !options.acceptChanges) {
+    throw new JournalRefusal(
+      `batch "${options.batchId}": ${plan.conflicts.length} row(s) were edited after being ordered; nothing was sent.\n  ` +
+        `${plan.conflicts.join("\n  ")}\n` +
+        `Restore the rows, or pass --accept-changes to order the edited rows as NEW orders (the earlier orders stand).`,
+      "edited_rows",
+    );
+  }
+  if (plan.expired.length > 0 && !options.forceAfterExpiry) {
+    throw new JournalRefusal(
+      `batch "${options.batchId}": ${plan.expired.length} row(s) were sent over 29 days ago with no answer recorded; ` +
+        `Runa forgets keys after 30 days and would treat a re-send as a NEW order. Nothing was sent.\n  ${plan.expired.join("\n  ")}\n` +
+        `Check these in the Runa dashboard first; --force-after-expiry re-sends them anyway.`,
+      "keys_expired",
+    );
+  }
+}
+
+async function sendAndPoll(options: RunOptions, context: RunContext): Promise<void> {
+  const { journal } = context;
+  const tasks = new Set<Promise<unknown>>();
+  const acted = new Set<string>();
+  const slots = new SendSlots(MAX_QUEUED_SENDS);
+  const grouper = new OrderGrouper(options.itemsPerOrder);
+
+  const launch = async (order: OrderState, first: "send" | "poll"): Promise<void> => {
+    acted.add(order.key);
+    if (first === "send") {
+      await slots.take();
+      const task = (async () => {
+        try {
+          if ((await sendOrder(context, order)) !== "accepted") return;
+        } finally {
+          slots.give();
+        }
+        await pollOrder(context, order);
+      })();
+      track(task);
+    } else {
+      track(pollOrder(context, order));
+    }
+  };
+  const track = (task: Promise<unknown>): void => {
+    tasks.add(task);
+    void task.finally(() => tasks.delete(task));
+  };
+  const planGroup = (group: PendingRow[]): OrderState => {
+    const rowKeys = group.map(({ line, generation }) => idempotencyKey(options.batchId, line.fingerprint, generation));
+    const rows: MemberRow[] = group.map(({ line, row, generation }) => {
+      const member: MemberRow = { fp: line.fingerprint, gen: generation, row };
+      if (line.reference !== undefined) member.ref = line.reference;
+      return member;
+    });
+    const key = orderKey(rowKeys);
+    journal.planned(key, Math.max(...group.map((pending) => pending.generation)), rows, group[0]!.line.currency, orderBody(group.map((pending) => pending.line)));
+    return journal.state.orders.get(key)!;
+  };
+
+  const { rows } = await openInput(options.file, options.input);
+  for await (const checked of rows) {
+    if (context.stop.aborted) break;
+    if (!checked.result.ok) continue;
+    const line = checked.result.order;
+    const plan = planRow(line.fingerprint, journal.state);
+    if (plan.action === "done") continue;
+    if (plan.action === "new") {
+      const group = grouper.add({ line, row: checked.row, generation: plan.generation });
+      if (group) await launch(planGroup(group), "send");
+    } else if (!acted.has(plan.order.key)) {
+      await launch(plan.order, plan.action === "poll" ? "poll" : "send");
+    }
+  }
+  if (!context.stop.aborted) for (const group of grouper.flush()) await launch(planGroup(group), "send");
+  while (tasks.size > 0) await Promise.all([...tasks]);
+}
+
+/** Back-pressure: the reader waits while this many orders are queued or being sent. */
+class SendSlots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async take(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  give(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free += 1;
+  }
+}
+
+async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
+  const statuses: Record<RowStatus, number> = { COMPLETED: 0, FAILED: 0, REJECTED: 0, PENDING: 0, INVALID: 0, ERROR: 0, NOT_SENT: 0 };
+  const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
+  const { header, rows } = await openInput(options.file, options.input);
+  async function* lines(): AsyncGenerator<ResultLine> {
+    for await (const checked of rows) {
+      const result = rowResult(checked, journal.state, options.batchId);
+      statuses[result.status] += 1;
+      if (result.status === "COMPLETED" && checked.result.ok) {
+        const { currency, amount } = checked.result.order;
+        const total = totals.get(currency) ?? { rows: 0, face: decimal(0), price: decimal(0) };
+        total.rows += 1;
+        total.face = total.face.plus(amount);
+        if (result.price) total.price = total.price.plus(result.price);
+        totals.set(currency, total);
+      }
+      yield { values: checked.values, result };
+    }
+  }
+  await writeResults(options.resultsFile, header, lines());
+  const completed = [...totals].map(([currency, total]) => ({
+    currency,
+    rows: total.rows,
+    faceValue: toMoneyText(total.face),
+    price: toMoneyText(total.price),
+  }));
+  return { statuses, completed };
+}

@@ -1,0 +1,56 @@
+// What the pipeline's steps share during one run: the edges (client, journal, limiters, clock,
+// logger) injected from outside, and the counters the summary is made from.
+import type Bottleneck from "bottleneck";
+import type { Logger } from "pino";
+import type { BatchJournal } from "../journal/batch-journal.ts";
+import type { RunaClient } from "../runa/client.ts";
+import type { RetryReason } from "../runa/retry-policy.ts";
+
+export interface RunCounters {
+  posts: number;
+  retries: Record<RetryReason, number>;
+  polls: number;
+  accepted: number;
+  settled: number;
+  rejected: number;
+  unresolved: number;
+  firstPostAt?: number;
+  lastSettledAt?: number;
+}
+
+export interface RunContext {
+  client: RunaClient;
+  journal: BatchJournal;
+  orderLimiter: Bottleneck;
+  pollLimiter: Bottleneck;
+  log: Logger;
+  /** Multiplies every wait of ours (1 in real use; small in tests). */
+  timeScale: number;
+  pollTimeoutMs: number;
+  /** Aborted on the first SIGINT/SIGTERM: no new POST starts, polls end, results are written. */
+  stop: AbortSignal;
+  counters: RunCounters;
+  /** After a 429 nobody sends until this time (ms since epoch): the whole account is over its budget. */
+  pausedUntil: number;
+  now: () => number;
+}
+
+export function newCounters(): RunCounters {
+  return { posts: 0, retries: { network: 0, server_error: 0, rate_limited: 0, in_progress: 0 }, polls: 0, accepted: 0, settled: 0, rejected: 0, unresolved: 0 };
+}
+
+/** Waits `ms`, or less if the run is told to stop. Resolves false when stopped. */
+export function pause(ms: number, stop: AbortSignal): Promise<boolean> {
+  if (stop.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      stop.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, Math.max(0, ms));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    stop.addEventListener("abort", onAbort, { once: true });
+  });
+}
