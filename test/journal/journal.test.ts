@@ -1,0 +1,89 @@
+import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BatchJournal, readJournal } from "../../src/journal/batch-journal.ts";
+import { BatchLock } from "../../src/journal/batch-lock.ts";
+import { planRow, isRepostExpired } from "../../src/batch/plan-row.ts";
+import { JournalRefusal } from "../../src/errors.ts";
+
+const fp = (char: string) => char.repeat(64);
+const tempJournal = () => join(mkdtempSync(join(tmpdir(), "runa-journal-")), "batch.journal.jsonl");
+
+describe("BatchJournal", () => {
+  it("is owner-only and replays to the same state", () => {
+    const path = tempJournal();
+    const journal = BatchJournal.open(path, "batch");
+    journal.planned("k1", 0, [{ fp: fp("a"), gen: 0, row: 2 }], "USD", "{}");
+    journal.posting("k1", 1);
+    journal.accepted("k1", "O-1");
+    journal.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const state = readJournal(path);
+    expect(state.batchId).toBe("batch");
+    expect(state.orderOfRow(fp("a"))).toMatchObject({ phase: "accepted", orderId: "O-1", posts: 1 });
+  });
+
+  it("tolerates a torn last line and keeps appending after it", () => {
+    const path = tempJournal();
+    const journal = BatchJournal.open(path, "batch");
+    journal.planned("k1", 0, [{ fp: fp("a"), gen: 0, row: 2 }], "USD", "{}");
+    journal.close();
+    appendFileSync(path, '{"type":"post","key":"k1","att'); // the crash
+    const reopened = BatchJournal.open(path, "batch");
+    expect(reopened.state.orderOfRow(fp("a"))?.phase).toBe("planned");
+    reopened.posting("k1", 1);
+    reopened.close();
+    expect(readJournal(path).orderOfRow(fp("a"))?.phase).toBe("posted");
+    expect(readFileSync(path, "utf8").split("\n").filter(Boolean)).toHaveLength(4);
+  });
+});
+
+describe("planRow: the re-run rules", () => {
+  const journalWith = (...steps: ((journal: BatchJournal) => void)[]) => {
+    const journal = BatchJournal.open(tempJournal(), "batch");
+    journal.planned("k0", 0, [{ fp: fp("a"), gen: 0, row: 2 }], "USD", "{}");
+    for (const step of steps) step(journal);
+    journal.close();
+    return journal.state;
+  };
+
+  it.each([
+    ["never seen", [], "new:0"],
+    ["planned, never sent", [], "repost"],
+    ["sent, no answer", [(j: BatchJournal) => j.posting("k0", 1)], "repost"],
+    ["retries ran out", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.unresolved("k0", "ECONNRESET", "x")], "repost"],
+    ["accepted", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.accepted("k0", "O-1")], "poll"],
+    ["completed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", [])], "done"],
+    ["failed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "FAILED", [])], "new:1"],
+    ["rejected", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rejected("k0", 400, "insufficient_funds", "no")], "new:1"],
+  ] as const)("%s -> %s", (name, steps, expected) => {
+    const state = journalWith(...steps);
+    const plan = planRow(name === "never seen" ? fp("z") : fp("a"), state);
+    expect(plan.action === "new" ? `new:${plan.generation}` : plan.action).toBe(expected);
+  });
+
+  it("refuses to re-post a key first sent more than 29 days ago", () => {
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const journal = BatchJournal.open(tempJournal(), "batch", () => new Date(now));
+    journal.planned("k0", 0, [{ fp: fp("a"), gen: 0, row: 2 }], "USD", "{}");
+    journal.posting("k0", 1);
+    const order = journal.state.orderOfRow(fp("a"))!;
+    now += 28 * 86_400_000;
+    expect(isRepostExpired(order, now)).toBe(false);
+    now += 2 * 86_400_000;
+    expect(isRepostExpired(order, now)).toBe(true);
+  });
+});
+
+describe("BatchLock", () => {
+  it("refuses a second holder and takes over a stale lock", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "runa-lock-")), "b.lock");
+    const lock = BatchLock.acquire(path, "b");
+    expect(() => BatchLock.acquire(path, "b")).toThrow(JournalRefusal);
+    lock.release();
+    // A process id that cannot be alive: the lock is stale.
+    writeFileSync(path, JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }));
+    BatchLock.acquire(path, "b").release();
+  });
+});
