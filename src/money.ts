@@ -38,3 +38,38 @@ export function discountedPrice(faceValue: Big | string, discountMultiplier: str
 export function toJsonNumber(text: string): number {
   return Number(new Big(text).toString());
 }
+
+export type ParsedAmount = { ok: true; text: string } | { ok: false; message: string };
+
+const PLAIN_AMOUNT = /^(\d+)(?:\.(\d{1,2}))?$/;
+const DECIMAL_COMMA = /^\d{1,3}(?:\.\d{3})*,\d{1,2}$|^\d+,\d{1,2}$/;
+const THOUSANDS_COMMA = /^\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?$/;
+const TOO_MANY_PLACES = /^\d+\.\d{3,}$/;
+
+/**
+ * Reads an amount as a person typed it in a spreadsheet and returns the canonical two-place text
+ * ("10" -> "10.00", "12.5" -> "12.50"), exactly, without floats. Rejections carry a hint a finance
+ * person can act on. Only the format is judged here: > 0 and catalog limits are the caller's.
+ */
+export function parseAmount(raw: string): ParsedAmount {
+  const text = raw.trim();
+  if (text === "") return { ok: false, message: "amount is empty" };
+  const match = PLAIN_AMOUNT.exec(text);
+  if (match) {
+    const units = (match[1] ?? "").replace(/^0+(?=\d)/, "");
+    const cents = (match[2] ?? "").padEnd(2, "0");
+    return { ok: true, text: `${units}.${cents}` };
+  }
+  if (DECIMAL_COMMA.test(text) && !THOUSANDS_COMMA.test(text)) {
+    const dotted = text.replace(/\./g, "").replace(",", ".");
+    return { ok: false, message: `"${text}" uses a decimal comma; use a dot: ${dotted}` };
+  }
+  if (THOUSANDS_COMMA.test(text)) return { ok: false, message: `"${text}" has a thousands separator; write it without one: ${text.replace(/,/g, "")}` };
+  if (TOO_MANY_PLACES.test(text)) return { ok: false, message: `"${text}" has more than 2 decimal places` };
+  if (/^-/.test(text)) return { ok: false, message: `"${text}" is negative; the amount must be greater than 0` };
+  if (/^\.\d{1,2}$/.test(text)) return { ok: false, message: `"${text}" needs a leading zero: 0${text}` };
+  if (/^[^\d.,-]*\d[\d.,]*[^\d.,]*$/.test(text) && /[^\d.,\s]/.test(text)) {
+    return { ok: false, message: `"${text}" is not a number; write only the number, without a currency sign or code` };
+  }
+  return { ok: false, message: `"${text}" is not a number such as 10 or 10.50` };
+}

@@ -1,0 +1,285 @@
+// Reads a CSV file as a stream of records with the physical line each one starts on. Memory stays flat
+// as the file grows: bytes go from disk to csv-parse one chunk at a time and records come out one by one.
+//
+// Anything that makes the file unreadable as a table (not UTF-8, an unclosed quote, a record too long
+// to be real, no header) stops reading with an InputFileError naming the line; everything about the
+// *content* of a record is left to the row checks, so all of those are reported in one pass.
+import { isUtf8 } from "node:buffer";
+import { open } from "node:fs/promises";
+import { CsvError, parse, type InfoRecord, type Options, type Parser } from "csv-parse";
+import { InputFileError } from "../errors.ts";
+
+/**
+ * Real reward rows are a few hundred bytes; a record longer than this is a broken file (an unclosed
+ * quote swallowing the rest, a binary file), and the bound keeps memory flat whatever the input.
+ */
+export const MAX_RECORD_CHARS = 64 * 1024;
+
+const READ_CHUNK_BYTES = 256 * 1024;
+const LF = 0x0a;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+export interface RawRecord {
+  /** Physical line (1-based) the record starts on, as an editor shows it. */
+  line: number;
+  cells: string[];
+}
+
+export interface RecordSource {
+  /** Header cells as written, trimmed. */
+  header: string[];
+  headerLine: number;
+  delimiter: string;
+  /** The data records after the header; blank lines are skipped. Throws InputFileError on a structural fault. */
+  records: AsyncIterable<RawRecord>;
+}
+
+export interface ReadOptions {
+  /** Force the field delimiter; otherwise it is detected from the header line ("," or ";" or tab). */
+  delimiter?: string | undefined;
+}
+
+/** Opens `file`, reads up to the header row and returns it with the remaining records as a stream. */
+export async function openRecords(file: string, options: ReadOptions = {}): Promise<RecordSource> {
+  const records = readRecords(file, options);
+  const first = await records.next();
+  if (first.done) throw new InputFileError(file, undefined, undefined, "the file is empty: expected a header row such as amount,currency,product_code,email");
+  const start = first.value;
+  if (start.kind !== "header") throw new Error("unreachable: the first record is the header");
+  return {
+    header: start.header,
+    headerLine: start.line,
+    delimiter: start.delimiter,
+    records: { [Symbol.asyncIterator]: () => dataRecords(records) },
+  };
+}
+
+type Item = { kind: "header"; header: string[]; line: number; delimiter: string } | { kind: "record"; record: RawRecord };
+
+async function* dataRecords(items: AsyncGenerator<Item>): AsyncGenerator<RawRecord> {
+  for await (const item of items) if (item.kind === "record") yield item.record;
+}
+
+async function* readRecords(file: string, options: ReadOptions): AsyncGenerator<Item> {
+  const pieces = utf8Pieces(file);
+  let parser: Parser | undefined;
+  let delimiter = ",";
+  let failure: unknown;
+  // Where the last record ended, so the next one's first line can be worked out (see `on_record`).
+  let lastEndLine = 0;
+  let lastEmptyLines = 0;
+  let sawHeader = false;
+
+  function* drain(p: Parser): Generator<Item> {
+    for (let record = p.read() as RawRecord | null; record !== null; record = p.read() as RawRecord | null) {
+      if (sawHeader) {
+        yield { kind: "record", record };
+      } else {
+        sawHeader = true;
+        yield { kind: "header", header: trimTrailingEmpty(record.cells.map((cell) => cell.trim())), line: record.line, delimiter };
+      }
+    }
+  }
+
+  try {
+    for await (const piece of pieces) {
+      if (!parser) {
+        const detected = options.delimiter ?? detectDelimiter(piece);
+        if (detected === undefined) continue; // only blank lines so far
+        delimiter = detected;
+        const parseOptions: Options<RawRecord, string[]> = {
+          delimiter,
+          relax_column_count: true,
+          skip_empty_lines: true,
+          max_record_size: MAX_RECORD_CHARS,
+          on_record: (cells: string[], context: InfoRecord): RawRecord => {
+            // csv-parse's own line count drifts on CRLF inside quotes, so count from the cells: the
+            // record starts after the last one and any blank lines skipped since, and spans one more
+            // line per line break inside its quoted fields.
+            const line = lastEndLine + 1 + (context.empty_lines - lastEmptyLines);
+            lastEmptyLines = context.empty_lines;
+            lastEndLine = line + countLineBreaks(cells);
+            return { line, cells };
+          },
+        };
+        // The typings only model on_record returning the record type; ours returns RawRecord.
+        parser = parse(parseOptions as unknown as Options);
+        parser.on("error", (error) => (failure ??= error));
+      }
+      // csv-parse handles a written chunk synchronously; a parse error marks the stream `errored` at once.
+      parser.write(piece);
+      yield* drain(parser);
+      failure ??= parser.errored;
+      if (failure) break;
+    }
+    if (parser && !failure) {
+      parser.end();
+      // The final flush (where an unclosed quote is found) may report on the next turn of the loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      yield* drain(parser);
+      failure ??= parser.errored;
+    }
+  } catch (error) {
+    failure ??= error;
+  } finally {
+    await pieces.return(undefined);
+    parser?.destroy();
+  }
+  if (failure) throw structuralError(file, failure, lastEndLine + 1);
+}
+
+function countLineBreaks(cells: string[]): number {
+  let count = 0;
+  for (const cell of cells) {
+    for (let at = cell.indexOf("\n"); at !== -1; at = cell.indexOf("\n", at + 1)) count++;
+  }
+  return count;
+}
+
+function trimTrailingEmpty(cells: string[]): string[] {
+  let end = cells.length;
+  while (end > 0 && cells[end - 1] === "") end--;
+  return end === cells.length ? cells : cells.slice(0, end);
+}
+
+/**
+ * The header line decides the delimiter: European Excel saves "CSV" with semicolons (the comma is
+ * the decimal separator there). Whichever of `,` `;` tab appears most in the header wins; undefined
+ * while only blank lines have been seen.
+ */
+export function detectDelimiter(piece: Buffer): string | undefined {
+  const text = piece.toString("utf8", 0, Math.min(piece.length, 8192));
+  const headerLine = text.split("\n").find((line) => line.trim() !== "");
+  if (headerLine === undefined) return undefined;
+  const count = (char: string) => headerLine.split(char).length - 1;
+  const candidates: [string, number][] = [
+    [",", count(",")],
+    [";", count(";")],
+    ["\t", count("\t")],
+  ];
+  let best: [string, number] = [",", 0];
+  for (const candidate of candidates) if (candidate[1] > best[1]) best = candidate;
+  return best[0];
+}
+
+/**
+ * The file's bytes as pieces that each end on a line break (the last one may not), checked to be
+ * UTF-8. A line feed byte never occurs inside a multi-byte UTF-8 sequence, so each piece can be
+ * checked on its own and a failure pinned to one line. A leading BOM is dropped.
+ */
+async function* utf8Pieces(file: string): AsyncGenerator<Buffer> {
+  const handle = await openForReading(file);
+  let carry: Buffer = Buffer.alloc(0);
+  let linesBefore = 0;
+  let first = true;
+  const check = (piece: Buffer): Buffer => {
+    if (first) {
+      first = false;
+      if (piece.length >= 2 && ((piece[0] === 0xff && piece[1] === 0xfe) || (piece[0] === 0xfe && piece[1] === 0xff))) {
+        throw new InputFileError(file, 1, undefined, "the file is saved as UTF-16 (\"Unicode text\"); save it as \"CSV UTF-8\" instead");
+      }
+      if (piece.subarray(0, 3).equals(UTF8_BOM)) piece = piece.subarray(3);
+    }
+    if (!isUtf8(piece)) throw notUtf8(file, piece, linesBefore);
+    linesBefore += countLineFeeds(piece);
+    return piece;
+  };
+  try {
+    for await (const chunk of handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, autoClose: false })) {
+      const bytes = chunk as Buffer;
+      const lastBreak = bytes.lastIndexOf(LF);
+      if (lastBreak === -1) {
+        carry = carry.length === 0 ? bytes : Buffer.concat([carry, bytes]);
+        // A line this long cannot be a reward row; stop before it costs memory.
+        if (carry.length > MAX_RECORD_CHARS * 4) {
+          throw new InputFileError(file, linesBefore + 1, undefined, `line ${linesBefore + 1} is longer than ${MAX_RECORD_CHARS} characters: this does not look like a rewards CSV`);
+        }
+        continue;
+      }
+      const head = bytes.subarray(0, lastBreak + 1);
+      yield check(carry.length === 0 ? head : Buffer.concat([carry, head]));
+      carry = bytes.subarray(lastBreak + 1);
+    }
+    if (carry.length > 0) yield check(carry);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function openForReading(file: string) {
+  try {
+    const handle = await open(file, "r");
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw new InputFileError(file, undefined, undefined, "is a folder, not a CSV file");
+    }
+    return handle;
+  } catch (error) {
+    if (error instanceof InputFileError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    throw new InputFileError(file, undefined, undefined, `cannot read the file: ${reason}`);
+  }
+}
+
+function countLineFeeds(bytes: Buffer): number {
+  let count = 0;
+  for (let at = bytes.indexOf(LF); at !== -1; at = bytes.indexOf(LF, at + 1)) count++;
+  return count;
+}
+
+/** Pins a UTF-8 failure to its line (error path only: the happy path never splits lines). */
+function notUtf8(file: string, piece: Buffer, linesBefore: number): InputFileError {
+  let start = 0;
+  let line = linesBefore + 1;
+  for (;;) {
+    const end = piece.indexOf(LF, start);
+    const bytes = piece.subarray(start, end === -1 ? piece.length : end);
+    if (!isUtf8(bytes)) {
+      const bad = firstNonAscii(bytes);
+      const hint = bad === undefined ? "" : ` (byte 0x${bad.toString(16).toUpperCase().padStart(2, "0")})`;
+      return new InputFileError(
+        file,
+        line,
+        undefined,
+        `the file is not UTF-8 text${hint}; it looks like Latin-1/Windows-1252. In Excel use "Save As" > "CSV UTF-8 (Comma delimited)"`,
+      );
+    }
+    if (end === -1) return new InputFileError(file, line, undefined, "the file is not UTF-8 text");
+    start = end + 1;
+    line++;
+  }
+}
+
+function firstNonAscii(bytes: Buffer): number | undefined {
+  for (const byte of bytes) if (byte >= 0x80) return byte;
+  return undefined;
+}
+
+/** Turns a csv-parse failure into a message for the person who edits the spreadsheet. */
+function structuralError(file: string, error: unknown, recordLine: number): unknown {
+  if (error instanceof InputFileError || !(error instanceof CsvError)) return error;
+  const lines = (error as CsvError & { lines?: number }).lines;
+  switch (error.code) {
+    case "CSV_QUOTE_NOT_CLOSED":
+      return new InputFileError(file, recordLine, undefined, `a quote (") opened on line ${recordLine} is never closed; every quoted cell must end with a quote`);
+    case "CSV_MAX_RECORD_SIZE":
+      return new InputFileError(
+        file,
+        recordLine,
+        undefined,
+        `the record starting on line ${recordLine} is longer than ${MAX_RECORD_CHARS} characters; most likely a quote (") is never closed`,
+      );
+    case "CSV_INVALID_CLOSING_QUOTE":
+    case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
+    case "INVALID_OPENING_QUOTE":
+      return new InputFileError(
+        file,
+        lines ?? recordLine,
+        undefined,
+        `a quote (") in the middle of a cell; put the whole cell in quotes and double the quotes inside it ("say ""hi""")`,
+      );
+    default:
+      return new InputFileError(file, lines ?? recordLine, undefined, `cannot read the file as CSV: ${error.message}`);
+  }
+}
