@@ -1,0 +1,67 @@
+// The flags every command that talks to Runa shares, and the one place that turns them into a client:
+// a real environment (key from RUNA_API_KEY or an owner-only file) or the in-process simulator.
+import { join } from "node:path";
+import type { Argv } from "yargs";
+import { ENVIRONMENTS, resolveApiKey, resolveBaseUrl, type Environment } from "../config.ts";
+import { UsageError } from "../errors.ts";
+import { RunaClient } from "../runa/client.ts";
+
+/** Where the product catalog is cached between commands (an hour per base URL). */
+export const CATALOG_CACHE_DIRECTORY = join("output", ".cache");
+
+/** Sent to the simulator, which accepts any non-empty key: never a real one. */
+const SIMULATOR_API_KEY = "simulated-key-not-secret";
+
+export interface ConnectionArgs {
+  env: Environment;
+  baseUrl?: string | undefined;
+  apiKeyFile?: string | undefined;
+  simulate?: boolean | undefined;
+}
+
+export interface Connection {
+  client: RunaClient;
+  baseUrl: string;
+  /** True when talking to the in-process simulator: nothing real is ordered or cached. */
+  simulated: boolean;
+  close(): Promise<void>;
+}
+
+export function connectionOptions<T>(yargs: Argv<T>): Argv<T & ConnectionArgs> {
+  return yargs
+    .option("env", {
+      choices: Object.keys(ENVIRONMENTS) as Environment[],
+      // Read when the command is built, so RUNA_ENV works like a flag (and a bad value meets `choices`).
+      default: (process.env.RUNA_ENV || "playground") as Environment,
+      defaultDescription: "RUNA_ENV, else playground",
+      describe: "Runa environment; keys are per environment",
+    })
+    .option("base-url", { type: "string", describe: "Override the API base URL (or set RUNA_BASE_URL); https only, http for localhost" })
+    .option("api-key-file", { type: "string", describe: "Read the API key from this owner-only file (default: the RUNA_API_KEY variable)" })
+    .option("simulate", { type: "boolean", default: false, describe: "Rehearse against an in-process Runa simulator: nothing is spent" }) as unknown as Argv<
+    T & ConnectionArgs
+  >;
+}
+
+/**
+ * With --simulate, starts the simulator on a free local port (loaded lazily, so real runs never load
+ * it) and uses a dummy key; otherwise resolves the base URL and key from flags and environment.
+ */
+export async function openConnection(argv: ConnectionArgs, options: { ordersPerMinute?: number } = {}): Promise<Connection> {
+  if (argv.simulate) {
+    if (argv.baseUrl !== undefined || argv.apiKeyFile !== undefined) {
+      throw new UsageError("--simulate runs against a local simulator: drop --base-url and --api-key-file, or drop --simulate");
+    }
+    const { startSimulator } = await import("../simulator/index.ts");
+    const simulator = await startSimulator(options.ordersPerMinute === undefined ? {} : { ordersPerMinute: options.ordersPerMinute });
+    return {
+      client: new RunaClient({ baseUrl: simulator.url, apiKey: SIMULATOR_API_KEY }),
+      baseUrl: simulator.url,
+      simulated: true,
+      close: () => simulator.close(),
+    };
+  }
+  const baseUrl = resolveBaseUrl({ env: argv.env, baseUrl: argv.baseUrl });
+  const apiKey = resolveApiKey({ apiKeyFile: argv.apiKeyFile });
+  return { client: new RunaClient({ baseUrl, apiKey }), baseUrl, simulated: false, close: async () => undefined };
+}

@@ -1,0 +1,94 @@
+// `runa-batch validate <input.csv>`: checks every row against the input rules and the live catalog,
+// prints each problem with its row, line and column, writes an error CSV when the file is invalid,
+// and shows what the valid rows would cost per currency against the account balance. Never orders.
+// Exit code: 0 valid, 2 invalid (main.ts maps thrown errors: 1 usage, 2 unreadable file).
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, extname, join } from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { checkBalances, formatBalances, formatReport, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
+import { loadCatalog } from "../catalog/load-catalog.ts";
+import type { Catalog } from "../catalog/catalog.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { CATALOG_CACHE_DIRECTORY, connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
+
+export interface ValidateArgs extends ConnectionArgs {
+  input: string;
+  delimiter?: string | undefined;
+  allowDuplicates: boolean;
+  refreshCatalog: boolean;
+  errorsOut?: string | undefined;
+}
+
+export interface ValidateDeps {
+  write: (text: string) => void;
+  openConnection: (argv: ConnectionArgs) => Promise<Connection>;
+}
+
+export const validateCommand: CommandModule<object, ValidateArgs> = {
+  command: "validate <input>",
+  describe: "Check a rewards CSV against the input rules and the catalog, and show what it would cost; orders nothing",
+  builder: (yargs) =>
+    connectionOptions(yargs as Argv)
+      .positional("input", { type: "string", demandOption: true, describe: "The rewards CSV" })
+      .options({
+        delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , ; or tab)" },
+        "allow-duplicates": { type: "boolean", default: false, describe: "Accept identical rows (each is then ordered once)" },
+        "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
+        "errors-out": { type: "string", describe: "Where to write the invalid rows with their errors (default output/<input name>.errors.csv)" },
+      }) as unknown as Argv<ValidateArgs>,
+  handler: async (argv) => {
+    process.exitCode = await runValidate(argv, { write: (text) => process.stdout.write(text), openConnection });
+  },
+};
+
+export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promise<number> {
+  const file = argv.input;
+  if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+  const delimiter = parseDelimiter(argv.delimiter);
+  const errorsOut = argv.errorsOut ?? join("output", `${basename(file, extname(file))}.errors.csv`);
+  const connection = await deps.openConnection(argv);
+  try {
+    const catalog = await catalogFor(connection, argv.refreshCatalog);
+    const options = { catalog, allowDuplicates: argv.allowDuplicates, delimiter };
+    const report = await validateInput(file, options);
+    deps.write(formatReport(report));
+    if (report.invalid > 0) {
+      const written = await writeErrorCsv(file, options, errorsOut);
+      deps.write(`\nThe ${written} invalid row${written === 1 ? "" : "s"} with their errors: ${errorsOut}\n`);
+    }
+    if (report.costs.length > 0) deps.write(`\n${formatBalances(await checkBalances(connection.client, report.costs))}`);
+    if (report.invalid > 0) {
+      deps.write(`\n${file} is not valid: nothing can be ordered until every row is fixed.\n`);
+      return EXIT.INVALID_INPUT;
+    }
+    deps.write(`\n${file} is valid: ${report.valid} row${report.valid === 1 ? "" : "s"} ready to order.\n`);
+    return EXIT.OK;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * The catalog for this connection: cached an hour per base URL; a simulator (a new port each time)
+ * gets a throw-away cache so rehearsals leave nothing behind.
+ */
+export async function catalogFor(connection: Connection, refresh: boolean): Promise<Catalog> {
+  if (!connection.simulated) return loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: CATALOG_CACHE_DIRECTORY, refresh });
+  const cacheDir = mkdtempSync(join(tmpdir(), "runa-batch-catalog-"));
+  try {
+    return await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir, refresh: true });
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+/** "--delimiter ;" as typed; "tab" and "\t" name a tab (a literal tab is awkward to type in a shell). */
+function parseDelimiter(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === "tab" || value === "\\t") return "\t";
+  if (value.length !== 1 || (/[\s"\w]/.test(value) && value !== "\t")) {
+    throw new UsageError(`--delimiter must be one character such as , or ; or "tab", got "${value}"`);
+  }
+  return value;
+}
