@@ -53,7 +53,7 @@ const TOO_MANY_PLACES = /^\d+\.\d{3,}$/;
  */
 export function parseAmount(raw: string): ParsedAmount {
   const text = raw.trim();
-  if (text === "") return { ok: false, message: "amount is empty" };
+  if (text === "") return { ok: false, message: "empty; write a number such as 25 or 10.50" };
   const match = PLAIN_AMOUNT.exec(text);
   if (match) {
     const units = (match[1] ?? "").replace(/^0+(?=\d)/, "");

@@ -59,7 +59,13 @@ interface ColumnMap {
 
 export async function openInput(file: string, options: InputOptions): Promise<Input> {
   const source = await openRecords(file, { delimiter: options.delimiter });
-  const columns = mapColumns(file, source.header, source.headerLine);
+  let columns: ColumnMap;
+  try {
+    columns = mapColumns(file, source.header, source.headerLine);
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
   return { header: source.header, rows: { [Symbol.asyncIterator]: () => checkRecords(file, source.headerLine, source.records, columns, options) } };
 }
 
@@ -82,7 +88,12 @@ function mapColumns(file: string, header: string[], headerLine: number): ColumnM
   });
   const found = header.length === 0 ? "nothing" : header.map((cell) => cell || "(blank)").join(", ");
   const looksLikeData = header.some((cell) => parseAmount(cell).ok);
-  const hint = looksLikeData ? "; the first row looks like data: the file needs a header row first, such as amount,currency,product_code,email" : "";
+  const other = header.length === 1 ? [";", ",", "\t"].find((char) => header[0]?.includes(char)) : undefined;
+  const hint = looksLikeData
+    ? "; the first row looks like data: the file needs a header row first, such as amount,currency,product_code,email"
+    : other !== undefined
+      ? `; the header seems to be separated by ${other === "\t" ? "tabs" : `"${other}"`}: check the --delimiter option`
+      : "";
   for (const required of ["amount", "currency"] as const) {
     if (index[required] === -1) throw new InputFileError(file, headerLine, required, `the header has no ${required} column (found: ${found})${hint}`);
   }
@@ -175,7 +186,7 @@ function checkRow(values: string[], columns: ColumnMap, catalog: Catalog, proble
   const description = cell("description");
   const descriptionLength = [...description].length;
   if (descriptionLength > MAX_DESCRIPTION_CHARS) {
-    problem("description", `description is ${descriptionLength} characters; Runa allows at most ${MAX_DESCRIPTION_CHARS}`);
+    problem("description", `${descriptionLength} characters; Runa allows at most ${MAX_DESCRIPTION_CHARS}`);
   }
   const reference = cell("reference");
 
@@ -208,7 +219,7 @@ const CURRENCY_SHAPE = /^[A-Z]{3}$/;
 
 function checkCurrency(text: string, problem: Report): string | undefined {
   const code = text.toUpperCase();
-  if (code === "") problem("currency", "currency is empty; write the ISO code, such as USD, GBP or EUR");
+  if (code === "") problem("currency", "empty; write the 3-letter ISO code, such as USD, GBP or EUR");
   else if (!CURRENCY_SHAPE.test(code)) problem("currency", `"${text}" is not a currency code; write the 3-letter ISO code, such as USD, GBP or EUR`);
   else if (!isIso4217(code)) problem("currency", `"${text}" is not an ISO 4217 currency code`);
   else return code;
@@ -342,7 +353,7 @@ function checkDistribution(text: string, email: string, columns: ColumnMap, prob
   if (type === "PAYOUT_LINK") return { type: "PAYOUT_LINK" }; // an email given here is only carried along
   const column = columns.index.email === -1 ? "distribution" : "email";
   if (email === "") {
-    problem(column, columns.index.email === -1 ? "EMAIL needs an email column with the recipient's address" : "email is empty; EMAIL needs the recipient's address");
+    problem(column, columns.index.email === -1 ? "EMAIL needs an email column with the recipient's address" : "empty; distribution EMAIL needs the recipient's address");
     return undefined;
   }
   if (!isEmailAddress(email)) {

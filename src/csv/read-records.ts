@@ -32,6 +32,8 @@ export interface RecordSource {
   delimiter: string;
   /** The data records after the header; blank lines are skipped. Throws InputFileError on a structural fault. */
   records: AsyncIterable<RawRecord>;
+  /** Closes the file without reading on (iterating to the end, or breaking out, closes it too). */
+  close(): Promise<void>;
 }
 
 export interface ReadOptions {
@@ -51,6 +53,9 @@ export async function openRecords(file: string, options: ReadOptions = {}): Prom
     headerLine: start.line,
     delimiter: start.delimiter,
     records: { [Symbol.asyncIterator]: () => dataRecords(records) },
+    close: async () => {
+      await records.return(undefined);
+    },
   };
 }
 
