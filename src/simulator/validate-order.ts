@@ -109,12 +109,20 @@ function validateItem(check: Checker, value: Json, at: string[]): void {
   if (products !== undefined) validateProducts(check, products, [...at, "products"]);
 }
 
+/** An object with a `type` among `types` (the spec's oneOf by type); undefined when there is none to go on. */
+function typed(check: Checker, value: Json, at: string[], types: readonly string[]): { object: Record<string, Json>; type: Json } | undefined {
+  const object = check.object(value, at);
+  if (!object) return undefined;
+  const type = check.required(object, "type", at);
+  if (type === undefined) return undefined;
+  check.literal(type, [...at, "type"], types);
+  return { object, type };
+}
+
 function validateDistribution(check: Checker, value: Json, at: string[]): void {
-  const method = check.object(value, at);
-  if (!method) return;
-  const type = check.required(method, "type", at);
-  if (type === undefined) return;
-  check.literal(type, [...at, "type"], ["EMAIL", "PAYOUT_LINK", "RECIPIENT"]);
+  const found = typed(check, value, at, ["EMAIL", "PAYOUT_LINK", "RECIPIENT"]);
+  if (!found) return;
+  const { object: method, type } = found;
   if ("template_id" in method) check.string(method["template_id"], [...at, "template_id"]);
   if (type === "EMAIL" || type === "RECIPIENT") {
     const email = check.required(method, "email_address", at);
@@ -129,11 +137,9 @@ function validateDistribution(check: Checker, value: Json, at: string[]): void {
 }
 
 function validateProducts(check: Checker, value: Json, at: string[]): void {
-  const products = check.object(value, at);
-  if (!products) return;
-  const type = check.required(products, "type", at);
-  if (type === undefined) return;
-  check.literal(type, [...at, "type"], ["SINGLE", "MULTIPLE", "TEMPLATE"]);
+  const found = typed(check, value, at, ["SINGLE", "MULTIPLE", "TEMPLATE"]);
+  if (!found) return;
+  const { object: products, type } = found;
   if (type === "SINGLE") {
     const code = check.required(products, "value", at);
     if (code !== undefined) check.string(code, [...at, "value"], { minLength: 1 });

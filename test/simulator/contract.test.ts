@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { loadCatalogFixture } from "../../src/simulator/index.ts";
 import { validateRequest, validateResponse, validateSchema } from "../helpers/openapi.ts";
-import { call, item, orderBody, postOrder, simulator, untilSettled, type Answer } from "../helpers/simulator.ts";
+import { ManualClock, call, item, orderBody, postOrder, simulator, untilSettled, type Answer } from "../helpers/simulator.ts";
 
 function expectContract(method: string, path: string, answer: Answer): void {
   expect(validateResponse(method, path, answer.status, answer.json)).toEqual([]);
@@ -31,7 +31,8 @@ describe("catalog fixture", () => {
 
 describe("contract of the simulator's answers", () => {
   it("POST /order async (202), processing, completed and the list", async () => {
-    const sim = await simulator();
+    const clock = new ManualClock();
+    const sim = await simulator({ clock, completionDelayMs: 1_000 });
     const body = orderBody([item({ product: "TGT-US", faceValue: 25, email: "a@example.com" }), item({ faceValue: 12.5 })], "USD", {
       description: "contract",
       metadata: { campaign: "spring" },
@@ -46,7 +47,8 @@ describe("contract of the simulator's answers", () => {
     expectContract("GET", `/order/${accepted.json.id}`, processing);
     expectContract("GET", "/order", await call(sim, "/order"));
 
-    const completed = await untilSettled(sim, accepted.json.id);
+    clock.advance(1_000);
+    const completed = await call(sim, `/order/${accepted.json.id}`);
     expect(completed.json.status).toBe("COMPLETED");
     expectContract("GET", `/order/${accepted.json.id}`, completed);
     expectContract("GET", "/order", await call(sim, "/order"));

@@ -1,6 +1,6 @@
 // Fault injection: what each fault does to the order and to a retry with the same key.
 import { describe, expect, it } from "vitest";
-import { SLOW_COMPLETION_FACTOR } from "../../src/simulator/index.ts";
+import { SLOW_COMPLETION_FACTOR, type RunningSimulator } from "../../src/simulator/index.ts";
 import { ManualClock, call, orderBody, postOrder, simulator } from "../helpers/simulator.ts";
 
 /** A random source that yields the given draws, then 0.99 (no fault) for ever. */
@@ -8,16 +8,28 @@ function scripted(...draws: number[]): () => number {
   return () => draws.shift() ?? 0.99;
 }
 
+/** The one committed order is there, and a same-key retry answers 202 with its id, creating nothing. */
+async function expectRetryFindsTheOrder(sim: RunningSimulator): Promise<void> {
+  expect(sim.state.countOrders()).toBe(1);
+  const retry = await postOrder(sim, orderBody(), { key: "k" });
+  expect(retry.status).toBe(202);
+  expect(retry.json.id).toBe(sim.state.orders[0]?.id);
+  expect(sim.state.countOrders()).toBe(1);
+}
+
+/** The first POST is refused with nothing committed or stored, so a same-key retry creates the order. */
+async function expectRefusedThenRetryCreates(sim: RunningSimulator, status: number, type: string): Promise<void> {
+  const refused = await postOrder(sim, orderBody(), { key: "k" });
+  expect([refused.status, refused.json.type]).toEqual([status, type]);
+  expect(sim.state.countOrders()).toBe(0);
+  expect((await postOrder(sim, orderBody(), { key: "k" })).status).toBe(202);
+  expect(sim.state.countOrders()).toBe(1);
+}
+
 describe("faults", () => {
   it("serverErrorRate: 500 before anything is committed; a retry with the same key creates the order", async () => {
     const sim = await simulator({ faults: { serverErrorRate: 0.5 }, random: scripted(0.1) });
-    const failed = await postOrder(sim, orderBody(), { key: "k" });
-    expect(failed.status).toBe(500);
-    expect(failed.json.type).toBe("internal_server_error");
-    expect(sim.state.countOrders()).toBe(0);
-    const retry = await postOrder(sim, orderBody(), { key: "k" });
-    expect(retry.status).toBe(202);
-    expect(sim.state.countOrders()).toBe(1);
+    await expectRefusedThenRetryCreates(sim, 500, "internal_server_error");
   });
 
   it("timeoutRate: 504 after the commit; a retry with the same key replays the 202 with the same id", async () => {
@@ -25,11 +37,7 @@ describe("faults", () => {
     const timedOut = await postOrder(sim, orderBody(), { key: "k" });
     expect(timedOut.status).toBe(504);
     expect(timedOut.json.type).toBe("timeout");
-    expect(sim.state.countOrders()).toBe(1);
-    const retry = await postOrder(sim, orderBody(), { key: "k" });
-    expect(retry.status).toBe(202);
-    expect(retry.json.id).toBe(sim.state.orders[0]?.id);
-    expect(sim.state.countOrders()).toBe(1);
+    await expectRetryFindsTheOrder(sim);
   });
 
   it("dropAfterCommitRate: no answer at all, yet the order exists and a retry returns its id", async () => {
@@ -37,19 +45,12 @@ describe("faults", () => {
     await expect(postOrder(sim, orderBody(), { key: "k" })).rejects.toThrow();
     expect(sim.state.countOrders()).toBe(1);
     expect(sim.state.requests[0]?.responseStatus).toBe("dropped");
-    const retry = await postOrder(sim, orderBody(), { key: "k" });
-    expect(retry.status).toBe(202);
-    expect(retry.json.id).toBe(sim.state.orders[0]?.id);
-    expect(sim.state.countOrders()).toBe(1);
+    await expectRetryFindsTheOrder(sim);
   });
 
   it("idempotencyInProgressRate: 400 idempotency_in_progress, nothing committed or stored", async () => {
     const sim = await simulator({ faults: { idempotencyInProgressRate: 0.5 }, random: scripted(0.1) });
-    const busy = await postOrder(sim, orderBody(), { key: "k" });
-    expect(busy.status).toBe(400);
-    expect(busy.json.type).toBe("idempotency_in_progress");
-    expect(sim.state.countOrders()).toBe(0);
-    expect((await postOrder(sim, orderBody(), { key: "k" })).status).toBe(202);
+    await expectRefusedThenRetryCreates(sim, 400, "idempotency_in_progress");
   });
 
   it("slowCompletionRate: the order stays PROCESSING ten times as long", async () => {

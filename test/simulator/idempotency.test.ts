@@ -1,5 +1,5 @@
 // Runa's idempotency rules: replay for 30 days (4xx included), different body refused, in-flight key.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { IDEMPOTENCY_TTL_MS } from "../../src/simulator/index.ts";
 import { ManualClock, item, orderBody, postOrder, simulator } from "../helpers/simulator.ts";
 
@@ -44,10 +44,11 @@ describe("idempotency", () => {
 
   it("a key whose first request is still in flight answers idempotency_in_progress", async () => {
     const sim = await simulator({ faults: { latencyMs: 150 } });
-    const [first, second] = await Promise.all([
-      postOrder(sim, orderBody(), { key: "slow" }),
-      new Promise((resolve) => setTimeout(resolve, 30)).then(() => postOrder(sim, orderBody(), { key: "slow" })),
-    ]);
+    const pending = postOrder(sim, orderBody(), { key: "slow" });
+    // The key is reserved in the same tick the request is recorded, before the latency.
+    await vi.waitFor(() => expect(sim.state.requests).toHaveLength(1));
+    const second = await postOrder(sim, orderBody(), { key: "slow" });
+    const first = await pending;
     expect(first.status).toBe(202);
     expect(second.status).toBe(400);
     expect(second.json.type).toBe("idempotency_in_progress");
