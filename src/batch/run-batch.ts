@@ -4,6 +4,7 @@
 // It reads the input as a stream three times (plan, send, results) so memory stays flat.
 import { dirname } from "node:path";
 import { mkdirSync } from "node:fs";
+import { setMaxListeners } from "node:events";
 import pino, { type Logger } from "pino";
 import { JournalRefusal } from "../errors.ts";
 import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
@@ -84,8 +85,10 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   try {
     const plan = await planRun(options, journal, now());
     refuseUnsafePlan(plan, options);
-    log.info({ batchId: options.batchId, ...plan.counts }, "run planned");
+    log.info(plan.counts, "run planned");
 
+    const stop = dependencies.stop ?? new AbortController().signal;
+    setMaxListeners(0, stop); // every waiting retry and poll listens for the stop
     const context: RunContext = {
       client: dependencies.client,
       journal,
@@ -94,7 +97,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       log,
       timeScale: dependencies.timeScale ?? 1,
       pollTimeoutMs: options.pollTimeoutMs,
-      stop: dependencies.stop ?? new AbortController().signal,
+      stop,
       counters: newCounters(),
       pausedUntil: 0,
       now,

@@ -86,6 +86,8 @@ export interface Product {
   payout_type?: "gift_card" | "subscription" | "payment";
   categories?: string[];
   countries_redeemable_in: string[];
+  /** "0.05" means 5 % off the face value (required by the spec at the top level). */
+  discount_multiplier?: string;
   gift_card?: {
     denominations: ProductDenominations;
     discount_multiplier?: string;
@@ -101,7 +103,7 @@ export interface Product {
 
 export interface ProductPage {
   catalog: Product[];
-  pagination: { cursors: { after?: string; before?: string } };
+  pagination: { page?: { limit: number }; cursors: { after?: string; before?: string } };
 }
 
 export interface Balance {

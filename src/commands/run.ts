@@ -1,0 +1,157 @@
+// `runa-batch run <input.csv>`: validate the whole file, then order every row once, at the rate
+// limit, and write the results. Exit 0 all COMPLETED, 2 invalid file, 3 some rows not COMPLETED.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, extname, join } from "node:path";
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { runBatch } from "../batch/run-batch.ts";
+import { loadCatalog } from "../catalog/load-catalog.ts";
+import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
+import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
+import { batchPaths } from "../journal/batch-journal.ts";
+import { createLogger } from "../log.ts";
+import { formatSummary, writeSummaryJson } from "../report/summary.ts";
+import { checkBalances, formatReport, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
+import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
+
+const DEFAULT_OUTPUT_DIRECTORY = "output";
+const CATALOG_CACHE_DIRECTORY = join(DEFAULT_OUTPUT_DIRECTORY, ".cache");
+const EXIT_INTERRUPTED = 130;
+
+interface RunArgs extends ConnectionArgs {
+  input: string;
+  batchId?: string;
+  out?: string;
+  rate: number;
+  itemsPerOrder: number;
+  pollTimeout: number;
+  allowDuplicates: boolean;
+  skipInvalid: boolean;
+  ignoreBalance: boolean;
+  acceptChanges: boolean;
+  forceAfterExpiry: boolean;
+  refreshCatalog: boolean;
+  delimiter?: string;
+  logFile?: string;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: "run <input>",
+  describe: "Validate a rewards CSV, order every row once at the rate limit, and write the results CSV",
+  builder: (yargs) =>
+    (connectionOptions(yargs as Argv) as Argv<ConnectionArgs>)
+      .positional("input", { type: "string", demandOption: true, describe: "The rewards CSV" })
+      .options({
+        "batch-id": { type: "string", describe: "Names the batch; part of every idempotency key. Default: the input file's name without extension. Use one per period, e.g. rewards-2026-11" },
+        out: { type: "string", describe: "Results CSV (default output/<input name>.results.csv)" },
+        rate: { type: "number", default: ORDERS_PER_MINUTE, describe: "Orders per minute (POST /order, retries included)" },
+        "items-per-order": { type: "number", default: 1, describe: "Rows grouped into one order (1-200) when currency, country and description match" },
+        "poll-timeout": { type: "number", default: POLL_TIMEOUT_MS / 1000, describe: "Seconds to poll an order before it is left PENDING" },
+        "allow-duplicates": { type: "boolean", default: false, describe: "Order identical rows once each instead of refusing the file" },
+        "skip-invalid": { type: "boolean", default: false, describe: "Order the valid rows even when some are invalid (those end INVALID)" },
+        "ignore-balance": { type: "boolean", default: false, describe: "Start even when the account balance is known to be short" },
+        "accept-changes": { type: "boolean", default: false, describe: "Order rows edited after an earlier run paid them, as NEW orders" },
+        "force-after-expiry": { type: "boolean", default: false, describe: "Re-send keys older than Runa's 30-day idempotency window" },
+        "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
+        delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , or ;)" },
+        "log-file": { type: "string", describe: "JSON-lines log (default output/<batch>.log.jsonl)" },
+      }) as unknown as Argv<RunArgs>,
+  handler: async (argv) => {
+    process.exitCode = await run(argv);
+  },
+};
+
+async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
+  const file = argv.input;
+  if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+  const name = basename(file, extname(file));
+  const batchId = argv.batchId ?? name;
+  const resultsFile = argv.out ?? join(DEFAULT_OUTPUT_DIRECTORY, `${name}.results.csv`);
+  if (!(argv.rate > 0)) throw new UsageError(`--rate must be above 0, got ${argv.rate}`);
+  if (!Number.isInteger(argv.itemsPerOrder) || argv.itemsPerOrder < 1 || argv.itemsPerOrder > 200) {
+    throw new UsageError(`--items-per-order must be a whole number from 1 to 200, got ${argv.itemsPerOrder}`);
+  }
+  if (!(argv.pollTimeout > 0)) throw new UsageError(`--poll-timeout must be above 0 seconds, got ${argv.pollTimeout}`);
+  const scale = timeScale();
+  mkdirSync(dirname(resultsFile), { recursive: true, mode: 0o700 });
+
+  const connection = await openConnection(argv, { ordersPerMinute: argv.rate });
+  // The simulator forgets everything when this run ends, so a rehearsal keeps its journal apart
+  // and throws it away: a real batch's journal is never mixed with simulated orders.
+  const journalDirectory = argv.simulate ? mkdtempSync(join(tmpdir(), "runa-batch-rehearsal-")) : undefined;
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) {
+      process.stderr.write(`\n${signal} again: exiting now; the journal keeps every sent order safe for the re-run.\n`);
+      process.exit(EXIT_INTERRUPTED); // the one exit outside main.ts: the user asked for it twice
+    }
+    process.stderr.write(`\n${signal}: no new orders will be sent; finishing requests in flight and writing results (${signal} again to exit at once)\n`);
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const inputOptions = { catalog: await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: CATALOG_CACHE_DIRECTORY, refresh: argv.refreshCatalog || argv.simulate === true }), allowDuplicates: argv.allowDuplicates, ...(argv.delimiter ? { delimiter: argv.delimiter } : {}) };
+
+    const report = await validateInput(file, inputOptions);
+    if (report.invalid > 0) {
+      process.stderr.write(formatReport(report));
+      if (!argv.skipInvalid) {
+        const errorsFile = join(DEFAULT_OUTPUT_DIRECTORY, `${name}.errors.csv`);
+        await writeErrorCsv(file, inputOptions, errorsFile);
+        throw new ValidationFailedError(`${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`);
+      }
+    }
+    if (!argv.ignoreBalance) {
+      const short = (await checkBalances(connection.client, report.costs)).filter((balance) => balance.shortfall !== undefined);
+      if (short.length > 0) {
+        throw new UsageError(
+          `the account balance is short: ${short.map((s) => `${s.currency} needs ${s.price}, has ${s.balance} (short ${s.shortfall})`).join("; ")}. ` +
+            "Nothing was ordered. Top up, or pass --ignore-balance (rows then fail with insufficient_funds and a re-run retries them).",
+          "insufficient_balance",
+        );
+      }
+    }
+
+    const besideResults = batchPaths(dirname(resultsFile), batchId);
+    const logFile = argv.logFile ?? besideResults.log;
+    const log = createLogger({ file: logFile, batchId, toStderr: !process.stderr.isTTY });
+    const summary = await runBatch(
+      {
+        file,
+        batchId,
+        resultsFile,
+        ...(journalDirectory ? { journalDirectory } : {}),
+        input: inputOptions,
+        ordersPerMinute: argv.rate,
+        itemsPerOrder: argv.itemsPerOrder,
+        pollTimeoutMs: argv.pollTimeout * 1000,
+        acceptChanges: argv.acceptChanges,
+        forceAfterExpiry: argv.forceAfterExpiry,
+      },
+      { client: connection.client, log, stop: stop.signal, timeScale: scale },
+    );
+    const context = { logFile, rerunCommand: rerunCommand(argv, batchId) };
+    await writeSummaryJson(besideResults.summary, summary, context);
+    process.stdout.write(formatSummary(summary, context));
+    if (summary.interrupted) return EXIT_INTERRUPTED;
+    return summary.statuses.COMPLETED === Object.values(summary.statuses).reduce((a, b) => a + b, 0) ? EXIT.OK : EXIT.INCOMPLETE;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await connection.close();
+    if (journalDirectory) rmSync(journalDirectory, { recursive: true, force: true });
+  }
+}
+
+/** The command that resumes this batch: same file, same batch id, same results file. */
+function rerunCommand(argv: ArgumentsCamelCase<RunArgs>, batchId: string): string {
+  const parts = ["runa-batch", "run", argv.input, "--batch-id", batchId];
+  if (argv.out) parts.push("--out", argv.out);
+  if (argv.simulate) parts.push("--simulate");
+  if (argv.rate !== ORDERS_PER_MINUTE) parts.push("--rate", String(argv.rate));
+  if (argv.itemsPerOrder !== 1) parts.push("--items-per-order", String(argv.itemsPerOrder));
+  if (argv.skipInvalid) parts.push("--skip-invalid");
+  if (argv.allowDuplicates) parts.push("--allow-duplicates");
+  return parts.map((part) => (/^[\w./=-]+$/.test(part) ? part : `'${part.replace(/'/g, "'\\''")}'`)).join(" ");
+}
