@@ -170,14 +170,13 @@ export async function writeErrorCsv(file: string, options: InputOptions, out: st
   const temp = `${out}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   const handle = await open(temp, "wx", 0o600);
   let written = 0;
+  const stringifier = stringify({ bom: true, record_delimiter: "unix" });
   try {
-    const stringifier = stringify({ bom: true, record_delimiter: "unix" });
-    const stream = handle.createWriteStream({ autoClose: false });
-    const done = new Promise<void>((resolve, reject) => {
-      stream.on("finish", resolve).on("error", reject);
-      stringifier.on("error", reject);
-    });
-    stringifier.pipe(stream);
+    // Straight to the handle (a WriteStream on it would keep the handle from closing until GC).
+    const drained = (async () => {
+      for await (const chunk of stringifier) await handle.write(chunk as Buffer);
+    })();
+    drained.catch(() => undefined); // awaited below; a write error also stops the stringifier
     const write = async (cells: string[]) => {
       if (!stringifier.write(cells.map(neutraliseFormula))) await new Promise((resolve) => stringifier.once("drain", resolve));
     };
@@ -188,11 +187,12 @@ export async function writeErrorCsv(file: string, options: InputOptions, out: st
       written++;
     }
     stringifier.end();
-    await done;
+    await drained;
     await handle.sync();
     await handle.close();
     await rename(temp, out);
   } catch (error) {
+    stringifier.destroy();
     await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
     throw error;

@@ -32,6 +32,8 @@ export const TEST_PRODUCTS: Product[] = [
   giftCard("ZAL-DE", "EUR", { open: ["5.00", "500.00"] }, ["DE", "AT"], { discount_multiplier: "0.06" }),
   giftCard("IKEA-FR", "EUR", { fixed: ["25.00", "50.00", "100.00"] }, ["FR"]),
   giftCard("CTIRE-CA", "CAD", { open: ["10.00", "500.00"] }, ["CA"]),
+  // Not in the simulator's catalog: lets cost tests use amounts down to a cent.
+  giftCard("CENTS-GB", "GBP", { open: ["0.01", "1000.00"] }, ["GB"], { discount_multiplier: "0.00" }),
   giftCard("OLD-US", "USD", { open: ["5.00", "100.00"] }, ["US"], { is_orderable: false }),
   {
     code: "NFLX-US",
