@@ -22,7 +22,7 @@ import { orderBody } from "./order-body.ts";
 import { planRow, isRepostExpired } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { rowResult } from "./row-result.ts";
-import { newCounters, type RunContext, type RunCounters } from "./run-context.ts";
+import { newCounters, type ProgressEvent, type RunContext, type RunCounters } from "./run-context.ts";
 import { sendOrder } from "./send-order.ts";
 import type Bottleneck from "bottleneck";
 
@@ -51,6 +51,8 @@ export interface RunDependencies {
   now?: () => number;
   /** Shared order limiter (e.g. Redis-backed); default: one for this process at `ordersPerMinute`. */
   orderLimiter?: Bottleneck;
+  /** Called once the plan is made and after each order is sent or settled (the progress display). */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface CurrencyTotal {
@@ -101,7 +103,9 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       counters: newCounters(),
       pausedUntil: 0,
       now,
+      ...(dependencies.onProgress ? { onProgress: dependencies.onProgress } : {}),
     };
+    context.onProgress?.({ type: "planned", counts: plan.counts, counters: context.counters });
     await sendAndPoll(options, context);
 
     const { statuses, completed } = await writeBatchResults(options, journal);
@@ -207,16 +211,27 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<vo
       await slots.take();
       const task = (async () => {
         try {
-          if ((await sendOrder(context, order)) !== "accepted") return;
+          if ((await send(order)) !== "accepted") return;
         } finally {
           slots.give();
         }
-        await pollOrder(context, order);
+        await poll(order);
       })();
       track(task);
     } else {
-      track(pollOrder(context, order));
+      track(poll(order));
     }
+  };
+  const send = async (order: OrderState) => {
+    const outcome = await sendOrder(context, order);
+    context.onProgress?.({ type: "sent", outcome, rows: order.rows.length, counters: context.counters });
+    return outcome;
+  };
+  const poll = async (order: OrderState) => {
+    const outcome = await pollOrder(context, order);
+    const settled = outcome === "settled" ? (order.outcome ?? "FAILED") : outcome;
+    context.onProgress?.({ type: "polled", outcome: settled, rows: order.rows.length, counters: context.counters });
+    return outcome;
   };
   const track = (task: Promise<unknown>): void => {
     tasks.add(task);

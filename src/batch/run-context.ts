@@ -33,7 +33,19 @@ export interface RunContext {
   /** After a 429 nobody sends until this time (ms since epoch): the whole account is over its budget. */
   pausedUntil: number;
   now: () => number;
+  /** Told of each change of an order's state, e.g. to draw progress (see RunDependencies.onProgress). */
+  onProgress?: (event: ProgressEvent) => void;
 }
+
+/**
+ * What happened to one order, for a progress display. `rows` is how many input rows the order holds
+ * (more than one with --items-per-order); `counters` is the run's live tally (posts, retries, 429s).
+ */
+export type ProgressEvent = { counters: Readonly<RunCounters> } & (
+  | { type: "planned"; counts: { done: number; poll: number; repost: number; new: number } }
+  | { type: "sent"; outcome: "accepted" | "rejected" | "unresolved" | "stopped"; rows: number }
+  | { type: "polled"; outcome: "COMPLETED" | "FAILED" | "pending" | "stopped"; rows: number }
+);
 
 export function newCounters(): RunCounters {
   return { posts: 0, retries: { network: 0, server_error: 0, rate_limited: 0, in_progress: 0 }, polls: 0, accepted: 0, settled: 0, rejected: 0, unresolved: 0 };
