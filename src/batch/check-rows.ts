@@ -4,12 +4,11 @@
 //
 // The run pipeline must consume the whole stream before ordering anything: a duplicate or a broken
 // quote near the end of the file makes the whole file invalid, and rows are checked as they stream.
-import Big from "big.js";
 import type { Catalog, OrderableCode } from "../catalog/catalog.ts";
 import { isIso4217 } from "../catalog/iso-4217.ts";
 import { openRecords, type RawRecord } from "../csv/read-records.ts";
 import { InputFileError } from "../errors.ts";
-import { parseAmount } from "../money.ts";
+import { parseAmount, toCents } from "../money.ts";
 import type { DistributionMethod, ProductSelection } from "../runa/types.ts";
 import { FingerprintIndex, fingerprintText, occurrenceFingerprint, sha256Hex, type OrderLine } from "./order-line.ts";
 
@@ -106,47 +105,62 @@ function mapColumns(file: string, header: string[], headerLine: number): ColumnM
 async function* checkRecords(
   file: string,
   headerLine: number,
-  records: AsyncIterable<RawRecord>,
+  batches: AsyncIterable<RawRecord[]>,
   columns: ColumnMap,
   options: InputOptions,
 ): AsyncGenerator<CheckedRow> {
   const seen = new FingerprintIndex();
   let row = 1;
-  for await (const record of records) {
-    if (isBlank(record.cells)) continue; // ",,,," lines from spreadsheets are blank rows too
-    row++;
-    const values = fitToHeader(record.cells, columns.width);
-    const problems: Problem[] = [];
-    const checked = checkRow(values, columns, options.catalog, problems);
-    if (checked && problems.length === 0) {
-      const base = sha256Hex(fingerprintText(checked.fields));
-      const earlier = seen.add(base, row);
-      let fingerprint = base;
-      if (earlier) {
-        if (checked.fields.reference !== undefined) {
-          problems.push({ column: columns.name.reference, message: `reference "${checked.fields.reference}" is also used on row ${earlier.row}; each reference must be unique` });
-        } else if (!options.allowDuplicates) {
-          problems.push({
-            column: "",
-            message: `duplicate of row ${earlier.row} (same amount, currency, product, recipient and description); if both are intended, run with --allow-duplicates`,
-          });
-        } else {
-          fingerprint = occurrenceFingerprint(base, earlier.occurrence);
-        }
-      }
-      if (problems.length === 0) {
-        yield { row, line: record.line, values, result: { ok: true, order: { ...checked.order, fingerprint } } };
-        continue;
-      }
+  for await (const batch of batches) {
+    for (const record of batch) {
+      row++;
+      const values = fitToHeader(record.cells, columns.width);
+      const problems = new RowProblems(columns);
+      const checked = checkRow(values, columns, options.catalog, problems);
+      const result = checked ? identify(checked, row, seen, options.allowDuplicates, problems) : undefined;
+      yield { row, line: record.line, values, result: result ? { ok: true, order: result } : { ok: false, problems: problems.list } };
     }
-    yield { row, line: record.line, values, result: { ok: false, problems } };
   }
   if (row === 1) throw new InputFileError(file, headerLine + 1, undefined, "the file has a header but no rows to order");
 }
 
-function isBlank(cells: string[]): boolean {
-  for (const cell of cells) if (cell.trim() !== "") return false;
-  return true;
+/** Gives a valid row its fingerprint, or reports it as a repeat of an earlier row. */
+function identify(checked: CheckedContent, row: number, seen: FingerprintIndex, allowDuplicates: boolean, problems: RowProblems): OrderLine | undefined {
+  const base = sha256Hex(fingerprintText(checked.fields));
+  const earlier = seen.add(base, row);
+  let fingerprint = base;
+  if (earlier) {
+    if (checked.fields.reference !== undefined) {
+      problems.add("reference", `reference "${checked.fields.reference}" is also used on row ${earlier.row}; each reference must be unique`);
+      return undefined;
+    }
+    if (!allowDuplicates) {
+      problems.add("", `duplicate of row ${earlier.row} (same amount, currency, product, recipient and description); if both are intended, run with --allow-duplicates`);
+      return undefined;
+    }
+    fingerprint = occurrenceFingerprint(base, earlier.occurrence);
+  }
+  const order = checked.order as OrderLine;
+  order.fingerprint = fingerprint;
+  return order;
+}
+
+/** The problems of one row, named by the header as the user wrote it. */
+class RowProblems {
+  readonly list: Problem[] = [];
+  readonly #names: Record<KnownColumn, string>;
+
+  constructor(columns: ColumnMap) {
+    this.#names = columns.name;
+  }
+
+  add(column: KnownColumn | "", message: string): void {
+    this.list.push({ column: column === "" ? "" : this.#names[column], message });
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
 }
 
 /** One value per header column: short rows are padded, empty cells beyond the header dropped. */
@@ -162,35 +176,38 @@ interface CheckedContent {
   fields: Parameters<typeof fingerprintText>[0];
 }
 
-/** Checks one row's cells; pushes every problem found and returns the order when the content allows one. */
-function checkRow(values: string[], columns: ColumnMap, catalog: Catalog, problems: Problem[]): CheckedContent | undefined {
-  const cell = (column: KnownColumn): string => (columns.index[column] === -1 ? "" : (values[columns.index[column]] ?? "").trim());
-  const problem = (column: KnownColumn | "", message: string) => problems.push({ column: column === "" ? "" : columns.name[column], message });
+function cellOf(values: string[], columns: ColumnMap, column: KnownColumn): string {
+  const at = columns.index[column];
+  return at === -1 ? "" : (values[at] ?? "").trim();
+}
 
+/** Checks one row's cells; adds every problem found and returns the order when the content allows one. */
+function checkRow(values: string[], columns: ColumnMap, catalog: Catalog, problems: RowProblems): CheckedContent | undefined {
   if (values.length > columns.width) {
-    problem("", `this row has ${values.length} cells but the header has ${columns.width} columns; a cell may contain an unquoted delimiter`);
+    problems.add("", `this row has ${values.length} cells but the header has ${columns.width} columns; a cell may contain an unquoted delimiter`);
   }
 
-  const amount = checkAmount(cell("amount"), problem);
-  const currency = checkCurrency(cell("currency"), problem);
-  const products = checkProducts(cell, columns, catalog, problem);
-  if (amount !== undefined && products) checkAmountAgainstProducts(amount, products, problem);
+  const amount = checkAmount(cellOf(values, columns, "amount"), problems);
+  const currency = checkCurrency(cellOf(values, columns, "currency"), problems);
+  const products = checkProducts(values, columns, catalog, problems);
+  if (amount !== undefined && products) checkAmountAgainstProducts(amount, products, problems);
   if (currency !== undefined && products?.currency !== undefined && products.currency !== currency) {
     const what = products.entries.length === 1 ? `${products.entries[0]?.code} is a ${products.currency} product` : `those products are ${products.currency}`;
-    problem("currency", `the row says ${currency} but ${what}`);
+    problems.add("currency", `the row says ${currency} but ${what}`);
   }
 
-  const email = cell("email").toLowerCase();
-  const distribution = checkDistribution(cell("distribution"), email, columns, problem);
+  const email = cellOf(values, columns, "email").toLowerCase();
+  const distribution = checkDistribution(cellOf(values, columns, "distribution"), email, columns, problems);
 
-  const description = cell("description");
-  const descriptionLength = [...description].length;
+  const description = cellOf(values, columns, "description");
+  // Code points, not UTF-16 units; only counted when it could matter.
+  const descriptionLength = description.length > MAX_DESCRIPTION_CHARS ? [...description].length : description.length;
   if (descriptionLength > MAX_DESCRIPTION_CHARS) {
-    problem("description", `${descriptionLength} characters; Runa allows at most ${MAX_DESCRIPTION_CHARS}`);
+    problems.add("description", `${descriptionLength} characters; Runa allows at most ${MAX_DESCRIPTION_CHARS}`);
   }
-  const reference = cell("reference");
+  const reference = cellOf(values, columns, "reference");
 
-  if (problems.length > 0 || amount === undefined || currency === undefined || !products || !distribution) return undefined;
+  if (!problems.empty || amount === undefined || currency === undefined || !products || !distribution) return undefined;
   const order: Omit<OrderLine, "fingerprint"> = { amount, currency, products: products.selection, distribution, country: products.country };
   if (description !== "") order.description = description;
   if (reference !== "") order.reference = reference;
@@ -200,16 +217,14 @@ function checkRow(values: string[], columns: ColumnMap, catalog: Catalog, proble
   return { order, fields };
 }
 
-type Report = (column: KnownColumn | "", message: string) => void;
-
-function checkAmount(text: string, problem: Report): string | undefined {
+function checkAmount(text: string, problems: RowProblems): string | undefined {
   const parsed = parseAmount(text);
   if (!parsed.ok) {
-    problem("amount", parsed.message);
+    problems.add("amount", parsed.message);
     return undefined;
   }
   if (parsed.text === "0.00") {
-    problem("amount", `"${text}" is zero; the amount must be greater than 0`);
+    problems.add("amount", `"${text}" is zero; the amount must be greater than 0`);
     return undefined;
   }
   return parsed.text;
@@ -217,11 +232,11 @@ function checkAmount(text: string, problem: Report): string | undefined {
 
 const CURRENCY_SHAPE = /^[A-Z]{3}$/;
 
-function checkCurrency(text: string, problem: Report): string | undefined {
+function checkCurrency(text: string, problems: RowProblems): string | undefined {
   const code = text.toUpperCase();
-  if (code === "") problem("currency", "empty; write the 3-letter ISO code, such as USD, GBP or EUR");
-  else if (!CURRENCY_SHAPE.test(code)) problem("currency", `"${text}" is not a currency code; write the 3-letter ISO code, such as USD, GBP or EUR`);
-  else if (!isIso4217(code)) problem("currency", `"${text}" is not an ISO 4217 currency code`);
+  if (code === "") problems.add("currency", "empty; write the 3-letter ISO code, such as USD, GBP or EUR");
+  else if (!CURRENCY_SHAPE.test(code)) problems.add("currency", `"${text}" is not a currency code; write the 3-letter ISO code, such as USD, GBP or EUR`);
+  else if (!isIso4217(code)) problems.add("currency", `"${text}" is not an ISO 4217 currency code`);
   else return code;
   return undefined;
 }
@@ -238,23 +253,23 @@ interface CheckedProducts {
 /** A TEMPLATE id: "PT-" and a 26-character ULID (Crockford base32: no I, L, O, U). */
 const TEMPLATE_ID = /^PT-[0-9A-HJKMNP-TV-Z]{26}$/;
 
-function checkProducts(cell: (column: KnownColumn) => string, columns: ColumnMap, catalog: Catalog, problem: Report): CheckedProducts | undefined {
-  const filled = PRODUCT_COLUMNS.filter((column) => cell(column) !== "");
+function checkProducts(values: string[], columns: ColumnMap, catalog: Catalog, problems: RowProblems): CheckedProducts | undefined {
+  const filled = PRODUCT_COLUMNS.filter((column) => cellOf(values, columns, column) !== "");
   const present = PRODUCT_COLUMNS.filter((column) => columns.index[column] !== -1).map((column) => columns.name[column]);
   if (filled.length === 0) {
-    problem(columns.index.product_code === -1 ? "" : "product_code", `no product: fill ${present.length === 1 ? present[0] : `one of ${present.join(", ")}`}`);
+    problems.add(columns.index.product_code === -1 ? "" : "product_code", `no product: fill ${present.length === 1 ? present[0] : `one of ${present.join(", ")}`}`);
     return undefined;
   }
   if (filled.length > 1) {
-    problem(filled[1] ?? "", `fill only one of ${filled.map((column) => columns.name[column]).join(" and ")} on a row`);
+    problems.add(filled[1] ?? "", `fill only one of ${filled.map((column) => columns.name[column]).join(" and ")} on a row`);
     return undefined;
   }
   const column = filled[0] ?? "product_code";
-  const text = cell(column);
+  const text = cellOf(values, columns, column);
 
   if (column === "template_id") {
     if (!TEMPLATE_ID.test(text)) {
-      problem(column, `"${text}" is not a template id (PT- followed by 26 letters and digits, e.g. PT-01HQ12PV4B8XMBRTK281JM54KK)`);
+      problems.add(column, `"${text}" is not a template id (PT- followed by 26 letters and digits, e.g. PT-01HQ12PV4B8XMBRTK281JM54KK)`);
       return undefined;
     }
     // No endpoint lists templates, so the id's existence, currency and country are Runa's to check.
@@ -262,67 +277,67 @@ function checkProducts(cell: (column: KnownColumn) => string, columns: ColumnMap
   }
 
   if (column === "product_code") {
-    const entry = resolveCode(text, catalog, (message) => problem(column, message));
+    const entry = resolveCode(text, catalog, problems, column);
     if (!entry) return undefined;
     return { selection: { type: "SINGLE", value: entry.code }, entries: [entry], currency: entry.currency, country: entry.countries[0] ?? "" };
   }
 
   const codes = text.split("|").map((code) => code.trim());
   if (codes.length < 2) {
-    problem(column, `"${text}" names one product; a choice needs two or more codes separated by | (for one product use product_code)`);
+    problems.add(column, `"${text}" names one product; a choice needs two or more codes separated by | (for one product use product_code)`);
     return undefined;
   }
   if (codes.some((code) => code === "")) {
-    problem(column, `"${text}" has an empty code; separate codes with | as in AMZ-US|TGT-US`);
+    problems.add(column, `"${text}" has an empty code; separate codes with | as in AMZ-US|TGT-US`);
     return undefined;
   }
   const repeated = codes.filter((code, at) => codes.indexOf(code) !== at);
   if (repeated.length > 0) {
-    problem(column, `${[...new Set(repeated)].join(", ")} is listed more than once; each code may appear once`);
+    problems.add(column, `${[...new Set(repeated)].join(", ")} is listed more than once; each code may appear once`);
     return undefined;
   }
   const entries: OrderableCode[] = [];
   for (const code of codes) {
-    const entry = resolveCode(code, catalog, (message) => problem(column, message));
+    const entry = resolveCode(code, catalog, problems, column);
     if (entry) entries.push(entry);
   }
   if (entries.length < codes.length) return undefined;
   const currencies = [...new Set(entries.map((entry) => entry.currency))];
   if (currencies.length > 1) {
-    problem(column, `the products mix currencies (${entries.map((entry) => `${entry.code} ${entry.currency}`).join(", ")}); a choice must be in one currency`);
+    problems.add(column, `the products mix currencies (${entries.map((entry) => `${entry.code} ${entry.currency}`).join(", ")}); a choice must be in one currency`);
     return undefined;
   }
   const [first, ...rest] = entries;
   const shared = (first?.countries ?? []).filter((country) => rest.every((entry) => entry.countries.includes(country)));
   if (shared.length === 0) {
-    problem(column, `the products share no country they can be redeemed in (${entries.map((entry) => `${entry.code}: ${entry.countries.join("/") || "none"}`).join(", ")})`);
+    problems.add(column, `the products share no country they can be redeemed in (${entries.map((entry) => `${entry.code}: ${entry.countries.join("/") || "none"}`).join(", ")})`);
     return undefined;
   }
   return { selection: { type: "MULTIPLE", values: codes }, entries, currency: currencies[0] ?? "", country: shared[0] ?? "" };
 }
 
-function resolveCode(code: string, catalog: Catalog, problem: (message: string) => void): OrderableCode | undefined {
+function resolveCode(code: string, catalog: Catalog, problems: RowProblems, column: KnownColumn): OrderableCode | undefined {
   const entry = catalog.resolve(code);
   if (!entry) {
     const plans = catalog.planCodesOf(code);
-    if (plans) problem(`${code} is a subscription; order one of its plans by plan code instead: ${plans.join(", ") || "(the catalog lists none)"}`);
-    else if (code !== code.toUpperCase() && catalog.resolve(code.toUpperCase())) problem(`unknown product "${code}"; codes are upper-case: did you mean ${code.toUpperCase()}?`);
-    else problem(`unknown product "${code}": it is not in the catalog (run "runa-batch catalog" to list products)`);
+    if (plans) problems.add(column, `${code} is a subscription; order one of its plans by plan code instead: ${plans.join(", ") || "(the catalog lists none)"}`);
+    else if (code !== code.toUpperCase() && catalog.resolve(code.toUpperCase())) problems.add(column, `unknown product "${code}"; codes are upper-case: did you mean ${code.toUpperCase()}?`);
+    else problems.add(column, `unknown product "${code}": it is not in the catalog (run "runa-batch catalog" to list products)`);
     return undefined;
   }
   if (!entry.orderable) {
-    problem(`${code} cannot be ordered at the moment (the catalog marks it not orderable)`);
+    problems.add(column, `${code} cannot be ordered at the moment (the catalog marks it not orderable)`);
     return undefined;
   }
   return entry;
 }
 
-function checkAmountAgainstProducts(amount: string, products: CheckedProducts, problem: Report): void {
+function checkAmountAgainstProducts(amount: string, products: CheckedProducts, problems: RowProblems): void {
   if (products.selection.type !== "SINGLE") {
     // Runa prices a choice (MULTIPLE) or a template link in whole units; the recipient picks the product later.
     if (!amount.endsWith(".00")) {
       const kind = products.selection.type === "MULTIPLE" ? "a choice of products (product_codes)" : "a template (template_id)";
-      problem("amount", `${amount} is not a whole amount; ${kind} needs a whole amount such as ${amount.slice(0, -3)}.00`);
+      problems.add("amount", `${amount} is not a whole amount; ${kind} needs a whole amount such as ${amount.slice(0, -3)}.00`);
     }
     return;
   }
@@ -330,34 +345,34 @@ function checkAmountAgainstProducts(amount: string, products: CheckedProducts, p
   if (!entry) return;
   const denominations = entry.denominations;
   if (denominations.type === "fixed") {
-    if (!denominations.values.has(amount)) problem("amount", `${amount} is not a denomination of ${entry.code}; choose one of ${denominations.list.join(", ")}`);
+    if (!denominations.values.has(amount)) problems.add("amount", `${amount} is not a denomination of ${entry.code}; choose one of ${denominations.list.join(", ")}`);
   } else if (denominations.type === "open") {
-    const value = new Big(amount);
-    if (value.lt(denominations.minimum) || value.gt(denominations.maximum)) {
-      problem("amount", `${amount} is outside ${entry.code}'s range ${denominations.minimumText} to ${denominations.maximumText}`);
+    const cents = toCents(amount);
+    if (cents < denominations.minimumCents || cents > denominations.maximumCents) {
+      problems.add("amount", `${amount} is outside ${entry.code}'s range ${denominations.minimumText} to ${denominations.maximumText}`);
     }
   } else if (denominations.type === "plan" && denominations.price !== undefined && denominations.price !== amount) {
-    problem("amount", `${entry.code} costs ${denominations.price}; the amount must be ${denominations.price}`);
+    problems.add("amount", `${entry.code} costs ${denominations.price}; the amount must be ${denominations.price}`);
   }
 }
 
 const DISTRIBUTIONS = new Set(["EMAIL", "PAYOUT_LINK"]);
 
-function checkDistribution(text: string, email: string, columns: ColumnMap, problem: Report): DistributionMethod | undefined {
+function checkDistribution(text: string, email: string, columns: ColumnMap, problems: RowProblems): DistributionMethod | undefined {
   const requested = text.toUpperCase();
   if (requested !== "" && !DISTRIBUTIONS.has(requested)) {
-    problem("distribution", `"${text}" is not a distribution; use EMAIL or PAYOUT_LINK`);
+    problems.add("distribution", `"${text}" is not a distribution; use EMAIL or PAYOUT_LINK`);
     return undefined;
   }
   const type = requested || (email === "" ? "PAYOUT_LINK" : "EMAIL");
   if (type === "PAYOUT_LINK") return { type: "PAYOUT_LINK" }; // an email given here is only carried along
   const column = columns.index.email === -1 ? "distribution" : "email";
   if (email === "") {
-    problem(column, columns.index.email === -1 ? "EMAIL needs an email column with the recipient's address" : "empty; distribution EMAIL needs the recipient's address");
+    problems.add(column, columns.index.email === -1 ? "EMAIL needs an email column with the recipient's address" : "empty; distribution EMAIL needs the recipient's address");
     return undefined;
   }
   if (!isEmailAddress(email)) {
-    problem("email", `"${email}" is not a valid email address`);
+    problems.add("email", `"${email}" is not a valid email address`);
     return undefined;
   }
   return { type: "EMAIL", email_address: email };

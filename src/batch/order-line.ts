@@ -1,6 +1,6 @@
 // One valid input row, normalised: what the run pipeline turns into an order item, and the
 // fingerprint that names the row across runs (the idempotency key is derived from it).
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { DistributionMethod, ProductSelection } from "../runa/types.ts";
 
 export interface OrderLine {
@@ -62,7 +62,8 @@ export function fingerprintText(fields: FingerprintFields): string {
 }
 
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  // One-shot hash (Node >= 20.12): no Hash object per row.
+  return hash("sha256", text, "hex");
 }
 
 export function fingerprint(fields: FingerprintFields): string {
@@ -79,18 +80,21 @@ export function occurrenceFingerprint(base: string, occurrence: number): string 
 }
 
 /**
- * Remembers which fingerprints a file has shown, in 16 bytes a row: 64 bits of the sha256 (two
- * uint32), the row that showed it first and how often it came, in one open-addressing table of typed
- * arrays (no object per row, so 1,000,000 rows cost 32 MiB at most and the GC never walks them).
- * Two different rows sharing 64 bits is ~3e-8 likely at a million rows; it would only report a false
- * "duplicate" (the safe direction: nothing is ordered).
+ * Remembers which fingerprints a file has shown, in 12 bytes a slot: 64 bits of the sha256 (two
+ * uint32) and the row that showed it first, in one open-addressing table of typed arrays (no object
+ * per row, so the GC never walks them): 1,000,000 rows take 2^21 slots = 24 MiB. Repeat counts live in
+ * a small map, since repeats are rare. Two different rows sharing 64 bits is ~3e-8 likely at a
+ * million rows; it would only report a false "duplicate" (the safe direction: nothing is ordered).
  */
 export class FingerprintIndex {
   static readonly #INITIAL_SLOTS = 1 << 12;
-  /** Per slot: [hash high, hash low, first row (0 = empty), occurrences]. */
-  #slots = new Uint32Array(FingerprintIndex.#INITIAL_SLOTS * 4);
+  static readonly #WORDS = 3;
+  /** Per slot: [hash high, hash low, first row (0 = empty)]. */
+  #slots = new Uint32Array(FingerprintIndex.#INITIAL_SLOTS * FingerprintIndex.#WORDS);
   #mask = FingerprintIndex.#INITIAL_SLOTS - 1;
   #count = 0;
+  /** Occurrences so far, by first row, for fingerprints seen more than once. */
+  readonly #repeats = new Map<number, number>();
 
   /**
    * Records one occurrence of `hexFingerprint` on `row` (>= 1). Returns undefined the first time;
@@ -101,19 +105,19 @@ export class FingerprintIndex {
     const low = Number.parseInt(hexFingerprint.slice(8, 16), 16) >>> 0;
     const slots = this.#slots;
     for (let slot = low & this.#mask; ; slot = (slot + 1) & this.#mask) {
-      const at = slot * 4;
-      if (slots[at + 2] === 0) {
+      const at = slot * FingerprintIndex.#WORDS;
+      const first = slots[at + 2] ?? 0;
+      if (first === 0) {
         slots[at] = high;
         slots[at + 1] = low;
         slots[at + 2] = row;
-        slots[at + 3] = 1;
         if (++this.#count * 10 > (this.#mask + 1) * 7) this.#grow();
         return undefined;
       }
       if (slots[at] === high && slots[at + 1] === low) {
-        const occurrence = slots[at + 3] ?? 0;
-        slots[at + 3] = occurrence + 1;
-        return { row: slots[at + 2] ?? 0, occurrence };
+        const occurrence = this.#repeats.get(first) ?? 1;
+        this.#repeats.set(first, occurrence + 1);
+        return { row: first, occurrence };
       }
     }
   }
@@ -124,15 +128,16 @@ export class FingerprintIndex {
   }
 
   #grow(): void {
+    const words = FingerprintIndex.#WORDS;
     const old = this.#slots;
     const size = (this.#mask + 1) * 2;
-    this.#slots = new Uint32Array(size * 4);
+    this.#slots = new Uint32Array(size * words);
     this.#mask = size - 1;
-    for (let at = 0; at < old.length; at += 4) {
+    for (let at = 0; at < old.length; at += words) {
       if (old[at + 2] === 0) continue;
       let slot = (old[at + 1] ?? 0) & this.#mask;
-      while (this.#slots[slot * 4 + 2] !== 0) slot = (slot + 1) & this.#mask;
-      this.#slots.set(old.subarray(at, at + 4), slot * 4);
+      while (this.#slots[slot * words + 2] !== 0) slot = (slot + 1) & this.#mask;
+      this.#slots.set(old.subarray(at, at + words), slot * words);
     }
   }
 }

@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import Big from "big.js";
 import { stringify } from "csv-stringify";
 import { AuthenticationError } from "../errors.ts";
-import { discountedPrice, toMoneyText } from "../money.ts";
+import { centsToText, discountedCents, keptFraction, toCents, toMoneyText, type KeptFraction } from "../money.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { openInput, type CheckedRow, type InputOptions, type Problem } from "./check-rows.ts";
 import type { OrderLine } from "./order-line.ts";
@@ -65,11 +65,13 @@ export async function validateInput(file: string, options: InputOptions): Promis
 }
 
 /**
- * Sums per currency. Each row's price is rounded to the cent on its own (face × (1 − multiplier),
- * half-up), as Runa prices each item, and the discount is face − price, so the totals add up exactly.
+ * Sums per currency in integer cents (exact, and no object per row). Each row's price is rounded to
+ * the cent on its own (face × (1 − multiplier), half-up), as Runa prices each item, and the discount
+ * is face − price, so the totals add up exactly.
  */
 class CostTally {
-  readonly #byCurrency = new Map<string, { rows: number; face: Big; price: Big; undiscounted: number }>();
+  readonly #byCurrency = new Map<string, { rows: number; face: bigint; price: bigint; undiscounted: number }>();
+  readonly #fractions = new Map<string, KeptFraction>();
   readonly #catalog: InputOptions["catalog"];
 
   constructor(options: InputOptions) {
@@ -79,15 +81,29 @@ class CostTally {
   add(order: OrderLine): void {
     let tally = this.#byCurrency.get(order.currency);
     if (!tally) {
-      tally = { rows: 0, face: new Big(0), price: new Big(0), undiscounted: 0 };
+      tally = { rows: 0, face: 0n, price: 0n, undiscounted: 0 };
       this.#byCurrency.set(order.currency, tally);
     }
     // A choice or a template is priced by what the recipient picks, unknown now: count it at face value.
     const multiplier = order.products.type === "SINGLE" ? this.#catalog.discountOf(order.products.value) : undefined;
-    if (multiplier === undefined) tally.undiscounted++;
+    const face = toCents(order.amount);
     tally.rows++;
-    tally.face = tally.face.plus(order.amount);
-    tally.price = tally.price.plus(multiplier === undefined ? order.amount : discountedPrice(order.amount, multiplier));
+    tally.face += face;
+    if (multiplier === undefined) {
+      tally.undiscounted++;
+      tally.price += face;
+    } else {
+      tally.price += discountedCents(face, this.#fraction(multiplier));
+    }
+  }
+
+  #fraction(multiplier: string): KeptFraction {
+    let fraction = this.#fractions.get(multiplier);
+    if (!fraction) {
+      fraction = keptFraction(multiplier);
+      this.#fractions.set(multiplier, fraction);
+    }
+    return fraction;
   }
 
   totals(): CurrencyCost[] {
@@ -96,9 +112,9 @@ class CostTally {
       .map(([currency, tally]) => ({
         currency,
         rows: tally.rows,
-        faceValue: toMoneyText(tally.face),
-        discount: toMoneyText(tally.face.minus(tally.price)),
-        price: toMoneyText(tally.price),
+        faceValue: centsToText(tally.face),
+        discount: centsToText(tally.face - tally.price),
+        price: centsToText(tally.price),
         undiscountedRows: tally.undiscounted,
       }));
   }

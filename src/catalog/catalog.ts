@@ -10,7 +10,8 @@ import type { Product, SubscriptionPlan } from "../runa/types.ts";
 /** How a code may be priced. */
 export type Denominations =
   | { type: "fixed"; /** canonical two-place strings, e.g. "10.00" */ values: ReadonlySet<string>; list: readonly string[] }
-  | { type: "open"; minimum: Big; maximum: Big; minimumText: string; maximumText: string }
+  /** Bounds in whole cents, rounded inwards, so an integer comparison decides exactly. */
+  | { type: "open"; minimumCents: bigint; maximumCents: bigint; minimumText: string; maximumText: string }
   /** A subscription plan: the face value is the plan's price when Runa gives one. */
   | { type: "plan"; price?: string }
   /** The catalog says nothing usable: Runa decides at order time. */
@@ -111,8 +112,8 @@ function giftCardDenominations(product: Product): Denominations {
   if (denominations?.type === "open" && isDecimal(denominations.minimum_value) && isDecimal(denominations.maximum_value)) {
     return {
       type: "open",
-      minimum: new Big(denominations.minimum_value),
-      maximum: new Big(denominations.maximum_value),
+      minimumCents: BigInt(new Big(denominations.minimum_value).times(100).round(0, Big.roundUp).toFixed(0)),
+      maximumCents: BigInt(new Big(denominations.maximum_value).times(100).round(0, Big.roundDown).toFixed(0)),
       minimumText: toMoneyText(denominations.minimum_value),
       maximumText: toMoneyText(denominations.maximum_value),
     };

@@ -60,7 +60,7 @@ describe("reading large files in chunks", () => {
     const source = await openRecords(csvFile(`\n\n${HEADER}${row(1)}`));
     expect(source.headerLine).toBe(3);
     const records = [];
-    for await (const record of source.records) records.push(record);
+    for await (const batch of source.records) records.push(...batch);
     expect(records.map((record) => record.line)).toEqual([4]);
   });
 });
