@@ -24,6 +24,8 @@ export interface Connection {
   baseUrl: string;
   /** True when talking to the in-process simulator: nothing real is ordered or cached. */
   simulated: boolean;
+  /** Values a log must never show (the API key). */
+  secrets: readonly string[];
   close(): Promise<void>;
 }
 
@@ -58,10 +60,11 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
       client: new RunaClient({ baseUrl: simulator.url, apiKey: SIMULATOR_API_KEY }),
       baseUrl: simulator.url,
       simulated: true,
+      secrets: [],
       close: () => simulator.close(),
     };
   }
   const baseUrl = resolveBaseUrl({ env: argv.env, baseUrl: argv.baseUrl });
   const apiKey = resolveApiKey({ apiKeyFile: argv.apiKeyFile });
-  return { client: new RunaClient({ baseUrl, apiKey }), baseUrl, simulated: false, close: async () => undefined };
+  return { client: new RunaClient({ baseUrl, apiKey }), baseUrl, simulated: false, secrets: [apiKey], close: async () => undefined };
 }
