@@ -58,8 +58,11 @@ export function resolveBaseUrl(options: { env: Environment; baseUrl?: string | u
   return override ? checkBaseUrl(override) : ENVIRONMENTS[options.env];
 }
 
-/** Reads the API key from --api-key-file (owner-only file) or RUNA_API_KEY. Never from a flag value. */
-export function resolveApiKey(options: { apiKeyFile?: string | undefined }, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * Reads the API key from --api-key-file (owner-only file), RUNA_API_KEY, else `configKey` (from an
+ * owner-only config file, see config-file.ts). Never from a flag value.
+ */
+export function resolveApiKey(options: { apiKeyFile?: string | undefined; configKey?: string | undefined }, env: NodeJS.ProcessEnv = process.env): string {
   if (options.apiKeyFile) {
     const mode = statSync(options.apiKeyFile).mode;
     if (mode & 0o077) throw new UsageError(`${options.apiKeyFile} is readable by others; run: chmod 600 ${options.apiKeyFile}`);
@@ -67,7 +70,7 @@ export function resolveApiKey(options: { apiKeyFile?: string | undefined }, env:
     if (!key) throw new UsageError(`${options.apiKeyFile} is empty`);
     return key;
   }
-  const key = env.RUNA_API_KEY?.trim();
+  const key = env.RUNA_API_KEY?.trim() || options.configKey;
   if (!key) throw new UsageError("No API key: set RUNA_API_KEY, pass --api-key-file, or rehearse with --simulate");
   return key;
 }

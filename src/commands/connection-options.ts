@@ -2,6 +2,7 @@
 // a real environment (key from RUNA_API_KEY or an owner-only file) or the in-process simulator.
 import { join } from "node:path";
 import type { Argv } from "yargs";
+import { readConfigFile, withSettings } from "../config-file.ts";
 import { ENVIRONMENTS, resolveApiKey, resolveBaseUrl, type Environment } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { RunaClient } from "../runa/client.ts";
@@ -17,6 +18,8 @@ export interface ConnectionArgs {
   baseUrl?: string | undefined;
   apiKeyFile?: string | undefined;
   simulate?: boolean | undefined;
+  /** The config file in use (named by --config or found in a default place). */
+  config?: string | undefined;
 }
 
 export interface Connection {
@@ -30,19 +33,19 @@ export interface Connection {
 }
 
 export function connectionOptions<T>(yargs: Argv<T>): Argv<T & ConnectionArgs> {
-  return yargs
+  return withSettings(yargs
     .option("env", {
       choices: Object.keys(ENVIRONMENTS) as Environment[],
-      // Read when the command is built, so RUNA_ENV works like a flag (and a bad value meets `choices`).
-      default: (process.env.RUNA_ENV || "playground") as Environment,
-      defaultDescription: "RUNA_ENV, else playground",
+      // No yargs default: withSettings fills it from RUNA_ENV, the config file, else playground (and a bad value meets `choices`).
+      defaultDescription: "RUNA_ENV, else the config file, else playground",
       describe: "Runa environment; keys are per environment",
     })
     .option("base-url", { type: "string", describe: "Override the API base URL (or set RUNA_BASE_URL); https only, http for localhost" })
     .option("api-key-file", { type: "string", describe: "Read the API key from this owner-only file (default: the RUNA_API_KEY variable)" })
-    .option("simulate", { type: "boolean", default: false, describe: "Rehearse against an in-process Runa simulator: nothing is spent" }) as unknown as Argv<
-    T & ConnectionArgs
-  >;
+    .option("simulate", { type: "boolean", default: false, describe: "Rehearse against an in-process Runa simulator: nothing is spent" })
+    .option("config", { type: "string", describe: "JSON settings file (default ./runa-batch.json, else ~/.config/runa-batch/config.json); flags and RUNA_* variables win over it" })
+    // Declared only to refuse it with a clear message (see applySettings); hidden from --help.
+    .option("api-key", { type: "string", hidden: true })) as unknown as Argv<T & ConnectionArgs>;
 }
 
 /**
@@ -65,6 +68,7 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
     };
   }
   const baseUrl = resolveBaseUrl({ env: argv.env, baseUrl: argv.baseUrl });
-  const apiKey = resolveApiKey({ apiKeyFile: argv.apiKeyFile });
+  const configKey = argv.config === undefined ? undefined : readConfigFile(argv.config).apiKey;
+  const apiKey = resolveApiKey({ apiKeyFile: argv.apiKeyFile, configKey });
   return { client: new RunaClient({ baseUrl, apiKey }), baseUrl, simulated: false, secrets: [apiKey], close: async () => undefined };
 }

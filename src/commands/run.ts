@@ -10,7 +10,9 @@ import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
 import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
 import { batchPaths } from "../journal/batch-journal.ts";
 import { createLogger } from "../log.ts";
-import { formatSummary, writeSummaryJson } from "../report/summary.ts";
+import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
+import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } from "../report/production-guard.ts";
+import { countProblems, formatSummary, writeSummaryJson } from "../report/summary.ts";
 import { checkBalances, formatReport, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
 
@@ -33,6 +35,9 @@ interface RunArgs extends ConnectionArgs {
   refreshCatalog: boolean;
   delimiter?: string;
   logFile?: string;
+  quiet: boolean;
+  progressInterval: number;
+  yes: boolean;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -44,9 +49,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .options({
         "batch-id": { type: "string", describe: "Names the batch; part of every idempotency key. Default: the input file's name without extension. Use one per period, e.g. rewards-2026-11" },
         out: { type: "string", describe: "Results CSV (default output/<input name>.results.csv)" },
-        rate: { type: "number", default: ORDERS_PER_MINUTE, describe: "Orders per minute (POST /order, retries included)" },
-        "items-per-order": { type: "number", default: 1, describe: "Rows grouped into one order (1-200) when currency, country and description match" },
-        "poll-timeout": { type: "number", default: POLL_TIMEOUT_MS / 1000, describe: "Seconds to poll an order before it is left PENDING" },
+        rate: { type: "number", defaultDescription: `${ORDERS_PER_MINUTE} (or RUNA_RATE)`, describe: "Orders per minute (POST /order, retries included)" },
+        "items-per-order": { type: "number", defaultDescription: "1 (or RUNA_ITEMS_PER_ORDER)", describe: "Rows grouped into one order (1-200) when currency, country and description match" },
+        "poll-timeout": { type: "number", defaultDescription: `${POLL_TIMEOUT_MS / 1000} (or RUNA_POLL_TIMEOUT)`, describe: "Seconds to poll an order before it is left PENDING" },
         "allow-duplicates": { type: "boolean", default: false, describe: "Order identical rows once each instead of refusing the file" },
         "skip-invalid": { type: "boolean", default: false, describe: "Order the valid rows even when some are invalid (those end INVALID)" },
         "ignore-balance": { type: "boolean", default: false, describe: "Start even when the account balance is known to be short" },
@@ -55,6 +60,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
         delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , or ;)" },
         "log-file": { type: "string", describe: "JSON-lines log (default output/<batch>.log.jsonl)" },
+        quiet: { type: "boolean", alias: "q", default: false, describe: "No progress and no warnings on stderr: only errors, then the summary on stdout (the log file is complete)" },
+        "progress-interval": { type: "number", defaultDescription: "30 (or RUNA_PROGRESS_INTERVAL)", describe: "Without a terminal (cron, CI): seconds between plain progress lines on stderr; 0 for none" },
+        yes: { type: "boolean", alias: "y", default: false, describe: "Confirm a --env production run in advance (required without a terminal)" },
       }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     process.exitCode = await run(argv);
@@ -72,7 +80,10 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     throw new UsageError(`--items-per-order must be a whole number from 1 to 200, got ${argv.itemsPerOrder}`);
   }
   if (!(argv.pollTimeout > 0)) throw new UsageError(`--poll-timeout must be above 0 seconds, got ${argv.pollTimeout}`);
+  if (!(argv.progressInterval >= 0)) throw new UsageError(`--progress-interval must be 0 or more seconds, got ${argv.progressInterval}`);
   const scale = timeScale();
+  const production = isProduction(argv);
+  refuseUnattendedProduction({ production, yes: argv.yes, stdinIsTTY: process.stdin.isTTY === true }); // before any request
   mkdirSync(dirname(resultsFile), { recursive: true, mode: 0o700 });
 
   const connection = await openConnection(argv, { ordersPerMinute: argv.rate });
@@ -80,22 +91,28 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   // and throws it away: a real batch's journal is never mixed with simulated orders.
   const journalDirectory = argv.simulate ? mkdtempSync(join(tmpdir(), "runa-batch-rehearsal-")) : undefined;
   const stop = new AbortController();
+  const output = chooseOutput({ stderrIsTTY: process.stderr.isTTY === true, quiet: argv.quiet });
+  const progress = new ProgressReporter({ ...output, batchId, stream: process.stderr, intervalS: argv.progressInterval });
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stop.signal.aborted) {
-      process.stderr.write(`\n${signal} again: exiting now; the journal keeps every sent order safe for the re-run.\n`);
+      progress.stop();
+      process.stderr.write(`\n${signal} again: exiting now; the journal keeps every sent order safe. Resume with: ${rerunCommand(argv, batchId)}\n`);
       process.exit(EXIT_INTERRUPTED); // the one exit outside main.ts: the user asked for it twice
     }
-    process.stderr.write(`\n${signal}: no new orders will be sent; finishing requests in flight and writing results (${signal} again to exit at once)\n`);
+    progress.note(`\n${signal}: no new orders will be sent; finishing requests in flight and writing results (${signal} again to exit at once)`);
     stop.abort();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
+    progress.stage("loading the product catalog");
     const inputOptions = { catalog: await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: CATALOG_CACHE_DIRECTORY, refresh: argv.refreshCatalog || argv.simulate === true }), allowDuplicates: argv.allowDuplicates, ...(argv.delimiter ? { delimiter: argv.delimiter } : {}) };
 
+    progress.stage(`validating ${file}`);
     const report = await validateInput(file, inputOptions);
+    progress.validated({ total: report.rows, valid: report.valid, invalid: report.invalid });
     if (report.invalid > 0) {
-      process.stderr.write(formatReport(report));
+      progress.note(formatReport(report));
       if (!argv.skipInvalid) {
         const errorsFile = join(DEFAULT_OUTPUT_DIRECTORY, `${name}.errors.csv`);
         await writeErrorCsv(file, inputOptions, errorsFile);
@@ -103,6 +120,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       }
     }
     if (!argv.ignoreBalance) {
+      progress.stage("checking the balance");
       const short = (await checkBalances(connection.client, report.costs)).filter((balance) => balance.shortfall !== undefined);
       if (short.length > 0) {
         throw new UsageError(
@@ -113,9 +131,21 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       }
     }
 
+    if (production && !argv.yes && !(await progress.aside(() => askYesNo(confirmationText(report.costs, batchId), stop.signal)))) {
+      throw new UsageError("not confirmed: nothing was ordered", "not_confirmed");
+    }
+
     const besideResults = batchPaths(dirname(resultsFile), batchId);
     const logFile = argv.logFile ?? besideResults.log;
-    const log = createLogger({ file: logFile, batchId, toStderr: !process.stderr.isTTY });
+    const log = createLogger({
+      file: logFile,
+      batchId,
+      toStderr: !output.terminal,
+      stderrLevel: argv.quiet ? "error" : "info",
+      ...(output.terminal ? { notes: { level: argv.quiet ? "error" : "warn", write: (line: string) => progress.note(line) } } : {}),
+      secrets: connection.secrets,
+    });
+    log.info({ file, resultsFile, rate: argv.rate, itemsPerOrder: argv.itemsPerOrder, env: argv.simulate ? "simulated" : argv.env, baseUrl: connection.baseUrl, rows: report.rows, valid: report.valid }, "run starting");
     const summary = await runBatch(
       {
         file,
@@ -129,14 +159,17 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         acceptChanges: argv.acceptChanges,
         forceAfterExpiry: argv.forceAfterExpiry,
       },
-      { client: connection.client, log, stop: stop.signal, timeScale: scale },
+      { client: connection.client, log, stop: stop.signal, timeScale: scale, onProgress: progress.update },
     );
-    const context = { logFile, rerunCommand: rerunCommand(argv, batchId) };
+    const context = { logFile, rerunCommand: rerunCommand(argv, batchId), simulated: argv.simulate === true, problems: await countProblems(summary.resultsFile) };
     await writeSummaryJson(besideResults.summary, summary, context);
+    progress.stop();
+    log.info({ statuses: summary.statuses, elapsedMs: summary.elapsedMs, interrupted: summary.interrupted }, "run finished");
     process.stdout.write(formatSummary(summary, context));
     if (summary.interrupted) return EXIT_INTERRUPTED;
     return summary.statuses.COMPLETED === Object.values(summary.statuses).reduce((a, b) => a + b, 0) ? EXIT.OK : EXIT.INCOMPLETE;
   } finally {
+    progress.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await connection.close();
@@ -149,6 +182,14 @@ function rerunCommand(argv: ArgumentsCamelCase<RunArgs>, batchId: string): strin
   const parts = ["runa-batch", "run", argv.input, "--batch-id", batchId];
   if (argv.out) parts.push("--out", argv.out);
   if (argv.simulate) parts.push("--simulate");
+  else if (argv.env !== "playground") parts.push("--env", argv.env);
+  if (argv.baseUrl) parts.push("--base-url", argv.baseUrl);
+  if (argv.apiKeyFile) parts.push("--api-key-file", argv.apiKeyFile);
+  if (argv.config) parts.push("--config", argv.config);
+  if (argv.logFile) parts.push("--log-file", argv.logFile);
+  if (argv.delimiter) parts.push("--delimiter", argv.delimiter);
+  if (argv.pollTimeout !== POLL_TIMEOUT_MS / 1000) parts.push("--poll-timeout", String(argv.pollTimeout));
+  if (argv.yes) parts.push("--yes");
   if (argv.rate !== ORDERS_PER_MINUTE) parts.push("--rate", String(argv.rate));
   if (argv.itemsPerOrder !== 1) parts.push("--items-per-order", String(argv.itemsPerOrder));
   if (argv.skipInvalid) parts.push("--skip-invalid");

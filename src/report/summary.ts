@@ -1,12 +1,36 @@
-// The end-of-run summary: for the person at the terminal, and as JSON for machines.
-import type { RunSummary } from "../batch/run-batch.ts";
-import { writeFileAtomically } from "../csv/safe-file.ts";
+// The end-of-run summary: for the person at the terminal (stdout), and as JSON for machines
+// (output/<batch>.summary.json). It names every file the run wrote and the exact command to re-run.
+import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
+import { parse } from "csv-parse";
+import type { RunSummary } from "../batch/run-batch.ts";
+import { RESULT_COLUMNS, type RowStatus } from "../csv/write-results.ts";
+import { writeFileAtomically } from "../csv/safe-file.ts";
+import { formatDuration } from "../progress/format-progress.ts";
+import { hintFor } from "./error-hints.ts";
+
+/** Row numbers listed per problem in the terminal summary; the results CSV has them all. */
+const MAX_LISTED_ROWS = 10;
 
 export interface SummaryContext {
   logFile?: string;
   rerunCommand: string;
+  /** A --simulate rehearsal: its journal was temporary and is gone. */
+  simulated?: boolean;
+  /** Rows not COMPLETED, grouped by status and error type (see countProblems). */
+  problems?: ProblemCount[];
 }
+
+export interface ProblemCount {
+  status: RowStatus;
+  errorType: string;
+  count: number;
+  /** The first few row numbers, as in the results CSV's `row` column. */
+  rows: string[];
+  hint: string;
+}
+
+const STATUS_ORDER: RowStatus[] = ["COMPLETED", "FAILED", "REJECTED", "PENDING", "INVALID", "ERROR", "NOT_SENT"];
 
 /** Orders per minute between the first POST and the last order settled in this run. */
 export function ordersPerMinute(summary: RunSummary): number | undefined {
@@ -16,30 +40,75 @@ export function ordersPerMinute(summary: RunSummary): number | undefined {
   return minutes > 0 ? accepted / minutes : undefined;
 }
 
+function totalRows(summary: RunSummary): number {
+  return Object.values(summary.statuses).reduce((sum, count) => sum + count, 0);
+}
+
+/** Reads the results CSV once (streaming) and groups the rows that did not complete. */
+export async function countProblems(resultsFile: string): Promise<ProblemCount[]> {
+  const groups = new Map<string, ProblemCount>();
+  const statusAt = RESULT_COLUMNS.indexOf("status") - RESULT_COLUMNS.length;
+  const typeAt = RESULT_COLUMNS.indexOf("error_type") - RESULT_COLUMNS.length;
+  const rowAt = RESULT_COLUMNS.indexOf("row") - RESULT_COLUMNS.length;
+  let header = true;
+  for await (const record of createReadStream(resultsFile).pipe(parse({ relax_column_count: true })) as AsyncIterable<string[]>) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    const status = (record.at(statusAt) ?? "") as RowStatus;
+    if (status === "COMPLETED") continue;
+    const errorType = record.at(typeAt) ?? "";
+    const id = `${status}\0${errorType}`;
+    const group = groups.get(id) ?? { status, errorType, count: 0, rows: [], hint: hintFor(status, errorType) };
+    group.count += 1;
+    if (group.rows.length < MAX_LISTED_ROWS) group.rows.push(record.at(rowAt) ?? "?");
+    groups.set(id, group);
+  }
+  return [...groups.values()].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || b.count - a.count);
+}
+
 export function formatSummary(summary: RunSummary, context: SummaryContext): string {
   const lines: string[] = [];
-  const statuses = Object.entries(summary.statuses).filter(([, count]) => count > 0);
-  lines.push(`Batch ${summary.batchId}${summary.interrupted ? " (interrupted)" : ""}: ${statuses.map(([status, count]) => `${count} ${status}`).join(", ") || "no rows"}`);
+  const total = totalRows(summary);
+  const statuses = STATUS_ORDER.filter((status) => summary.statuses[status] > 0);
+  lines.push(
+    `Batch ${summary.batchId}${summary.interrupted ? " (INTERRUPTED)" : ""}: ${statuses.map((status) => `${summary.statuses[status]} ${status}`).join(", ") || "no rows"} of ${total} row(s)`,
+  );
   if (summary.alreadyCompleted > 0) lines.push(`  ${summary.alreadyCompleted} row(s) were already COMPLETED by an earlier run and were not sent again`);
-  for (const total of summary.completed) {
-    lines.push(`  ${total.currency}: ${total.rows} completed, face value ${total.faceValue}, charged ${total.price}`);
+  for (const problem of context.problems ?? []) {
+    const more = problem.count > problem.rows.length ? ", ..." : "";
+    const what = problem.errorType ? `${problem.status} ${problem.errorType}` : problem.status;
+    lines.push(`  ${problem.count} ${what} (row ${problem.rows.join(", ")}${more})${problem.hint ? `: ${problem.hint}` : ""}`);
+  }
+  for (const currency of summary.completed) {
+    lines.push(`  ${currency.currency}: ${currency.rows} completed, face value ${currency.faceValue}, charged ${currency.price}`);
   }
   const { posts, retries, polls, accepted } = summary.counters;
   const rate = ordersPerMinute(summary);
+  const retried = Object.values(retries).reduce((sum, count) => sum + count, 0);
+  lines.push(`  ${accepted} order(s) accepted from ${posts} POST(s)${rate === undefined ? "" : ` at ${rate.toFixed(1)} orders/minute`}; ${polls} poll(s)`);
   lines.push(
-    `  ${accepted} order(s) accepted from ${posts} POST(s)${rate === undefined ? "" : ` at ${rate.toFixed(1)} orders/minute`}; ` +
-      `retries: ${retries.network} network, ${retries.server_error} server error, ${retries.rate_limited} rate limited (429), ${retries.in_progress} in progress; ${polls} poll(s)`,
+    `  ${retried} retr${retried === 1 ? "y" : "ies"}: ${retries.rate_limited} rate limited (429), ${retries.network} network, ${retries.server_error} server error, ${retries.in_progress} in progress`,
   );
-  lines.push(`  elapsed ${(summary.elapsedMs / 1000).toFixed(1)} s`);
+  lines.push(`  elapsed ${formatDuration(summary.elapsedMs)} (${(summary.elapsedMs / 1000).toFixed(1)} s)`);
   lines.push(`  results: ${summary.resultsFile}`);
-  lines.push(`  journal: ${summary.journalFile}`);
+  lines.push(`  journal: ${context.simulated ? "none kept (a --simulate rehearsal forgets its orders)" : summary.journalFile}`);
   if (context.logFile) lines.push(`  log:     ${context.logFile}`);
-  const unfinished = summary.statuses.PENDING + summary.statuses.ERROR + summary.statuses.NOT_SENT + summary.statuses.REJECTED + summary.statuses.FAILED;
-  if (unfinished > 0) lines.push(`  To resume or retry, re-run exactly: ${context.rerunCommand}`);
+  const unfinished = total - summary.statuses.COMPLETED - summary.statuses.INVALID;
+  if (summary.interrupted) lines.push(`  Interrupted (exit 130). Resume with exactly: ${context.rerunCommand}`);
+  else if (unfinished > 0) lines.push(`  To resume or retry, re-run exactly: ${context.rerunCommand}`);
+  else lines.push(`  Re-running is safe (COMPLETED rows are never sent again): ${context.rerunCommand}`);
   return `${lines.join("\n")}\n`;
 }
 
 export async function writeSummaryJson(path: string, summary: RunSummary, context: SummaryContext): Promise<void> {
-  const document = { ...summary, ordersPerMinute: ordersPerMinute(summary) ?? null, logFile: context.logFile ?? null, rerunCommand: context.rerunCommand };
+  const document = {
+    ...summary,
+    ordersPerMinute: ordersPerMinute(summary) ?? null,
+    problems: context.problems ?? [],
+    logFile: context.logFile ?? null,
+    rerunCommand: context.rerunCommand,
+  };
   await writeFileAtomically(path, Readable.from([`${JSON.stringify(document, null, 2)}\n`]));
 }
