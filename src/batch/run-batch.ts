@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { mkdirSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import pino, { type Logger } from "pino";
+import { POLLS_PER_SECOND } from "../config.ts";
 import { JournalRefusal } from "../errors.ts";
 import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
@@ -25,6 +26,15 @@ import { rowResult } from "./row-result.ts";
 import { newCounters, type ProgressEvent, type RunContext, type RunCounters } from "./run-context.ts";
 import { sendOrder } from "./send-order.ts";
 import type Bottleneck from "bottleneck";
+
+/**
+ * Polls must keep up with orders (each needs one to three at the usual completion time) while
+ * staying polite: at least POLLS_PER_SECOND, three per order sent per second above that. The time
+ * scale that shrinks our waits in tests shrinks the spacing of polls too.
+ */
+function pollsPerSecond(ordersPerMinute: number): number {
+  return Math.max(POLLS_PER_SECOND, (3 * ordersPerMinute) / 60);
+}
 
 /** Orders waiting for the limiter at once: enough to keep it busy, few enough that memory stays flat. */
 const MAX_QUEUED_SENDS = 32;
@@ -95,7 +105,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       client: dependencies.client,
       journal,
       orderLimiter: dependencies.orderLimiter ?? createOrderLimiter(options.ordersPerMinute),
-      pollLimiter: createPollLimiter(),
+      pollLimiter: createPollLimiter(pollsPerSecond(options.ordersPerMinute) / (dependencies.timeScale ?? 1)),
       log,
       timeScale: dependencies.timeScale ?? 1,
       pollTimeoutMs: options.pollTimeoutMs,

@@ -1,0 +1,65 @@
+// The unpleasant parts of a real API, all at once: nobody paid twice, nobody lost.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli, workDir } from "../helpers/cli.ts";
+import { readResults } from "../helpers/results.ts";
+import { writeRewards } from "../helpers/rewards.ts";
+import { simulator } from "../helpers/simulator.ts";
+import type { RunningSimulator } from "../../src/simulator/index.ts";
+
+function expectOneOrderPerRow(sim: RunningSimulator, rows: number): void {
+  const byKey = sim.state.ordersByKey();
+  const duplicated = [...byKey].filter(([, orders]) => orders.length > 1);
+  expect(duplicated, "keys with more than one order").toEqual([]);
+  expect(sim.state.countOrders()).toBe(rows);
+}
+
+describe("faults", () => {
+  it("survives 429 bursts, 5xx and connections dropped after the order was committed", async () => {
+    const sim = await simulator({
+      ordersPerMinute: 100_000,
+      faults: { serverErrorRate: 0.15, timeoutRate: 0.1, dropAfterCommitRate: 0.15, rateLimitBurst: { every: 10, length: 2 } },
+    });
+    const cwd = workDir();
+    const file = writeRewards(cwd, 40);
+    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "6000", "--poll-timeout", "30"], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    const results = readResults(join(cwd, "output", "rewards.results.csv"));
+    expect(results.map((row) => row.status)).toEqual(Array(40).fill("COMPLETED"));
+    expectOneOrderPerRow(sim, 40);
+    const statuses = sim.state.requests.map((request) => request.responseStatus);
+    // the faults really happened
+    expect(statuses).toContain(429);
+    expect(statuses).toContain(500);
+    expect(statuses).toContain(504);
+    expect(statuses).toContain("dropped");
+    expect(result.stdout).toMatch(/rate limited \(429\)/);
+  });
+
+  it("holds on a 200-row batch with drops, 5xx, 504s, 429 storms and idempotency_in_progress at once", async () => {
+    const sim = await simulator({
+      ordersPerMinute: 100_000,
+      completionDelayMs: 30,
+      faults: {
+        serverErrorRate: 0.1,
+        timeoutRate: 0.1,
+        dropAfterCommitRate: 0.1,
+        idempotencyInProgressRate: 0.1,
+        latencyMs: 5,
+        slowCompletionRate: 0.1,
+        rateLimitBurst: { every: 25, length: 4 },
+      },
+    });
+    const cwd = workDir();
+    const file = writeRewards(cwd, 200);
+    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "12000", "--poll-timeout", "60"], { cwd, timeoutMs: 120_000 });
+    expect(result.code, result.stderr).toBe(0);
+    const results = readResults(join(cwd, "output", "rewards.results.csv"));
+    expect(results).toHaveLength(200);
+    expect(results.filter((row) => row.status !== "COMPLETED")).toEqual([]);
+    expect(new Set(results.map((row) => row.redemption_url)).size).toBe(200);
+    expectOneOrderPerRow(sim, 200);
+    const statuses = new Set(sim.state.requests.map((request) => request.responseStatus));
+    for (const expected of [429, 500, 504, 400, "dropped"] as const) expect(statuses).toContain(expected);
+  }, 150_000);
+});
