@@ -29,3 +29,19 @@ function canonicalProducts(products: OrderLine["products"]): OrderLine["products
       return { type: "TEMPLATE", template_id: products.template_id };
   }
 }
+
+/**
+ * What a row asks of its order, as text: currency, description and its item. Equal signatures
+ * mean the row is unchanged since its order was planned, whatever else shares that order.
+ */
+export function rowSignature(line: OrderLine): string {
+  const body = JSON.parse(orderBody([line])) as NewOrder;
+  return JSON.stringify([body.payment_method.currency, body.description ?? "", body.items[0]]);
+}
+
+/** The signature of the row at `index` of a journaled body (see rowSignature). */
+export function signatureInBody(body: string, index: number): string | undefined {
+  const order = JSON.parse(body) as NewOrder;
+  const item = order.items[index];
+  return item && JSON.stringify([order.payment_method.currency, order.description ?? "", item]);
+}

@@ -13,23 +13,39 @@ export type RowPlan =
    * Not ordered yet (generation 0), or the last attempt was final: a 4xx, which Runa replays for 30
    * days so only a new key can succeed, or a FAILED order, which paid nobody.
    */
-  | { action: "new"; generation: number };
+  | { action: "new"; generation: number }
+  /**
+   * The row may already have been paid in another form: it was edited after its order was sent
+   * (same reference, new content), or Runa refused its key as already used with another body.
+   * Ordering it now could pay twice, so only the user can say yes (--accept-changes: `generation`).
+   */
+  | { action: "conflict"; order: OrderState; generation: number; reason: "edited" | "key_reused" };
 
-export function planRow(fingerprint: string, journal: JournalState): RowPlan {
+/**
+ * `edited` says whether the row's content differs from what its journaled order carried. A row
+ * with a reference keeps its fingerprint when edited (the reference is its identity), so only
+ * this comparison tells an edit from a re-run.
+ */
+export function planRow(fingerprint: string, journal: JournalState, edited: (order: OrderState) => boolean = () => false): RowPlan {
   const order = journal.orderOfRow(fingerprint);
   if (!order) return { action: "new", generation: 0 };
   const next = (order.rows.find((row) => row.fp === fingerprint)?.gen ?? order.gen) + 1;
   switch (order.phase) {
     case "settled":
-      return order.outcome === "COMPLETED" ? { action: "done", order } : { action: "new", generation: next };
-    case "accepted":
-      return { action: "poll", order };
+      if (order.outcome !== "COMPLETED") return { action: "new", generation: next };
+      return edited(order) ? { action: "conflict", order, generation: next, reason: "edited" } : { action: "done", order };
     case "rejected":
+      // The key already carries another body at Runa: an order for that body may exist.
+      if (order.error?.type === "idempotency_validation_error") return { action: "conflict", order, generation: next, reason: "key_reused" };
       return { action: "new", generation: next };
     case "planned":
+      // Never sent: nothing to protect, so an edited row simply gets a fresh key.
+      return edited(order) ? { action: "new", generation: next } : { action: "repost", order };
+    case "accepted":
+      return edited(order) ? { action: "conflict", order, generation: next, reason: "edited" } : { action: "poll", order };
     case "posted":
     case "unresolved":
-      return { action: "repost", order };
+      return edited(order) ? { action: "conflict", order, generation: next, reason: "edited" } : { action: "repost", order };
   }
 }
 

@@ -19,8 +19,9 @@ import { openInput, type InputOptions } from "./check-rows.ts";
 import { OrderGrouper, type PendingRow } from "./group-rows.ts";
 import { idempotencyKey, orderKey } from "./idempotency-key.ts";
 import { createOrderLimiter, createPollLimiter } from "./limiters.ts";
-import { orderBody } from "./order-body.ts";
-import { planRow, isRepostExpired } from "./plan-row.ts";
+import { orderBody, rowSignature, signatureInBody } from "./order-body.ts";
+import type { OrderLine } from "./order-line.ts";
+import { planRow, isRepostExpired, type RowPlan } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { rowResult } from "./row-result.ts";
 import { newCounters, type ProgressEvent, type RunContext, type RunCounters } from "./run-context.ts";
@@ -137,7 +138,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
 }
 
 interface RunPlan {
-  counts: { done: number; poll: number; repost: number; new: number };
+  counts: Record<RowPlan["action"], number>;
   conflicts: string[];
   expired: string[];
 }
@@ -149,17 +150,21 @@ interface RunPlan {
  * file, paying it is only right if the user says so.
  */
 async function planRun(options: RunOptions, journal: BatchJournal, now: number): Promise<RunPlan> {
-  const counts = { done: 0, poll: 0, repost: 0, new: 0 };
+  const counts = { done: 0, poll: 0, repost: 0, new: 0, conflict: 0 };
+  const conflicts: string[] = [];
   const expired: string[] = [];
+  const edited = editCheck();
   const paid = paidRowsByIdentity(journal);
   const seenFingerprints = new Set<string>();
   const candidates: { row: number; member: MemberRow; order: OrderState }[] = [];
   const { rows } = await openInput(options.file, options.input);
   for await (const checked of rows) {
     if (!checked.result.ok) continue;
-    const { fingerprint, reference } = checked.result.order;
-    const plan = planRow(fingerprint, journal.state);
+    const line = checked.result.order;
+    const { fingerprint, reference } = line;
+    const plan = planRow(fingerprint, journal.state, edited(line));
     counts[plan.action] += 1;
+    if (plan.action === "conflict") conflicts.push(describeConflict(checked.row, plan));
     if (journal.state.orderOfRow(fingerprint)) seenFingerprints.add(fingerprint);
     if (plan.action === "repost" && isRepostExpired(plan.order, now)) {
       expired.push(`row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`);
@@ -169,14 +174,42 @@ async function planRun(options: RunOptions, journal: BatchJournal, now: number):
       if (previous) candidates.push({ row: checked.row, ...previous });
     }
   }
-  const conflicts = candidates
-    .filter(({ member }) => !seenFingerprints.has(member.fp))
-    .map(({ row, member, order }) => {
-      const identity = member.ref === undefined ? `row ${row}` : `row ${row} (reference ${member.ref})`;
-      const state = order.phase === "settled" ? "COMPLETED" : "sent";
-      return `${identity} changed after it was ${state === "COMPLETED" ? "paid" : "sent"} as order ${order.orderId ?? order.key} (${state}, was row ${member.row}); as edited it would be a second order`;
-    });
+  for (const { row, member, order } of candidates) {
+    if (seenFingerprints.has(member.fp)) continue; // the paid row is still in the file, elsewhere
+    conflicts.push(`row ${row} changed after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key} (then row ${member.row}); as edited it would be a second order`);
+  }
   return { counts, conflicts, expired };
+}
+
+function paidOrSent(order: OrderState): string {
+  return order.phase === "settled" ? "paid" : "sent";
+}
+
+function describeConflict(row: number, plan: Extract<RowPlan, { action: "conflict" }>): string {
+  const { order } = plan;
+  const reference = order.rows.find((member) => member.ref !== undefined && member.row === row)?.ref ?? order.rows.find((member) => member.ref !== undefined)?.ref;
+  const identity = reference === undefined ? `row ${row}` : `row ${row} (reference ${reference})`;
+  if (plan.reason === "key_reused") {
+    return `${identity}: Runa refused its key as already used with a different body (idempotency_validation_error); an order for the earlier content may exist`;
+  }
+  return `${identity} was edited after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key}; as edited it would be a second order`;
+}
+
+/**
+ * Whether a row differs from what its journaled order carried. A journaled body is parsed once
+ * per order, not once per row of a 200-item order.
+ */
+function editCheck(): (line: OrderLine) => (order: OrderState) => boolean {
+  const signatures = new Map<string, (string | undefined)[]>();
+  return (line) => (order) => {
+    let bodySignatures = signatures.get(order.key);
+    if (!bodySignatures) {
+      bodySignatures = order.rows.map((_, index) => signatureInBody(order.body, index));
+      signatures.set(order.key, bodySignatures);
+    }
+    const index = order.rows.findIndex((member) => member.fp === line.fingerprint);
+    return bodySignatures[index] !== rowSignature(line);
+  };
 }
 
 /** Rows whose order may have paid someone, by their identity: reference when given, else row. */
@@ -192,7 +225,7 @@ function paidRowsByIdentity(journal: BatchJournal): Map<string, { member: Member
 function refuseUnsafePlan(plan: RunPlan, options: RunOptions): void {
   if (plan.conflicts.length > 0 && !options.acceptChanges) {
     throw new JournalRefusal(
-      `batch "${options.batchId}": ${plan.conflicts.length} row(s) were edited after being ordered; nothing was sent.\n  ` +
+      `batch "${options.batchId}": ${plan.conflicts.length} row(s) may already have been paid in another form; nothing was sent.\n  ` +
         `${plan.conflicts.join("\n  ")}\n` +
         `Restore the rows, or pass --accept-changes to order the edited rows as NEW orders (the earlier orders stand).`,
       "edited_rows",
@@ -214,6 +247,7 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<vo
   const acted = new Set<string>();
   const slots = new SendSlots(MAX_QUEUED_SENDS);
   const grouper = new OrderGrouper(options.itemsPerOrder);
+  const edited = editCheck();
 
   const launch = async (order: OrderState, first: "send" | "poll"): Promise<void> => {
     acted.add(order.key);
@@ -264,9 +298,10 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<vo
     if (context.stop.aborted) break;
     if (!checked.result.ok) continue;
     const line = checked.result.order;
-    const plan = planRow(line.fingerprint, journal.state);
+    const plan = planRow(line.fingerprint, journal.state, edited(line));
     if (plan.action === "done") continue;
-    if (plan.action === "new") {
+    // A conflict gets here only with --accept-changes: the row becomes a new order.
+    if (plan.action === "new" || plan.action === "conflict") {
       const group = grouper.add({ line, row: checked.row, generation: plan.generation });
       if (group) await launch(planGroup(group), "send");
     } else if (!acted.has(plan.order.key)) {
