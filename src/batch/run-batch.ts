@@ -16,6 +16,7 @@ import type { RunaClient } from "../runa/client.ts";
 import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
 import { decimal, toMoneyText, type Decimal } from "../money.ts";
 import { openInput, type InputOptions } from "./check-rows.ts";
+import { CostTally, type CurrencyCost } from "./validation-report.ts";
 import { OrderGrouper, type PendingRow } from "./group-rows.ts";
 import { idempotencyKey, orderKey } from "./idempotency-key.ts";
 import { createOrderLimiter, createPollLimiter } from "./limiters.ts";
@@ -60,6 +61,12 @@ export interface RunDependencies {
   stop?: AbortSignal;
   timeScale?: number;
   now?: () => number;
+  /**
+   * Called after planning, before the first POST, with what this run will spend per currency
+   * (rows already COMPLETED excluded): the place for the balance check and the production
+   * confirmation. Throwing stops the run with nothing sent.
+   */
+  beforeSending?: (toSend: CurrencyCost[]) => Promise<void>;
   /** Shared order limiter (e.g. Redis-backed); default: one for this process at `ordersPerMinute`. */
   orderLimiter?: Bottleneck;
   /** Called once the plan is made and after each order is sent or settled (the progress display). */
@@ -98,6 +105,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   try {
     const plan = await planRun(options, journal, now());
     refuseUnsafePlan(plan, options);
+    await dependencies.beforeSending?.(plan.toSend);
     log.info(plan.counts, "run planned");
 
     const stop = dependencies.stop ?? new AbortController().signal;
@@ -139,6 +147,8 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
 
 interface RunPlan {
   counts: Record<RowPlan["action"], number>;
+  /** Rows to be sent (new, re-sent, or accepted changes), priced per currency. */
+  toSend: CurrencyCost[];
   conflicts: string[];
   expired: string[];
 }
@@ -154,6 +164,7 @@ async function planRun(options: RunOptions, journal: BatchJournal, now: number):
   const conflicts: string[] = [];
   const expired: string[] = [];
   const edited = editCheck();
+  const toSend = new CostTally(options.input);
   const paid = paidRowsByIdentity(journal);
   const seenFingerprints = new Set<string>();
   const candidates: { row: number; member: MemberRow; order: OrderState }[] = [];
@@ -165,6 +176,8 @@ async function planRun(options: RunOptions, journal: BatchJournal, now: number):
     const plan = planRow(fingerprint, journal.state, edited(line));
     counts[plan.action] += 1;
     if (plan.action === "conflict") conflicts.push(describeConflict(checked.row, plan));
+    // A re-sent row whose first POST did land is already paid: counting it again errs on the safe side.
+    if (plan.action === "new" || plan.action === "conflict" || plan.action === "repost") toSend.add(line);
     if (journal.state.orderOfRow(fingerprint)) seenFingerprints.add(fingerprint);
     if (plan.action === "repost" && isRepostExpired(plan.order, now)) {
       expired.push(`row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`);
@@ -178,7 +191,7 @@ async function planRun(options: RunOptions, journal: BatchJournal, now: number):
     if (seenFingerprints.has(member.fp)) continue; // the paid row is still in the file, elsewhere
     conflicts.push(`row ${row} changed after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key} (then row ${member.row}); as edited it would be a second order`);
   }
-  return { counts, conflicts, expired };
+  return { counts, toSend: toSend.totals(), conflicts, expired };
 }
 
 function paidOrSent(order: OrderState): string {

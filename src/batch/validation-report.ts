@@ -69,7 +69,7 @@ export async function validateInput(file: string, options: InputOptions): Promis
  * the cent on its own (face × (1 − multiplier), half-up), as Runa prices each item, and the discount
  * is face − price, so the totals add up exactly.
  */
-class CostTally {
+export class CostTally {
   readonly #byCurrency = new Map<string, { rows: number; face: bigint; price: bigint; undiscounted: number }>();
   readonly #fractions = new Map<string, KeptFraction>();
   readonly #catalog: InputOptions["catalog"];

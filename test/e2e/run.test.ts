@@ -62,7 +62,7 @@ describe("runa-batch run", () => {
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
       expect(headers["x-api-key"]).toBe("test-key-4f9a2c");
       expect(headers["x-api-version"]).toBe("2024-02-05");
-      const query = new URLSearchParams(Object.entries(request.query).flatMap(([name, values]) => values.map((value) => [name, value])));
+      const query = new URLSearchParams(Object.entries(request.query).flatMap(([name, values]) => values.map((value): [string, string] => [name, value])));
       const path = query.size > 0 ? `${request.path}?${query}` : request.path;
       const body = request.rawBody ? JSON.parse(request.rawBody) : undefined;
       expect(validateRequest({ method: request.method, path, headers, body }), `${request.method} ${path}`).toEqual([]);
@@ -94,7 +94,7 @@ describe("runa-batch run", () => {
     expect(await keyOf("amount,currency,product_code,email\n10,USD,AMZ-US,pat@example.com\n", "other-batch")).not.toBe(base);
     expect(await keyOf("amount,currency,product_code,email\n11,USD,AMZ-US,pat@example.com\n")).not.toBe(base);
     // every run of the same batch replayed one order: Runa's idempotency did the rest
-    expect(sim.state.ordersByKey().get(base)).toHaveLength(1);
+    expect(sim.state.ordersByKey().get(base!)).toHaveLength(1);
   });
 
   it("exits 1 with one clear line when the API key is missing, and 1 for a plain-http remote base URL", async () => {
