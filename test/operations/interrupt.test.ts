@@ -1,0 +1,56 @@
+// Ctrl-C mid-batch: no new orders, the results and journal are written, exit 130 promptly, and a
+// re-run finishes the file with exactly one order per row.
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli, workDir } from "../helpers/cli.ts";
+import { readResults } from "../helpers/results.ts";
+import { simulator } from "../helpers/simulator.ts";
+import { writeRewards } from "./helpers.ts";
+
+const ROWS = 40;
+
+describe("interrupting a run", () => {
+  it("stops on SIGINT with exit 130, a consistent journal, and a re-run that completes every row once", async () => {
+    const sim = await simulator({ completionDelayMs: 50, ordersPerMinute: 10_000 });
+    const cwd = workDir();
+    const file = writeRewards(cwd, "rewards-2026-11", ROWS);
+    const args = ["run", file, "--base-url", sim.url, "--rate", "600", "--batch-id", "rewards-2026-11"];
+
+    let signalledAt = 0;
+    const first = await runCli(args, {
+      cwd,
+      onSpawn: (child) => {
+        const watch = setInterval(() => {
+          if (sim.state.countOrders() < 5) return;
+          clearInterval(watch);
+          signalledAt = Date.now();
+          child.kill("SIGINT");
+        }, 10);
+        child.on("exit", () => clearInterval(watch));
+      },
+    });
+    const exitMs = Date.now() - signalledAt;
+    expect(signalledAt).toBeGreaterThan(0);
+    expect(first.code).toBe(130);
+    expect(exitMs).toBeLessThan(5_000);
+    expect(first.stderr).toContain("SIGINT: no new orders will be sent");
+    expect(first.stdout).toContain("Batch rewards-2026-11 (INTERRUPTED)");
+    expect(first.stdout).toMatch(/Resume with exactly: runa-batch run \S+rewards-2026-11\.csv --batch-id rewards-2026-11 --base-url \S+ --rate 600/);
+    const ordersAtStop = sim.state.countOrders();
+    expect(ordersAtStop).toBeLessThan(ROWS);
+
+    const journal = readFileSync(join(cwd, "output", "rewards-2026-11.journal.jsonl"), "utf8").trim().split("\n");
+    for (const line of journal) expect(() => JSON.parse(line)).not.toThrow();
+    const results = readResults(join(cwd, "output", "rewards-2026-11.results.csv"));
+    expect(results).toHaveLength(ROWS);
+    expect(results.some((row) => row.status === "NOT_SENT")).toBe(true);
+    expect(existsSync(join(cwd, "output", "rewards-2026-11.lock"))).toBe(false);
+
+    const second = await runCli(args, { cwd });
+    expect(second.code).toBe(0);
+    expect(sim.state.countOrders()).toBe(ROWS);
+    for (const [key, orders] of sim.state.ordersByKey()) expect(orders, key).toHaveLength(1);
+    expect(readResults(join(cwd, "output", "rewards-2026-11.results.csv")).every((row) => row.status === "COMPLETED")).toBe(true);
+  });
+});
