@@ -4,6 +4,7 @@
 import { POLL_FIRST_DELAY_MS, POLL_MAX_DELAY_MS } from "../config.ts";
 import type { OrderState } from "../journal/journal-state.ts";
 import type { FullOrder } from "../runa/types.ts";
+import { crashPoint } from "../journal/crash-points.ts";
 import { matchPayouts } from "./match-payouts.ts";
 import { pause, type RunContext } from "./run-context.ts";
 
@@ -26,9 +27,11 @@ export async function pollOrder(context: RunContext, order: OrderState): Promise
     });
     const status = result.kind === "ok" ? result.body.status : undefined;
     if (status === "COMPLETED" || status === "FAILED") {
+      crashPoint("after-poll");
       const full = (result as { body: FullOrder }).body;
       const payouts = status === "COMPLETED" ? matchPayouts(order.rows, order.body, full.items ?? []) : order.rows.map((row) => ({ fp: row.fp }));
       context.journal.settled(order.key, orderId, status, payouts, full.total_price);
+      crashPoint("settled");
       context.counters.settled += 1;
       context.counters.lastSettledAt = context.now();
       context.log.info({ key: order.key, orderId, status }, "order settled");

@@ -10,6 +10,7 @@ import { POLLS_PER_SECOND } from "../config.ts";
 import { JournalRefusal } from "../errors.ts";
 import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
+import { crashPoint } from "../journal/crash-points.ts";
 import type { OrderState } from "../journal/journal-state.ts";
 import type { MemberRow } from "../journal/records.ts";
 import type { RunaClient } from "../runa/client.ts";
@@ -127,6 +128,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     context.onProgress?.({ type: "planned", counts: plan.counts, counters: context.counters });
     await sendAndPoll(options, context);
 
+    crashPoint("before-results");
     const { statuses, completed } = await writeBatchResults(options, journal);
     return {
       batchId: options.batchId,
@@ -303,6 +305,7 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<vo
     });
     const key = orderKey(rowKeys);
     journal.planned(key, Math.max(...group.map((pending) => pending.generation)), rows, group[0]!.line.currency, orderBody(group.map((pending) => pending.line)));
+    crashPoint("planned");
     return journal.state.orders.get(key)!;
   };
 

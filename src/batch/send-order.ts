@@ -3,6 +3,7 @@
 // it leaves, so a crash at any instant leaves a record that says "outcome unknown: re-post this key".
 import { MAX_POST_ATTEMPTS } from "../config.ts";
 import { judge, retryDelayMs } from "../runa/retry-policy.ts";
+import { crashPoint } from "../journal/crash-points.ts";
 import type { OrderState } from "../journal/journal-state.ts";
 import { pause, type RunContext } from "./run-context.ts";
 
@@ -18,15 +19,18 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
       // Checked inside the limiter: a job queued before the stop must not start after it.
       if (context.stop.aborted) return undefined;
       journal.posting(order.key, order.posts + 1);
+      crashPoint("before-post");
       counters.posts += 1;
       counters.firstPostAt ??= context.now();
       return client.createOrder(order.body, order.key);
     });
     if (!result) return "stopped";
+    crashPoint("after-post");
 
     const verdict = judge(result);
     if (verdict.verdict === "success" && result.kind === "ok" && typeof result.body?.id === "string") {
       journal.accepted(order.key, result.body.id);
+      crashPoint("accepted");
       counters.accepted += 1;
       log.info({ key: order.key, orderId: result.body.id, rows: order.rows.map((row) => row.row) }, "order accepted");
       return "accepted";
