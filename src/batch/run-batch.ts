@@ -11,7 +11,7 @@ import { JournalRefusal } from "../errors.ts";
 import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
-import type { OrderState } from "../journal/journal-state.ts";
+import type { JournalState, OrderState } from "../journal/journal-state.ts";
 import type { MemberRow } from "../journal/records.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
@@ -104,7 +104,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   const lock = BatchLock.acquire(paths.lock, options.batchId);
   const journal = BatchJournal.open(paths.journal, options.batchId, () => new Date(now()));
   try {
-    const plan = await planRun(options, journal, now());
+    const plan = await planBatch(options, journal.state, now());
     refuseUnsafePlan(plan, options);
     await dependencies.beforeSending?.(plan.toSend);
     log.info(plan.counts, "run planned");
@@ -147,7 +147,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   }
 }
 
-interface RunPlan {
+export interface RunPlan {
   counts: Record<RowPlan["action"], number>;
   /** Rows to be sent (new, re-sent, or accepted changes), priced per currency. */
   toSend: CurrencyCost[];
@@ -161,7 +161,7 @@ interface RunPlan {
  * already paid (same reference, else the same spreadsheet row) and that paid row is gone from the
  * file, paying it is only right if the user says so.
  */
-async function planRun(options: RunOptions, journal: BatchJournal, now: number): Promise<RunPlan> {
+export async function planBatch(options: Pick<RunOptions, "file" | "input">, journal: JournalState, now: number): Promise<RunPlan> {
   const counts = { done: 0, poll: 0, repost: 0, new: 0, conflict: 0 };
   const conflicts: string[] = [];
   const expired: string[] = [];
@@ -175,12 +175,12 @@ async function planRun(options: RunOptions, journal: BatchJournal, now: number):
     if (!checked.result.ok) continue;
     const line = checked.result.order;
     const { fingerprint, reference } = line;
-    const plan = planRow(fingerprint, journal.state, edited(line));
+    const plan = planRow(fingerprint, journal, edited(line));
     counts[plan.action] += 1;
     if (plan.action === "conflict") conflicts.push(describeConflict(checked.row, plan));
     // A re-sent row whose first POST did land is already paid: counting it again errs on the safe side.
     if (plan.action === "new" || plan.action === "conflict" || plan.action === "repost") toSend.add(line);
-    if (journal.state.orderOfRow(fingerprint)) seenFingerprints.add(fingerprint);
+    if (journal.orderOfRow(fingerprint)) seenFingerprints.add(fingerprint);
     if (plan.action === "repost" && isRepostExpired(plan.order, now)) {
       expired.push(`row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`);
     }
@@ -228,9 +228,9 @@ function editCheck(): (line: OrderLine) => (order: OrderState) => boolean {
 }
 
 /** Rows whose order may have paid someone, by their identity: reference when given, else row. */
-function paidRowsByIdentity(journal: BatchJournal): Map<string, { member: MemberRow; order: OrderState }> {
+function paidRowsByIdentity(journal: JournalState): Map<string, { member: MemberRow; order: OrderState }> {
   const paid = new Map<string, { member: MemberRow; order: OrderState }>();
-  for (const { member, order } of journal.state.rows()) {
+  for (const { member, order } of journal.rows()) {
     const mayHavePaid = order.phase === "settled" ? order.outcome === "COMPLETED" : ["posted", "unresolved", "accepted"].includes(order.phase);
     if (mayHavePaid) paid.set(member.ref === undefined ? `row:${member.row}` : `ref:${member.ref}`, { member, order });
   }

@@ -146,4 +146,23 @@ describe("re-runs", () => {
     const second = readResults(join(cwd, "output", "rewards.results.csv"));
     expect(second.map((row) => row.order_id)).toEqual(first.map((row) => row.order_id));
   });
+
+  it("status tells what the journal knows and what a re-run would do, sending nothing", async () => {
+    const sim = await simulator({ completionDelayMs: 5_000 });
+    const cwd = workDir();
+    const file = writeRewards(cwd, 6);
+    const crashed = await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd, env: { RUNA_BATCH_CRASH_AT: "accepted:3" } });
+    expect(crashed.signal).toBe("SIGKILL");
+    const posts = postsTo(sim);
+    const report = await runCli(["status", file, "--base-url", sim.url], { cwd });
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/journal: output\/rewards\.journal\.jsonl/);
+    expect(report.stdout).toMatch(/poll 3 row\(s\) whose order was accepted/);
+    expect(report.stdout).toMatch(/for the 6 valid row\(s\) of .*rewards\.csv a re-run would:/);
+    expect(postsTo(sim)).toBe(posts);
+    const byId = await runCli(["status", "rewards"], { cwd });
+    expect(byId.stdout).toMatch(/orders: .*3 accepted, not final yet/);
+    const unknown = await runCli(["status", "never-ran"], { cwd });
+    expect(unknown.stdout).toMatch(/no journal at output\/never-ran\.journal\.jsonl/);
+  });
 });

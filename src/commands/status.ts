@@ -1,0 +1,121 @@
+// `runa-batch status <input.csv | batch-id>`: what the journal knows about a batch, and what a
+// re-run would do. Reads the journal only; with the input file and a connection, it also plans
+// every row of the file with the same rules `run` uses, sending nothing.
+import { existsSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { planBatch, type RunPlan } from "../batch/run-batch.ts";
+import { planRow, type RowPlan } from "../batch/plan-row.ts";
+import { loadCatalog } from "../catalog/load-catalog.ts";
+import { batchPaths, readJournal } from "../journal/batch-journal.ts";
+import type { JournalState, OrderPhase } from "../journal/journal-state.ts";
+import { BatchError } from "../errors.ts";
+import { CATALOG_CACHE_DIRECTORY, connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
+
+interface StatusArgs extends ConnectionArgs {
+  target: string;
+  batchId?: string;
+  out?: string;
+  delimiter?: string;
+  allowDuplicates: boolean;
+}
+
+export const statusCommand: CommandModule<object, StatusArgs> = {
+  command: "status <target>",
+  describe: "Show what a batch's journal knows and what a re-run would do (sends nothing)",
+  builder: (yargs) =>
+    (connectionOptions(yargs as Argv) as Argv<ConnectionArgs>)
+      .positional("target", { type: "string", demandOption: true, describe: "The rewards CSV, or a batch id" })
+      .options({
+        "batch-id": { type: "string", describe: "The batch id the file was run with (default: the file's name without extension)" },
+        out: { type: "string", describe: "The results CSV the batch was run with; its folder holds the journal (default output/)" },
+        delimiter: { type: "string", describe: "Field delimiter of the file (default: detected)" },
+        "allow-duplicates": { type: "boolean", default: false, describe: "As given to run" },
+      }) as unknown as Argv<StatusArgs>,
+  handler: async (argv) => {
+    process.stdout.write(await status(argv));
+    process.exitCode = 0;
+  },
+};
+
+const PHASE_LABELS: Record<OrderPhase, string> = {
+  planned: "planned, never sent",
+  posted: "sent, no answer recorded",
+  unresolved: "sent, retries ran out (outcome unknown)",
+  accepted: "accepted, not final yet",
+  rejected: "rejected (final 4xx)",
+  settled: "settled",
+};
+
+async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<string> {
+  const isFile = existsSync(argv.target) && extname(argv.target) !== "";
+  const batchId = argv.batchId ?? (isFile ? basename(argv.target, extname(argv.target)) : argv.target);
+  const directory = argv.out ? dirname(argv.out) : "output";
+  const journalPath = batchPaths(directory, batchId).journal;
+  const lines = [`Batch ${batchId}`];
+  if (!existsSync(journalPath)) {
+    lines.push(`  no journal at ${journalPath}: nothing was sent for this batch from here; a run sends every valid row.`);
+    return `${lines.join("\n")}\n`;
+  }
+  const journal = readJournal(journalPath);
+  lines.push(`  journal: ${journalPath}${journal.createdAt ? ` (started ${journal.createdAt})` : ""}`);
+  lines.push(...describeJournal(journal));
+  if (isFile) lines.push(...(await describeRerun(argv, journal)));
+  return `${lines.join("\n")}\n`;
+}
+
+function describeJournal(journal: JournalState): string[] {
+  const orders = new Map<string, number>();
+  const rows = new Map<string, number>();
+  const next = new Map<RowPlan["action"], number>();
+  for (const order of journal.orders.values()) {
+    const label = order.phase === "settled" ? (order.outcome ?? "FAILED") : PHASE_LABELS[order.phase];
+    const detail = order.phase === "rejected" && order.error ? `${label}: ${order.error.type}` : label;
+    orders.set(detail, (orders.get(detail) ?? 0) + 1);
+  }
+  for (const { member, order } of journal.rows()) {
+    const label = order.phase === "settled" ? (order.outcome ?? "FAILED") : PHASE_LABELS[order.phase];
+    rows.set(label, (rows.get(label) ?? 0) + 1);
+    const action = planRow(member.fp, journal).action;
+    next.set(action, (next.get(action) ?? 0) + 1);
+  }
+  const count = (map: Map<string, number>) => [...map].map(([label, n]) => `${n} ${label}`).join(", ") || "none";
+  return [
+    `  orders: ${count(orders)}`,
+    `  rows:   ${count(rows)}`,
+    "  for these rows a re-run would:",
+    ...actionLines(Object.fromEntries(next) as Partial<Record<RowPlan["action"], number>>),
+  ];
+}
+
+function actionLines(counts: Partial<Record<RowPlan["action"], number>>): string[] {
+  const lines: string[] = [];
+  if (counts.done) lines.push(`    skip ${counts.done} COMPLETED row(s): their results come from the journal`);
+  if (counts.poll) lines.push(`    poll ${counts.poll} row(s) whose order was accepted (never re-posted)`);
+  if (counts.repost) lines.push(`    re-send ${counts.repost} row(s) with the SAME key and body (Runa replays an order it already made)`);
+  if (counts.new) lines.push(`    send ${counts.new} row(s) under a new key (not sent before, or last attempt FAILED or got a final 4xx)`);
+  if (counts.conflict) lines.push(`    stop on ${counts.conflict} row(s) that may already be paid in another form, unless --accept-changes`);
+  return lines.length > 0 ? lines : ["    nothing"];
+}
+
+/** Plans the file's rows exactly as `run` would; needs the catalog to read the rows. */
+async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState): Promise<string[]> {
+  let plan: RunPlan;
+  try {
+    const connection = await openConnection(argv);
+    try {
+      const catalog = await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: CATALOG_CACHE_DIRECTORY, refresh: false });
+      const input = { catalog, allowDuplicates: argv.allowDuplicates, ...(argv.delimiter ? { delimiter: argv.delimiter } : {}) };
+      plan = await planBatch({ file: argv.target, input }, journal, Date.now());
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    if (!(error instanceof BatchError)) throw error;
+    return [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`];
+  }
+  const lines = [`  for the ${Object.values(plan.counts).reduce((a, b) => a + b, 0)} valid row(s) of ${argv.target} a re-run would:`, ...actionLines(plan.counts)];
+  for (const conflict of plan.conflicts) lines.push(`    ! ${conflict}`);
+  if (plan.expired.length > 0) lines.push(`    ! ${plan.expired.length} key(s) first sent over 29 days ago with no answer: refused without --force-after-expiry`);
+  return lines;
+}
