@@ -1,5 +1,6 @@
 // Ctrl-C mid-batch: no new orders, the results and journal are written, exit 130 promptly, and a
 // re-run finishes the file with exactly one order per row.
+import type { ChildProcess } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,6 +11,23 @@ import { writeRewards } from "./helpers.ts";
 
 const ROWS = 40;
 
+/** Sends SIGINT `times` times (20 ms apart) once `ready()` holds; `at()` is when the first was sent. */
+function interruptAfter(ready: () => boolean, times: number): { onSpawn: (child: ChildProcess) => void; at: () => number } {
+  let at = 0;
+  return {
+    at: () => at,
+    onSpawn: (child) => {
+      const watch = setInterval(() => {
+        if (!ready()) return;
+        clearInterval(watch);
+        at = Date.now();
+        for (let i = 0; i < times; i += 1) setTimeout(() => child.kill("SIGINT"), i * 20);
+      }, 10);
+      child.on("exit", () => clearInterval(watch));
+    },
+  };
+}
+
 describe("interrupting a run", () => {
   it("stops on SIGINT with exit 130, a consistent journal, and a re-run that completes every row once", async () => {
     const sim = await simulator({ completionDelayMs: 50, ordersPerMinute: 10_000 });
@@ -17,21 +35,10 @@ describe("interrupting a run", () => {
     const file = writeRewards(cwd, "rewards-2026-11", ROWS);
     const args = ["run", file, "--base-url", sim.url, "--rate", "600", "--batch-id", "rewards-2026-11"];
 
-    let signalledAt = 0;
-    const first = await runCli(args, {
-      cwd,
-      onSpawn: (child) => {
-        const watch = setInterval(() => {
-          if (sim.state.countOrders() < 5) return;
-          clearInterval(watch);
-          signalledAt = Date.now();
-          child.kill("SIGINT");
-        }, 10);
-        child.on("exit", () => clearInterval(watch));
-      },
-    });
-    const exitMs = Date.now() - signalledAt;
-    expect(signalledAt).toBeGreaterThan(0);
+    const signal = interruptAfter(() => sim.state.countOrders() >= 5, 1);
+    const first = await runCli(args, { cwd, onSpawn: signal.onSpawn });
+    const exitMs = Date.now() - signal.at();
+    expect(signal.at()).toBeGreaterThan(0);
     expect(first.code).toBe(130);
     expect(exitMs).toBeLessThan(5_000);
     expect(first.stderr).toContain("SIGINT: no new orders will be sent");
@@ -52,5 +59,21 @@ describe("interrupting a run", () => {
     expect(sim.state.countOrders()).toBe(ROWS);
     for (const [key, orders] of sim.state.ordersByKey()) expect(orders, key).toHaveLength(1);
     expect(readResults(join(cwd, "output", "rewards-2026-11.results.csv")).every((row) => row.status === "COMPLETED")).toBe(true);
+  });
+
+  it("exits at once with 130 on a second SIGINT, and the re-run still orders each row exactly once", async () => {
+    const sim = await simulator({ completionDelayMs: 50, ordersPerMinute: 10_000 });
+    const cwd = workDir();
+    const file = writeRewards(cwd, "twice", 12);
+    const args = ["run", file, "--base-url", sim.url, "--rate", "300"];
+    const signal = interruptAfter(() => sim.state.countOrders() >= 2, 2);
+    const first = await runCli(args, { cwd, onSpawn: signal.onSpawn });
+    expect(first.code).toBe(130);
+    expect(Date.now() - signal.at()).toBeLessThan(2_000);
+    expect(first.stderr).toMatch(/SIGINT again: exiting now; the journal keeps every sent order safe\. Resume with: runa-batch run /);
+    const second = await runCli(args, { cwd });
+    expect(second.code).toBe(0);
+    expect(sim.state.countOrders()).toBe(12);
+    for (const [key, orders] of sim.state.ordersByKey()) expect(orders, key).toHaveLength(1);
   });
 });
