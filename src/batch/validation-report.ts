@@ -1,7 +1,7 @@
 // The `validate` command's findings: every row problem with its place in the file, and what the
 // valid rows would cost per currency, computed in decimal to the cent (never floats).
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { dirname } from "node:path";
 import Big from "big.js";
 import { stringify } from "csv-stringify";
@@ -163,15 +163,9 @@ export function table(headings: string[], rows: string[][], right: boolean[] = [
   return [render(headings), ...rows.map(render)];
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+import { neutraliseFormula, writeFileAtomically } from "../csv/safe-file.ts";
 
-/**
- * A cell a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading apostrophe
- * (OWASP "CSV injection"): the error file is opened by people, from data other people typed.
- */
-export function neutraliseFormula(cell: string): string {
-  return FORMULA_START.test(cell) ? `'${cell}` : cell;
-}
+export { neutraliseFormula };
 
 /**
  * Writes the invalid rows for the person who fixes the file: `row` (as the spreadsheet numbers it)
@@ -183,36 +177,18 @@ export function neutraliseFormula(cell: string): string {
 export async function writeErrorCsv(file: string, options: InputOptions, out: string): Promise<number> {
   const input = await openInput(file, options);
   await mkdir(dirname(out), { recursive: true });
-  const temp = `${out}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const handle = await open(temp, "wx", 0o600);
   let written = 0;
-  const stringifier = stringify({ bom: true, record_delimiter: "unix" });
-  try {
-    // Straight to the handle (a WriteStream on it would keep the handle from closing until GC).
-    const drained = (async () => {
-      for await (const chunk of stringifier) await handle.write(chunk as Buffer);
-    })();
-    drained.catch(() => undefined); // awaited below; a write error also stops the stringifier
-    const write = async (cells: string[]) => {
-      if (!stringifier.write(cells.map(neutraliseFormula))) await new Promise((resolve) => stringifier.once("drain", resolve));
-    };
-    await write(["row", "error", ...input.header]);
-    for await (const row of input.rows) {
-      if (row.result.ok) continue;
-      await write([String(row.row), errorCell(row), ...row.values]);
-      written++;
-    }
-    stringifier.end();
-    await drained;
-    await handle.sync();
-    await handle.close();
-    await rename(temp, out);
-  } catch (error) {
-    stringifier.destroy();
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw error;
-  }
+  const records = Readable.from(
+    (async function* () {
+      yield ["row", "error", ...input.header];
+      for await (const row of input.rows) {
+        if (row.result.ok) continue;
+        written++;
+        yield [String(row.row), errorCell(row), ...row.values].map(neutraliseFormula);
+      }
+    })(),
+  );
+  await writeFileAtomically(out, records, stringify({ bom: true, record_delimiter: "unix" }));
   return written;
 }
 

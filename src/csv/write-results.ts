@@ -36,5 +36,5 @@ export async function writeResults(path: string, header: readonly string[], line
       }
     })(),
   );
-  await writeFileAtomically(path, rows.pipe(stringify({ record_delimiter: "unix" })));
+  await writeFileAtomically(path, rows, stringify({ record_delimiter: "unix" }));
 }
