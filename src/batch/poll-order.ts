@@ -6,6 +6,7 @@ import type { OrderState } from "../journal/journal-state.ts";
 import type { FullOrder } from "../runa/types.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import { matchPayouts } from "./match-payouts.ts";
+import { stoppable } from "./send-order.ts";
 import { pause, type RunContext } from "./run-context.ts";
 
 const POLL_GROWTH = 1.6;
@@ -21,10 +22,13 @@ export async function pollOrder(context: RunContext, order: OrderState): Promise
     const wait = Math.min(delay, deadline - context.now());
     if (wait < 0) return "pending";
     if (!(await pause(wait, context.stop))) return "stopped";
-    const result = await context.pollLimiter.schedule(() => {
-      context.counters.polls += 1;
-      return context.client.getOrder(orderId);
-    });
+    const result = await stoppable(context, () =>
+      context.pollLimiter.schedule(() => {
+        context.counters.polls += 1;
+        return context.client.getOrder(orderId);
+      }),
+    );
+    if (!result) return "stopped";
     const status = result.kind === "ok" ? result.body.status : undefined;
     if (status === "COMPLETED" || status === "FAILED") {
       crashPoint("after-poll");

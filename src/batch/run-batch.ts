@@ -125,6 +125,15 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       now,
       ...(dependencies.onProgress ? { onProgress: dependencies.onProgress } : {}),
     };
+    // On a stop, jobs still waiting for a rate slot are dropped: no POST starts after it, and the
+    // exit does not wait for a queue that, at 60 a minute, could take half a minute to drain.
+    stop.addEventListener(
+      "abort",
+      () => {
+        for (const limiter of [context.orderLimiter, context.pollLimiter]) limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+      },
+      { once: true },
+    );
     context.onProgress?.({ type: "planned", counts: plan.counts, counters: context.counters });
     await sendAndPoll(options, context);
 

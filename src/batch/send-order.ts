@@ -15,7 +15,7 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
   for (let attempt = 1; attempt <= MAX_POST_ATTEMPTS; attempt += 1) {
     const wait = context.pausedUntil - context.now();
     if (wait > 0 && !(await pause(wait, context.stop))) return "stopped";
-    const result = await context.orderLimiter.schedule(async () => {
+    const result = await stoppable(context, () => context.orderLimiter.schedule(async () => {
       // Checked inside the limiter: a job queued before the stop must not start after it.
       if (context.stop.aborted) return undefined;
       journal.posting(order.key, order.posts + 1);
@@ -23,7 +23,7 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
       counters.posts += 1;
       counters.firstPostAt ??= context.now();
       return client.createOrder(order.body, order.key);
-    });
+    }));
     if (!result) return "stopped";
     crashPoint("after-post");
 
@@ -52,4 +52,17 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
   journal.unresolved(order.key, lastError.type, `gave up after ${MAX_POST_ATTEMPTS} attempts: ${lastError.message}`);
   counters.unresolved += 1;
   return "unresolved";
+}
+
+/**
+ * A job still waiting for its slot when the run is told to stop is dropped from the limiter (see
+ * run-batch), which rejects it: that is a stop, not a failure. Nothing was sent for it.
+ */
+export async function stoppable<T>(context: RunContext, job: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await job();
+  } catch (error) {
+    if (context.stop.aborted) return undefined;
+    throw error;
+  }
 }
