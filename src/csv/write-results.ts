@@ -26,13 +26,18 @@ export interface ResultLine {
   result: ResultFields;
 }
 
+/**
+ * Input columns named like a result column (say the input is an earlier results file) are left
+ * out: the fresh result takes their place, so no column name appears twice.
+ */
 export async function writeResults(path: string, header: readonly string[], lines: AsyncIterable<ResultLine>): Promise<void> {
+  const resultNames = new Set<string>(RESULT_COLUMNS);
+  const kept = header.map((name, index) => ({ name, index })).filter(({ name }) => !resultNames.has(name.trim().toLowerCase()));
   const rows = Readable.from(
     (async function* () {
-      yield [...header, ...RESULT_COLUMNS];
+      yield [...kept.map(({ name }) => name), ...RESULT_COLUMNS];
       for await (const { values, result } of lines) {
-        const padded = header.map((_, index) => values[index] ?? "");
-        yield [...padded, ...RESULT_COLUMNS.map((column) => result[column])].map(neutraliseFormula);
+        yield [...kept.map(({ index }) => values[index] ?? ""), ...RESULT_COLUMNS.map((column) => result[column])].map(neutraliseFormula);
       }
     })(),
   );
