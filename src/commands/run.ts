@@ -4,9 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { openOrderBudget, type OrderBudget } from "../batch/limiters.ts";
 import { runBatch } from "../batch/run-batch.ts";
 import { loadCatalog } from "../catalog/load-catalog.ts";
-import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
+import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, resolveApiKey, timeScale } from "../config.ts";
 import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
 import { batchPaths } from "../journal/batch-journal.ts";
 import { createLogger } from "../log.ts";
@@ -38,6 +39,7 @@ interface RunArgs extends ConnectionArgs {
   quiet: boolean;
   progressInterval: number;
   yes: boolean;
+  redisUrl?: string;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -63,6 +65,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         quiet: { type: "boolean", alias: "q", default: false, describe: "No progress and no warnings on stderr: only errors, then the summary on stdout (the log file is complete)" },
         "progress-interval": { type: "number", defaultDescription: "30 (or RUNA_PROGRESS_INTERVAL)", describe: "Without a terminal (cron, CI): seconds between plain progress lines on stderr; 0 for none" },
         yes: { type: "boolean", alias: "y", default: false, describe: "Confirm a --env production run in advance (required without a terminal)" },
+        "redis-url": { type: "string", describe: "Share the --rate budget with every process using this API key, on any host, through Redis (or set RUNA_REDIS_URL), e.g. redis://host:6379" },
       }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     process.exitCode = await run(argv);
@@ -104,6 +107,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  let budget: OrderBudget | undefined;
   try {
     progress.stage("loading the product catalog");
     const inputOptions = { catalog: await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: CATALOG_CACHE_DIRECTORY, refresh: argv.refreshCatalog || argv.simulate === true }), allowDuplicates: argv.allowDuplicates, ...(argv.delimiter ? { delimiter: argv.delimiter } : {}) };
@@ -146,6 +150,16 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       secrets: connection.secrets,
     });
     log.info({ file, resultsFile, rate: argv.rate, itemsPerOrder: argv.itemsPerOrder, env: argv.simulate ? "simulated" : argv.env, baseUrl: connection.baseUrl, rows: report.rows, valid: report.valid }, "run starting");
+    // One order budget per API key: with Redis, every process using the key shares it. The key is
+    // read again here only to be hashed into the budget's name.
+    const redisUrl = argv.redisUrl ?? (process.env.RUNA_REDIS_URL || undefined);
+    budget = await openOrderBudget({
+      ordersPerMinute: argv.rate,
+      redisUrl,
+      baseUrl: connection.baseUrl,
+      apiKey: redisUrl === undefined || argv.simulate ? "" : resolveApiKey(argv),
+      log,
+    });
     const summary = await runBatch(
       {
         file,
@@ -159,7 +173,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         acceptChanges: argv.acceptChanges,
         forceAfterExpiry: argv.forceAfterExpiry,
       },
-      { client: connection.client, log, stop: stop.signal, timeScale: scale, onProgress: progress.update },
+      { client: connection.client, log, stop: stop.signal, timeScale: scale, onProgress: progress.update, orderLimiter: budget.limiter },
     );
     const context = { logFile, rerunCommand: rerunCommand(argv, batchId), simulated: argv.simulate === true, problems: await countProblems(summary.resultsFile) };
     await writeSummaryJson(besideResults.summary, summary, context);
@@ -172,6 +186,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     progress.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    await budget?.close();
     await connection.close();
     if (journalDirectory) rmSync(journalDirectory, { recursive: true, force: true });
   }
