@@ -49,7 +49,7 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
     case "rejected":
       result.status = "REJECTED";
       result.error_type = order.error?.type ?? "";
-      result.error_message = order.error?.message ?? "";
+      result.error_message = order.rows.length > 1 ? `Runa rejected the whole order (all ${order.rows.length} rows of this order): ${order.error?.message ?? ""}` : (order.error?.message ?? "");
       break;
     case "settled": {
       result.status = order.outcome ?? "FAILED";

@@ -93,6 +93,8 @@ export interface RunSummary {
   counters: RunCounters;
   elapsedMs: number;
   interrupted: boolean;
+  /** Orders of several rows that FAILED or were rejected as a whole: every row of each shares its fate. */
+  wholeOrdersLost: { failed: number; rejected: number; rows: number };
 }
 
 export async function runBatch(options: RunOptions, dependencies: RunDependencies): Promise<RunSummary> {
@@ -138,7 +140,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     await sendAndPoll(options, context);
 
     crashPoint("before-results");
-    const { statuses, completed } = await writeBatchResults(options, journal);
+    const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal);
     return {
       batchId: options.batchId,
       resultsFile: options.resultsFile,
@@ -149,6 +151,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       counters: context.counters,
       elapsedMs: now() - startedAt,
       interrupted: context.stop.aborted,
+      wholeOrdersLost,
     };
   } finally {
     journal.close();
@@ -364,11 +367,16 @@ class SendSlots {
 async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
   const statuses: Record<RowStatus, number> = { COMPLETED: 0, FAILED: 0, REJECTED: 0, PENDING: 0, INVALID: 0, ERROR: 0, NOT_SENT: 0 };
   const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
+  const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
   const { header, rows } = await openInput(options.file, options.input);
   async function* lines(): AsyncGenerator<ResultLine> {
     for await (const checked of rows) {
       const result = rowResult(checked, journal.state, options.batchId);
       statuses[result.status] += 1;
+      if ((result.status === "FAILED" || result.status === "REJECTED") && checked.result.ok) {
+        const order = journal.state.orderOfRow(checked.result.order.fingerprint);
+        if (order && order.rows.length > 1) lostOrders.set(order.key, { status: result.status, rows: order.rows.length });
+      }
       if (result.status === "COMPLETED" && checked.result.ok) {
         const { currency, amount } = checked.result.order;
         const total = totals.get(currency) ?? { rows: 0, face: decimal(0), price: decimal(0) };
@@ -387,5 +395,7 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
     faceValue: toMoneyText(total.face),
     price: toMoneyText(total.price),
   }));
-  return { statuses, completed };
+  const lost = [...lostOrders.values()];
+  const wholeOrdersLost = { failed: lost.filter((order) => order.status === "FAILED").length, rejected: lost.filter((order) => order.status === "REJECTED").length, rows: lost.reduce((sum, order) => sum + order.rows, 0) };
+  return { statuses, completed, wholeOrdersLost };
 }

@@ -84,6 +84,10 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
   for (const currency of summary.completed) {
     lines.push(`  ${currency.currency}: ${currency.rows} completed, face value ${currency.faceValue}, charged ${currency.price}`);
   }
+  const { failed, rejected, rows } = summary.wholeOrdersLost;
+  if (failed + rejected > 0) {
+    lines.push(`  ${failed} multi-row order(s) FAILED and ${rejected} were rejected as a whole: all ${rows} of their rows share that fate (one order, one outcome)`);
+  }
   const { posts, retries, polls, accepted } = summary.counters;
   const rate = ordersPerMinute(summary);
   const retried = Object.values(retries).reduce((sum, count) => sum + count, 0);
