@@ -140,4 +140,37 @@ describe("--items-per-order", () => {
     expect(new Set(planned.map((record) => record.key)).size).toBe(orders.length);
     expect(planned.reduce((sum, record) => sum + (record.rows?.length ?? 0), 0)).toBe(input.length);
   }, 60_000);
+
+  it("keeps a sent order's group on a re-run with another --items-per-order; only unsent rows take the new size", async () => {
+    const sim = await simulator({ faults: { latencyMs: 100 } });
+    const cwd = workDir();
+    const input = rows(500, plainRow); // more than the 32 orders the first run plans ahead of the limiter
+    const file = writeRewards(cwd, "regroup", input);
+    const base = ["run", file, "--base-url", sim.url, "--rate", "600", "--poll-timeout", "30"];
+    const killed = await runCli([...base, "--items-per-order", "10"], {
+      cwd,
+      onSpawn: (child) => {
+        const watch = setInterval(() => sim.state.countOrders() >= 2 && (clearInterval(watch), child.kill("SIGKILL")), 2);
+        child.once("exit", () => clearInterval(watch));
+      },
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    const journalPath = join(cwd, "output", "regroup.journal.jsonl");
+    const plannedFirst = readFileSync(journalPath, "utf8").trim().split("\n").map((text) => JSON.parse(text) as { type: string; key?: string; rows?: unknown[] }).filter((record) => record.type === "order");
+    expect(plannedFirst.every((record) => record.rows?.length === 10)).toBe(true);
+    expect(plannedFirst.length).toBeLessThan(50);
+    const last = await runCli([...base, "--items-per-order", "25"], { cwd });
+    expect(last.code, last.stdout + last.stderr).toBe(0);
+
+    const orders = sim.state.orders;
+    expectOnePayoutPerRow(orders, sim.state.ordersByKey(), input.length);
+    const firstKeys = new Set(plannedFirst.map((record) => record.key));
+    for (const order of orders) {
+      if (firstKeys.has(order.idempotencyKey)) expect(order.items.length).toBe(10);
+      else expect(order.items.length).toBeLessThanOrEqual(25);
+    }
+    expect(orders.filter((order) => firstKeys.has(order.idempotencyKey))).toHaveLength(plannedFirst.length);
+    expect(orders.filter((order) => order.items.length === 25).length).toBeGreaterThan(0);
+    expectRightLinks(readResults(join(cwd, "output", "regroup.results.csv")), input, orders);
+  });
 });
