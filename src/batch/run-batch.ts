@@ -137,10 +137,12 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       { once: true },
     );
     context.onProgress?.({ type: "planned", counts: plan.counts, counters: context.counters });
-    await sendAndPoll(options, context);
+    const failure = await sendAndPoll(options, context);
 
     crashPoint("before-results");
     const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal);
+    // The results still reflect every journaled step; then the fault stops the run.
+    if (failure) throw failure.error;
     return {
       batchId: options.batchId,
       resultsFile: options.resultsFile,
@@ -268,7 +270,13 @@ function refuseUnsafePlan(plan: RunPlan, options: RunOptions): void {
   }
 }
 
-async function sendAndPoll(options: RunOptions, context: RunContext): Promise<void> {
+/**
+ * Sends and polls every row that needs it. An unexpected fault in one order's work (say the shared
+ * limiter's Redis went away) stops new work, lets the rest settle, and is returned, so the results
+ * can still be written from the journal before the run fails.
+ */
+async function sendAndPoll(options: RunOptions, context: RunContext): Promise<{ error: unknown } | undefined> {
+  let failure: { error: unknown } | undefined;
   const { journal } = context;
   const tasks = new Set<Promise<unknown>>();
   const acted = new Set<string>();
@@ -306,7 +314,7 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<vo
   };
   const track = (task: Promise<unknown>): void => {
     tasks.add(task);
-    void task.finally(() => tasks.delete(task));
+    task.catch((error: unknown) => void (failure ??= { error })).finally(() => tasks.delete(task));
   };
   const planGroup = (group: PendingRow[]): OrderState => {
     const rowKeys = group.map(({ line, generation }) => idempotencyKey(options.batchId, line.fingerprint, generation));
@@ -323,7 +331,7 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<vo
 
   const { rows } = await openInput(options.file, options.input);
   for await (const checked of rows) {
-    if (context.stop.aborted) break;
+    if (context.stop.aborted || failure) break;
     if (!checked.result.ok) continue;
     const line = checked.result.order;
     const plan = planRow(line.fingerprint, journal.state, edited(line));
@@ -336,8 +344,9 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<vo
       await launch(plan.order, plan.action === "poll" ? "poll" : "send");
     }
   }
-  if (!context.stop.aborted) for (const group of grouper.flush()) await launch(planGroup(group), "send");
-  while (tasks.size > 0) await Promise.all([...tasks]);
+  if (!context.stop.aborted && !failure) for (const group of grouper.flush()) await launch(planGroup(group), "send");
+  while (tasks.size > 0) await Promise.allSettled([...tasks]);
+  return failure;
 }
 
 /** Back-pressure: the reader waits while this many orders are queued or being sent. */
