@@ -7,7 +7,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { openOrderBudget, type OrderBudget } from "../batch/limiters.ts";
 import { runBatch } from "../batch/run-batch.ts";
 import { loadCatalog } from "../catalog/load-catalog.ts";
-import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, resolveApiKey, timeScale } from "../config.ts";
+import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
 import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
 import { batchPaths } from "../journal/batch-journal.ts";
 import { createLogger } from "../log.ts";
@@ -123,22 +123,6 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         throw new ValidationFailedError(`${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`);
       }
     }
-    if (!argv.ignoreBalance) {
-      progress.stage("checking the balance");
-      const short = (await checkBalances(connection.client, report.costs)).filter((balance) => balance.shortfall !== undefined);
-      if (short.length > 0) {
-        throw new UsageError(
-          `the account balance is short: ${short.map((s) => `${s.currency} needs ${s.price}, has ${s.balance} (short ${s.shortfall})`).join("; ")}. ` +
-            "Nothing was ordered. Top up, or pass --ignore-balance (rows then fail with insufficient_funds and a re-run retries them).",
-          "insufficient_balance",
-        );
-      }
-    }
-
-    if (production && !argv.yes && !(await progress.aside(() => askYesNo(confirmationText(report.costs, batchId), stop.signal)))) {
-      throw new UsageError("not confirmed: nothing was ordered", "not_confirmed");
-    }
-
     const besideResults = batchPaths(dirname(resultsFile), batchId);
     const logFile = argv.logFile ?? besideResults.log;
     const log = createLogger({
@@ -157,7 +141,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       ordersPerMinute: argv.rate,
       redisUrl,
       baseUrl: connection.baseUrl,
-      apiKey: redisUrl === undefined || argv.simulate ? "" : resolveApiKey(argv),
+      apiKey: redisUrl === undefined ? "" : (connection.secrets[0] ?? ""),
       log,
     });
     const summary = await runBatch(
@@ -173,7 +157,32 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         acceptChanges: argv.acceptChanges,
         forceAfterExpiry: argv.forceAfterExpiry,
       },
-      { client: connection.client, log, stop: stop.signal, timeScale: scale, onProgress: progress.update, orderLimiter: budget.limiter },
+      {
+        client: connection.client,
+        log,
+        stop: stop.signal,
+        timeScale: scale,
+        onProgress: progress.update,
+        orderLimiter: budget.limiter,
+        // Priced from the plan, so a re-run is not refused (or asked about) for rows already paid.
+        beforeSending: async (toSend) => {
+          if (toSend.length === 0) return; // nothing will be spent
+          if (!argv.ignoreBalance) {
+            progress.stage("checking the balance");
+            const short = (await checkBalances(connection.client, toSend)).filter((balance) => balance.shortfall !== undefined);
+            if (short.length > 0) {
+              throw new UsageError(
+                `the account balance is short: ${short.map((s) => `${s.currency} needs ${s.price}, has ${s.balance} (short ${s.shortfall})`).join("; ")}. ` +
+                  "Nothing was ordered. Top up, or pass --ignore-balance (rows then fail with insufficient_funds and a re-run retries them).",
+                "insufficient_balance",
+              );
+            }
+          }
+          if (production && !argv.yes && !(await progress.aside(() => askYesNo(confirmationText(toSend, batchId), stop.signal)))) {
+            throw new UsageError("not confirmed: nothing was ordered", "not_confirmed");
+          }
+        },
+      },
     );
     const context = { logFile, rerunCommand: rerunCommand(argv, batchId), simulated: argv.simulate === true, problems: await countProblems(summary.resultsFile) };
     await writeSummaryJson(besideResults.summary, summary, context);

@@ -19,6 +19,11 @@ describe("re-runs", () => {
     const rows = Array.from({ length: 10 }, (_, i) => `10,USD,TGT-US,p${i}@example.com`);
     writeFileSync(join(cwd, "bonus.csv"), `amount,currency,product_code,email\n${rows.join("\n")}\n`);
 
+    const refused = await runCli(["run", "bonus.csv", "--base-url", sim.url, ...FAST], { cwd });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/balance is short: USD needs 95\.00, has 48\.00/);
+    expect(postsTo(sim)).toBe(0);
+
     const first = await runCli(["run", "bonus.csv", "--base-url", sim.url, "--ignore-balance", ...FAST], { cwd });
     expect(first.code, first.stderr).toBe(3);
     const firstResults = readResults(join(cwd, "output", "bonus.results.csv"));
@@ -29,7 +34,9 @@ describe("re-runs", () => {
     for (const row of rejected) expect(row.error_type).toBe("insufficient_funds");
     expect(sim.state.countOrders()).toBe(5);
 
-    sim.state.topUp("USD", "100.00");
+    // 0.50 left + 50.00 covers the 5 rows still to send (47.50), not all 10 (95.00): the balance
+    // check prices only what the re-run will send
+    sim.state.topUp("USD", "50.00");
     const second = await runCli(["run", "bonus.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(second.code, second.stderr).toBe(0);
     const secondResults = readResults(join(cwd, "output", "bonus.results.csv"));

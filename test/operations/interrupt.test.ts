@@ -62,7 +62,9 @@ describe("interrupting a run", () => {
   });
 
   it("exits at once with 130 on a second SIGINT, and the re-run still orders each row exactly once", async () => {
-    const sim = await simulator({ completionDelayMs: 50, ordersPerMinute: 10_000 });
+    // Slow answers keep POSTs in flight, so the first SIGINT's orderly stop is still waiting for
+    // them when the second arrives (a fast stop would end the process before it).
+    const sim = await simulator({ completionDelayMs: 50, ordersPerMinute: 10_000, faults: { latencyMs: 1_000 } });
     const cwd = workDir();
     const file = writeRewards(cwd, "twice", 12);
     const args = ["run", file, "--base-url", sim.url, "--rate", "300"];
