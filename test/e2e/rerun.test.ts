@@ -172,4 +172,47 @@ describe("re-runs", () => {
     const unknown = await runCli(["status", "never-ran"], { cwd });
     expect(unknown.stdout).toMatch(/no journal at output\/never-ran\.journal\.jsonl/);
   });
+
+  it("leaves slow orders PENDING at the poll timeout, and a re-run polls them without posting again", async () => {
+    const sim = await simulator({ completionDelayMs: 3_000 });
+    const cwd = workDir();
+    const file = writeRewards(cwd, 4);
+    const first = await runCli(["run", file, "--base-url", sim.url, "--rate", "3000", "--poll-timeout", "0.5"], { cwd });
+    expect(first.code).toBe(3);
+    const pending = readResults(join(cwd, "output", "rewards.results.csv"));
+    expect(pending.map((row) => row.status)).toEqual(["PENDING", "PENDING", "PENDING", "PENDING"]);
+    for (const row of pending) expect(row.order_id).toMatch(/^O-/);
+    const posts = postsTo(sim);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const second = await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd });
+    expect(second.code, second.stderr).toBe(0);
+    expect(postsTo(sim)).toBe(posts);
+    const done = readResults(join(cwd, "output", "rewards.results.csv"));
+    expect(done.map((row) => row.order_id)).toEqual(pending.map((row) => row.order_id));
+    expect(done.every((row) => row.status === "COMPLETED")).toBe(true);
+  });
+
+  it("re-orders FAILED rows under a new key until they complete, never paying a row twice", async () => {
+    const sim = await simulator({ failureRate: 0.5 });
+    const cwd = workDir();
+    const file = writeRewards(cwd, 10);
+    const codes: (number | null)[] = [];
+    for (let run = 0; run < 8 && codes.at(-1) !== 0; run += 1) {
+      codes.push((await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd })).code);
+    }
+    expect(codes[0]).toBe(3); // some FAILED the first time
+    expect(codes.at(-1)).toBe(0);
+    const results = readResults(join(cwd, "output", "rewards.results.csv"));
+    // exactly one COMPLETED order per row; the FAILED ones paid nobody
+    const completedByRow = new Map<string, number>();
+    for (const order of sim.state.orders) {
+      if (order.status !== "COMPLETED") continue;
+      const link = order.items[0]!.payoutUrl;
+      const row = results.find((result) => result.redemption_url === link);
+      expect(row, `completed order ${order.id} belongs to a row`).toBeDefined();
+      completedByRow.set(row!.row!, (completedByRow.get(row!.row!) ?? 0) + 1);
+    }
+    expect([...completedByRow.values()]).toEqual(Array(10).fill(1));
+    expect(sim.state.orders.some((order) => order.status === "FAILED")).toBe(true);
+  });
 });
