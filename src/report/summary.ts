@@ -102,6 +102,7 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
   const unfinished = total - summary.statuses.COMPLETED - summary.statuses.INVALID;
   if (summary.interrupted) lines.push(`  Interrupted (exit 130). Resume with exactly: ${context.rerunCommand}`);
   else if (unfinished > 0) lines.push(`  To resume or retry, re-run exactly: ${context.rerunCommand}`);
+  else if (context.simulated) lines.push(`  Rehearse again (a new simulator, so every row is ordered afresh): ${context.rerunCommand}`);
   else lines.push(`  Re-running is safe (COMPLETED rows are never sent again): ${context.rerunCommand}`);
   return `${lines.join("\n")}\n`;
 }
