@@ -6,7 +6,7 @@ import { table } from "../batch/validation-report.ts";
 import type { Catalog, OrderableCode } from "../catalog/catalog.ts";
 import { UsageError } from "../errors.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
-import { catalogFor } from "./validate.ts";
+import { catalogFor } from "./input-options.ts";
 
 export interface CatalogArgs extends ConnectionArgs {
   currency?: string | undefined;

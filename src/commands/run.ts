@@ -6,7 +6,6 @@ import { basename, dirname, extname, join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { openOrderBudget, type OrderBudget } from "../batch/limiters.ts";
 import { runBatch } from "../batch/run-batch.ts";
-import { loadCatalog } from "../catalog/load-catalog.ts";
 import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
 import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
 import { batchPaths } from "../journal/batch-journal.ts";
@@ -16,9 +15,9 @@ import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } 
 import { countProblems, formatSummary, writeSummaryJson } from "../report/summary.ts";
 import { checkBalances, formatReport, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
+import { catalogFor, parseDelimiter } from "./input-options.ts";
 
 const DEFAULT_OUTPUT_DIRECTORY = "output";
-const CATALOG_CACHE_DIRECTORY = join(DEFAULT_OUTPUT_DIRECTORY, ".cache");
 const EXIT_INTERRUPTED = 130;
 
 interface RunArgs extends ConnectionArgs {
@@ -110,7 +109,8 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   let budget: OrderBudget | undefined;
   try {
     progress.stage("loading the product catalog");
-    const inputOptions = { catalog: await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: CATALOG_CACHE_DIRECTORY, refresh: argv.refreshCatalog || argv.simulate === true }), allowDuplicates: argv.allowDuplicates, ...(argv.delimiter ? { delimiter: argv.delimiter } : {}) };
+    const delimiter = parseDelimiter(argv.delimiter);
+    const inputOptions = { catalog: await catalogFor(connection, argv.refreshCatalog), allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}) };
 
     progress.stage(`validating ${file}`);
     const report = await validateInput(file, inputOptions);
@@ -118,7 +118,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     if (report.invalid > 0) {
       progress.note(formatReport(report));
       if (!argv.skipInvalid) {
-        const errorsFile = join(DEFAULT_OUTPUT_DIRECTORY, `${name}.errors.csv`);
+        const errorsFile = join(dirname(resultsFile), `${name}.errors.csv`);
         await writeErrorCsv(file, inputOptions, errorsFile);
         throw new ValidationFailedError(`${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`);
       }

@@ -6,11 +6,11 @@ import { basename, dirname, extname, join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { planBatch, type RunPlan } from "../batch/run-batch.ts";
 import { planRow, type RowPlan } from "../batch/plan-row.ts";
-import { loadCatalog } from "../catalog/load-catalog.ts";
 import { batchPaths, readJournal } from "../journal/batch-journal.ts";
 import type { JournalState, OrderPhase } from "../journal/journal-state.ts";
 import { BatchError } from "../errors.ts";
-import { CATALOG_CACHE_DIRECTORY, connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
+import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
+import { catalogFor, parseDelimiter } from "./input-options.ts";
 
 interface StatusArgs extends ConnectionArgs {
   target: string;
@@ -104,8 +104,9 @@ async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: Jour
   try {
     const connection = await openConnection(argv);
     try {
-      const catalog = await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: CATALOG_CACHE_DIRECTORY, refresh: false });
-      const input = { catalog, allowDuplicates: argv.allowDuplicates, ...(argv.delimiter ? { delimiter: argv.delimiter } : {}) };
+      const catalog = await catalogFor(connection, false);
+      const delimiter = parseDelimiter(argv.delimiter);
+      const input = { catalog, allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}) };
       plan = await planBatch({ file: argv.target, input }, journal, Date.now());
     } finally {
       await connection.close();

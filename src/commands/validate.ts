@@ -2,15 +2,13 @@
 // prints each problem with its row, line and column, writes an error CSV when the file is invalid,
 // and shows what the valid rows would cost per currency against the account balance. Never orders.
 // Exit code: 0 valid, 2 invalid (main.ts maps thrown errors: 1 usage, 2 unreadable file).
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { checkBalances, formatBalances, formatReport, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
-import { loadCatalog } from "../catalog/load-catalog.ts";
-import type { Catalog } from "../catalog/catalog.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { CATALOG_CACHE_DIRECTORY, connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
+import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
+import { catalogFor, parseDelimiter } from "./input-options.ts";
 
 export interface ValidateArgs extends ConnectionArgs {
   input: string;
@@ -69,26 +67,3 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
   }
 }
 
-/**
- * The catalog for this connection: cached an hour per base URL; a simulator (a new port each time)
- * gets a throw-away cache so rehearsals leave nothing behind.
- */
-export async function catalogFor(connection: Connection, refresh: boolean): Promise<Catalog> {
-  if (!connection.simulated) return loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: CATALOG_CACHE_DIRECTORY, refresh });
-  const cacheDir = mkdtempSync(join(tmpdir(), "runa-batch-catalog-"));
-  try {
-    return await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir, refresh: true });
-  } finally {
-    rmSync(cacheDir, { recursive: true, force: true });
-  }
-}
-
-/** "--delimiter ;" as typed; "tab" and "\t" name a tab (a literal tab is awkward to type in a shell). */
-function parseDelimiter(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (value === "tab" || value === "\\t") return "\t";
-  if (value.length !== 1 || (/[\s"\w]/.test(value) && value !== "\t")) {
-    throw new UsageError(`--delimiter must be one character such as , or ; or "tab", got "${value}"`);
-  }
-  return value;
-}
