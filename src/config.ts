@@ -53,9 +53,9 @@ export function checkBaseUrl(text: string): string {
   return text.replace(/\/+$/, "");
 }
 
-export function resolveBaseUrl(options: { env: Environment; baseUrl?: string | undefined }, env: NodeJS.ProcessEnv = process.env): string {
-  const override = options.baseUrl ?? env.RUNA_BASE_URL;
-  return override ? checkBaseUrl(override) : ENVIRONMENTS[options.env];
+/** `baseUrl` comes already resolved from flag, RUNA_BASE_URL or the config file (config-file.ts). */
+export function resolveBaseUrl(options: { env: Environment; baseUrl?: string | undefined }): string {
+  return options.baseUrl ? checkBaseUrl(options.baseUrl) : ENVIRONMENTS[options.env];
 }
 
 /**

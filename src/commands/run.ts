@@ -136,7 +136,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     log.info({ file, resultsFile, rate: argv.rate, itemsPerOrder: argv.itemsPerOrder, env: argv.simulate ? "simulated" : argv.env, baseUrl: connection.baseUrl, rows: report.rows, valid: report.valid }, "run starting");
     // One order budget per API key: with Redis, every process using the key shares it. The key is
     // read again here only to be hashed into the budget's name.
-    const redisUrl = argv.redisUrl ?? (process.env.RUNA_REDIS_URL || undefined);
+    const redisUrl = argv.redisUrl; // flag, RUNA_REDIS_URL or the config file (config-file.ts)
     budget = await openOrderBudget({
       ordersPerMinute: argv.rate,
       redisUrl,

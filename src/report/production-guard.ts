@@ -8,10 +8,10 @@ import { ENVIRONMENTS, type Environment } from "../config.ts";
 import { UsageError } from "../errors.ts";
 
 /** True when this run would order against Runa's production API: by --env/RUNA_ENV, or by its base URL. */
-export function isProduction(argv: { env: Environment; baseUrl?: string | undefined; simulate?: boolean | undefined }, env: NodeJS.ProcessEnv = process.env): boolean {
+export function isProduction(argv: { env: Environment; baseUrl?: string | undefined; simulate?: boolean | undefined }): boolean {
   if (argv.simulate) return false;
   if (argv.env === "production") return true;
-  const base = argv.baseUrl ?? env.RUNA_BASE_URL;
+  const base = argv.baseUrl; // already resolved from flag, RUNA_BASE_URL or the config file
   if (!base) return false;
   try {
     return new URL(base).host === new URL(ENVIRONMENTS.production).host;
