@@ -7,7 +7,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { planBatch, type RunPlan } from "../batch/run-batch.ts";
 import { planRow, type RowPlan } from "../batch/plan-row.ts";
 import { batchPaths, readJournal } from "../journal/batch-journal.ts";
-import type { JournalState, OrderPhase } from "../journal/journal-state.ts";
+import type { JournalState, OrderPhase, OrderState } from "../journal/journal-state.ts";
 import { BatchError } from "../errors.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
@@ -64,17 +64,21 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<string> {
   return `${lines.join("\n")}\n`;
 }
 
+function phaseLabel(order: OrderState): string {
+  return order.phase === "settled" ? (order.outcome ?? "FAILED") : PHASE_LABELS[order.phase];
+}
+
 function describeJournal(journal: JournalState): string[] {
   const orders = new Map<string, number>();
   const rows = new Map<string, number>();
   const next = new Map<RowPlan["action"], number>();
   for (const order of journal.orders.values()) {
-    const label = order.phase === "settled" ? (order.outcome ?? "FAILED") : PHASE_LABELS[order.phase];
+    const label = phaseLabel(order);
     const detail = order.phase === "rejected" && order.error ? `${label}: ${order.error.type}` : label;
     orders.set(detail, (orders.get(detail) ?? 0) + 1);
   }
   for (const { member, order } of journal.rows()) {
-    const label = order.phase === "settled" ? (order.outcome ?? "FAILED") : PHASE_LABELS[order.phase];
+    const label = phaseLabel(order);
     rows.set(label, (rows.get(label) ?? 0) + 1);
     const action = planRow(member.fp, journal).action;
     next.set(action, (next.get(action) ?? 0) + 1);
