@@ -63,6 +63,20 @@ describe("planRow: the re-run rules", () => {
     expect(plan.action === "new" ? `new:${plan.generation}` : plan.action).toBe(expected);
   });
 
+  it.each([
+    ["planned, never sent", [], "new:1"],
+    ["sent, no answer", [(j: BatchJournal) => j.posting("k0", 1)], "conflict:edited"],
+    ["retries ran out", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.unresolved("k0", "ECONNRESET", "x")], "conflict:edited"],
+    ["accepted", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.accepted("k0", "O-1")], "conflict:edited"],
+    ["completed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", [])], "conflict:edited"],
+    ["failed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "FAILED", [])], "new:1"],
+    ["rejected", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rejected("k0", 400, "insufficient_funds", "no")], "new:1"],
+    ["key reused", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rejected("k0", 400, "idempotency_validation_error", "no")], "conflict:key_reused"],
+  ] as const)("edited, %s -> %s", (_name, steps, expected) => {
+    const plan = planRow(fp("a"), journalWith(...steps), () => true);
+    expect(plan.action === "new" ? `new:${plan.generation}` : plan.action === "conflict" ? `conflict:${plan.reason}` : plan.action).toBe(expected);
+  });
+
   it("refuses to re-post a key first sent more than 29 days ago", () => {
     let now = Date.parse("2026-01-01T00:00:00Z");
     const journal = BatchJournal.open(tempJournal(), "batch", () => new Date(now));
