@@ -30,22 +30,38 @@ export function planRow(fingerprint: string, journal: JournalState, edited: (ord
   const order = journal.orderOfRow(fingerprint);
   if (!order) return { action: "new", generation: 0 };
   const next = (order.rows.find((row) => row.fp === fingerprint)?.gen ?? order.gen) + 1;
+  // The key already carries another body at Runa: an order for that body may exist.
+  if (order.phase === "rejected" && order.error?.type === "idempotency_validation_error") {
+    return { action: "conflict", order, generation: next, reason: "key_reused" };
+  }
+  // An edit is only safe to order where nothing can have been paid yet (never sent, FAILED, 4xx).
+  if (edited(order)) return mayHavePaid(order) ? { action: "conflict", order, generation: next, reason: "edited" } : { action: "new", generation: next };
   switch (order.phase) {
     case "settled":
-      if (order.outcome !== "COMPLETED") return { action: "new", generation: next };
-      return edited(order) ? { action: "conflict", order, generation: next, reason: "edited" } : { action: "done", order };
+      return order.outcome === "COMPLETED" ? { action: "done", order } : { action: "new", generation: next };
+    case "accepted":
+      return { action: "poll", order };
     case "rejected":
-      // The key already carries another body at Runa: an order for that body may exist.
-      if (order.error?.type === "idempotency_validation_error") return { action: "conflict", order, generation: next, reason: "key_reused" };
       return { action: "new", generation: next };
     case "planned":
-      // Never sent: nothing to protect, so an edited row simply gets a fresh key.
-      return edited(order) ? { action: "new", generation: next } : { action: "repost", order };
-    case "accepted":
-      return edited(order) ? { action: "conflict", order, generation: next, reason: "edited" } : { action: "poll", order };
     case "posted":
     case "unresolved":
-      return edited(order) ? { action: "conflict", order, generation: next, reason: "edited" } : { action: "repost", order };
+      return { action: "repost", order };
+  }
+}
+
+/** Whether an order may have paid someone: COMPLETED, or sent with the outcome not final yet. */
+export function mayHavePaid(order: OrderState): boolean {
+  switch (order.phase) {
+    case "settled":
+      return order.outcome === "COMPLETED";
+    case "accepted":
+    case "posted":
+    case "unresolved":
+      return true;
+    case "planned":
+    case "rejected":
+      return false;
   }
 }
 

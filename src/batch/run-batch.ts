@@ -23,7 +23,7 @@ import { idempotencyKey, orderKey } from "./idempotency-key.ts";
 import { createOrderLimiter, createPollLimiter } from "./limiters.ts";
 import { orderBody, rowSignature, signatureInBody } from "./order-body.ts";
 import type { OrderLine } from "./order-line.ts";
-import { planRow, isRepostExpired, type RowPlan } from "./plan-row.ts";
+import { planRow, isRepostExpired, mayHavePaid, type RowPlan } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { rowResult } from "./row-result.ts";
 import { newCounters, type ProgressEvent, type RunContext, type RunCounters } from "./run-context.ts";
@@ -171,9 +171,10 @@ export interface RunPlan {
 
 /**
  * A pass over the file that sends nothing: what each row will get, and whether any of it is unsafe.
- * An edited row has a new fingerprint, so it would be a new order; if it stands where a row was
- * already paid (same reference, else the same spreadsheet row) and that paid row is gone from the
- * file, paying it is only right if the user says so.
+ * A row with a reference keeps its fingerprint when edited, and planRow sees the edit. A row
+ * without one gets a new fingerprint, so it would be a new order; if it stands where a row was
+ * already paid (the same spreadsheet row) and that paid row is gone from the file, paying it is
+ * only right if the user says so.
  */
 export async function planBatch(options: Pick<RunOptions, "file" | "input">, journal: JournalState, now: number): Promise<RunPlan> {
   const counts = { done: 0, poll: 0, repost: 0, new: 0, conflict: 0 };
@@ -191,7 +192,7 @@ export async function planBatch(options: Pick<RunOptions, "file" | "input">, jou
     const { fingerprint, reference } = line;
     const plan = planRow(fingerprint, journal, edited(line));
     counts[plan.action] += 1;
-    if (plan.action === "conflict") conflicts.push(describeConflict(checked.row, plan));
+    if (plan.action === "conflict") conflicts.push(describeConflict(checked.row, reference, plan));
     // A re-sent row whose first POST did land is already paid: counting it again errs on the safe side.
     if (plan.action === "new" || plan.action === "conflict" || plan.action === "repost") toSend.add(line);
     if (journal.orderOfRow(fingerprint)) seenFingerprints.add(fingerprint);
@@ -199,7 +200,7 @@ export async function planBatch(options: Pick<RunOptions, "file" | "input">, jou
       expired.push(`row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`);
     }
     if (plan.action === "new" && plan.generation === 0) {
-      const previous = paid.get(reference === undefined ? `row:${checked.row}` : `ref:${reference}`);
+      const previous = paid.get(identityOf(checked.row, reference));
       if (previous) candidates.push({ row: checked.row, ...previous });
     }
   }
@@ -214,9 +215,8 @@ function paidOrSent(order: OrderState): string {
   return order.phase === "settled" ? "paid" : "sent";
 }
 
-function describeConflict(row: number, plan: Extract<RowPlan, { action: "conflict" }>): string {
+function describeConflict(row: number, reference: string | undefined, plan: Extract<RowPlan, { action: "conflict" }>): string {
   const { order } = plan;
-  const reference = order.rows.find((member) => member.ref !== undefined && member.row === row)?.ref ?? order.rows.find((member) => member.ref !== undefined)?.ref;
   const identity = reference === undefined ? `row ${row}` : `row ${row} (reference ${reference})`;
   if (plan.reason === "key_reused") {
     return `${identity}: Runa refused its key as already used with a different body (idempotency_validation_error); an order for the earlier content may exist`;
@@ -241,12 +241,16 @@ function editCheck(): (line: OrderLine) => (order: OrderState) => boolean {
   };
 }
 
-/** Rows whose order may have paid someone, by their identity: reference when given, else row. */
+/** A row's identity across runs: its reference when given, else its spreadsheet row. */
+function identityOf(row: number, reference: string | undefined): string {
+  return reference === undefined ? `row:${row}` : `ref:${reference}`;
+}
+
+/** Rows whose order may have paid someone, by identity. */
 function paidRowsByIdentity(journal: JournalState): Map<string, { member: MemberRow; order: OrderState }> {
   const paid = new Map<string, { member: MemberRow; order: OrderState }>();
   for (const { member, order } of journal.rows()) {
-    const mayHavePaid = order.phase === "settled" ? order.outcome === "COMPLETED" : ["posted", "unresolved", "accepted"].includes(order.phase);
-    if (mayHavePaid) paid.set(member.ref === undefined ? `row:${member.row}` : `ref:${member.ref}`, { member, order });
+    if (mayHavePaid(order)) paid.set(identityOf(member.row, member.ref), { member, order });
   }
   return paid;
 }
