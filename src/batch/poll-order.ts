@@ -6,8 +6,7 @@ import type { OrderState } from "../journal/journal-state.ts";
 import type { FullOrder } from "../runa/types.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import { matchPayouts } from "./match-payouts.ts";
-import { stoppable } from "./send-order.ts";
-import { pause, type RunContext } from "./run-context.ts";
+import { pause, stoppable, type RunContext } from "./run-context.ts";
 
 const POLL_GROWTH = 1.6;
 

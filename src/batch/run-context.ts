@@ -66,3 +66,16 @@ export function pause(ms: number, stop: AbortSignal): Promise<boolean> {
     stop.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * A job still waiting for its slot when the run is told to stop is dropped from the limiter (see
+ * run-batch), which rejects it: that is a stop, not a failure. Nothing was sent for it.
+ */
+export async function stoppable<T>(context: RunContext, job: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await job();
+  } catch (error) {
+    if (context.stop.aborted) return undefined;
+    throw error;
+  }
+}

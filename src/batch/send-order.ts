@@ -5,7 +5,7 @@ import { MAX_POST_ATTEMPTS } from "../config.ts";
 import { judge, retryDelayMs } from "../runa/retry-policy.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import type { OrderState } from "../journal/journal-state.ts";
-import { pause, type RunContext } from "./run-context.ts";
+import { pause, stoppable, type RunContext } from "./run-context.ts";
 
 export type SendOutcome = "accepted" | "rejected" | "unresolved" | "stopped";
 
@@ -52,17 +52,4 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
   journal.unresolved(order.key, lastError.type, `gave up after ${MAX_POST_ATTEMPTS} attempts: ${lastError.message}`);
   counters.unresolved += 1;
   return "unresolved";
-}
-
-/**
- * A job still waiting for its slot when the run is told to stop is dropped from the limiter (see
- * run-batch), which rejects it: that is a stop, not a failure. Nothing was sent for it.
- */
-export async function stoppable<T>(context: RunContext, job: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await job();
-  } catch (error) {
-    if (context.stop.aborted) return undefined;
-    throw error;
-  }
 }
