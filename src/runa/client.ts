@@ -1,7 +1,7 @@
 // The one place that talks HTTP to Runa. Each call is ONE attempt: retries are decided by
 // retry-policy.ts and paced by the limiters in batch/, so nothing here retries on its own.
 import got, { type Got } from "got";
-import { API_VERSION, type ApiErrorBody, type Balance, type OrderLookup, type Product, type ProductPage } from "./types.ts";
+import { API_VERSION, type ApiErrorBody, type Balance, type OrderLookup, type ProductPage } from "./types.ts";
 
 /** What one HTTP attempt came to. Network failures are values, not exceptions, so callers branch once. */
 export type Attempt<T> =
@@ -67,10 +67,6 @@ export class RunaClient {
     const searchParams: Record<string, string> = {};
     for (const [name, value] of Object.entries(query)) if (value !== undefined) searchParams[name] = String(value);
     return this.#send("product", { method: "GET", searchParams });
-  }
-
-  getProduct(code: string): Promise<Attempt<Product>> {
-    return this.#send(`product/${encodeURIComponent(code)}`, { method: "GET" });
   }
 
   getBalance(currency: string): Promise<Attempt<Balance>> {

@@ -25,11 +25,6 @@ export interface NewOrder {
 
 export type OrderStatus = "PROCESSING" | "COMPLETED" | "FAILED";
 
-export interface AcceptedOrder {
-  id: string;
-  status: OrderStatus;
-}
-
 export type PayoutStatus = "ACTIVE" | "CLAIMED" | "CANCELLED" | "EXPIRED";
 
 export interface CompletedOrderItem {
