@@ -1,5 +1,5 @@
 // Shapes of the Runa API v2, version 2024-02-05, as far as this tool uses them.
-// Source of truth: ../shared/reference/runa-openapi-2024-02-05.json
+// Source of truth: vendor/runa/runa-openapi-2024-02-05.json (Runa's spec, vendored)
 
 export const API_VERSION = "2024-02-05";
 

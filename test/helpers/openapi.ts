@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 
-/** The spec lives beside the repo: <repo>/../shared/reference/. */
-export const SPEC_URL = new URL("../../../shared/reference/runa-openapi-2024-02-05.json", import.meta.url);
+/** Runa's spec, vendored in the repository (vendor/runa/README.md says where it came from). */
+export const SPEC_URL = new URL("../../vendor/runa/runa-openapi-2024-02-05.json", import.meta.url);
 const SPEC_ID = "runa-openapi.json";
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options"] as const;
 
