@@ -3,9 +3,11 @@
 import yargs, { type Argv } from "yargs";
 import { UsageError } from "./errors.ts";
 import { commands } from "./commands/index.ts";
+import { packageVersion } from "./package-version.ts";
 
 export function buildCli(args: string[]): Argv {
-  let cli = yargs(args)
+  // No arguments at all: someone trying the tool. Show them the help rather than an error.
+  let cli = yargs(args.length === 0 ? ["--help"] : args)
     .scriptName("runa-batch")
     .usage("$0 <command> [options]\n\nTurn a CSV of rewards into Runa orders, safely, at the API's rate limit.")
     .strict()
@@ -13,7 +15,8 @@ export function buildCli(args: string[]): Argv {
     .recommendCommands()
     .help()
     .alias("h", "help")
-    .version(false)
+    .version(packageVersion())
+    .completion("completion", "Print a bash/zsh completion script: runa-batch completion >> ~/.bashrc")
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((message, error) => {
       if (error) throw error;
