@@ -64,3 +64,13 @@ export class JournalRefusal extends BatchError {
     super(message, code, EXIT.USAGE);
   }
 }
+
+/**
+ * Raised when a file or directory we would write is a symbolic link, not a plain file, or belongs
+ * to another user: a planted link could redirect redemption links (cash) onto another file.
+ */
+export class UnsafePathError extends BatchError {
+  constructor(message: string) {
+    super(message, "unsafe_path", EXIT.USAGE);
+  }
+}

@@ -5,9 +5,10 @@
 // Secrets never reach a log. Two layers: pino redacts known fields by path (the API key, the
 // X-Api-Key header, payout links, email addresses), and every finished line is scrubbed as text
 // (`scrubText`) before any stream sees it, so a key or link quoted inside an error message is caught too.
-import { fchmodSync, mkdirSync, openSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pino, { type Level, type Logger } from "pino";
+import { openPrivateFile } from "./csv/safe-file.ts";
 
 const REDACTED = "[redacted]";
 
@@ -66,9 +67,7 @@ export function createLogger(options: LogOptions): Logger {
 /** Opens (creating if need be) the log for appending, owner-only even if it existed with looser rights. */
 function openLogFile(file: string): number {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const fd = openSync(file, "a", 0o600);
-  fchmodSync(fd, 0o600);
-  return fd;
+  return openPrivateFile(file);
 }
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s"'<>\\]+/g;

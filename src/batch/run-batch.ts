@@ -15,6 +15,7 @@ import type { JournalState, OrderState } from "../journal/journal-state.ts";
 import type { MemberRow } from "../journal/records.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
+import { refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { decimal, toMoneyText, type Decimal } from "../money.ts";
 import { openInput, type InputOptions } from "./check-rows.ts";
 import { CostTally, type CurrencyCost } from "./validation-report.ts";
@@ -103,6 +104,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   const log = dependencies.log ?? pino({ level: "silent" });
   const paths = batchPaths(options.journalDirectory ?? dirname(options.resultsFile), options.batchId);
   mkdirSync(dirname(options.resultsFile), { recursive: true });
+  refuseUnsafeTarget(options.resultsFile); // now, before any POST, not after the orders are placed
   const lock = BatchLock.acquire(paths.lock, options.batchId);
   const journal = BatchJournal.open(paths.journal, options.batchId, () => new Date(now()));
   try {

@@ -9,6 +9,7 @@ import { runBatch } from "../batch/run-batch.ts";
 import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
 import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
 import { batchPaths } from "../journal/batch-journal.ts";
+import { refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
 import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } from "../report/production-guard.ts";
@@ -125,6 +126,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     }
     const besideResults = batchPaths(dirname(resultsFile), batchId);
     const logFile = argv.logFile ?? besideResults.log;
+    refuseUnsafeTarget(besideResults.summary); // before any POST, not after the orders are placed
     const log = createLogger({
       file: logFile,
       batchId,

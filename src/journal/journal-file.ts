@@ -1,7 +1,8 @@
 // An append-only JSON-lines file where every record is on disk (fsync) before the caller acts on
 // it. A crash can leave a torn last line; reading skips it, because the action it announced never
 // started (we only act after append resolves).
-import { closeSync, existsSync, fchmodSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, readFileSync, writeSync } from "node:fs";
+import { openPrivateFile } from "../csv/safe-file.ts";
 
 export const OWNER_ONLY = 0o600;
 
@@ -13,8 +14,7 @@ export class JournalFile {
   }
 
   static open(path: string): JournalFile {
-    const fd = openSync(path, "a", OWNER_ONLY);
-    fchmodSync(fd, OWNER_ONLY); // a journal copied in with wider permissions is narrowed: it holds links
+    const fd = openPrivateFile(path); // never through a link; narrowed to 0600: it holds links
     const file = new JournalFile(path, fd);
     file.#healTornTail();
     return file;
