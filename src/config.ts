@@ -1,6 +1,8 @@
 // Defaults as named constants (units in the names), and how the connection to Runa is resolved:
 // flags first, then environment variables.
 import { readFileSync, statSync } from "node:fs";
+import { lookup as dnsLookup } from "node:dns/promises";
+import { BlockList, isIP } from "node:net";
 import { UsageError } from "./errors.ts";
 
 export const ORDERS_PER_MINUTE = 60;
@@ -36,9 +38,21 @@ export function timeScale(env: NodeJS.ProcessEnv = process.env): number {
   return value;
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+/** 127.0.0.0/8 and ::1: the only addresses plain http may reach (a simulator on this machine). */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
 
-/** Runa refuses plain HTTP; we allow it only for a simulator on this machine. */
+export function isLoopbackAddress(address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && LOOPBACK.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+
+/**
+ * Runa refuses plain HTTP; we allow it only for a simulator on this machine: a literal loopback
+ * address, or the name `localhost` (whose addresses `checkLoopbackResolution` checks before any
+ * request). Anything else, such as 127.0.0.1.attacker.example, would send the key in clear text.
+ */
 export function checkBaseUrl(text: string): string {
   let url: URL;
   try {
@@ -46,11 +60,34 @@ export function checkBaseUrl(text: string): string {
   } catch {
     throw new UsageError(`--base-url "${text}" is not a URL`);
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith("127.");
+  // The URL parser has already turned 127.1 or 2130706433 into 127.0.0.1, and [::1] keeps its brackets.
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const loopback = host === "localhost" || isLoopbackAddress(host);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw new UsageError(`--base-url must use https:// (plain http:// is allowed only for localhost), got ${url.origin}`);
+    throw new UsageError(`--base-url must use https:// (plain http:// is allowed only for localhost, 127.0.0.0/8 or [::1]), got ${url.origin}`);
   }
   return text.replace(/\/+$/, "");
+}
+
+type Lookup = (hostname: string, options: { all: true }) => Promise<{ address: string }[]>;
+
+/** Plain http to `localhost` only if every address the name has is a loopback one. */
+export async function checkLoopbackResolution(baseUrl: string, lookup: Lookup = dnsLookup): Promise<void> {
+  const url = new URL(baseUrl);
+  if (url.protocol !== "http:" || url.hostname !== "localhost") return;
+  let addresses: { address: string }[];
+  try {
+    addresses = await lookup(url.hostname, { all: true });
+  } catch {
+    throw new UsageError(`--base-url ${url.origin}: localhost does not resolve on this machine; use http://127.0.0.1 instead`);
+  }
+  const outside = addresses.filter(({ address }) => !isLoopbackAddress(address));
+  if (addresses.length === 0 || outside.length > 0) {
+    throw new UsageError(
+      `--base-url ${url.origin}: localhost resolves to ${outside.map(({ address }) => address).join(", ") || "nothing"}, not a loopback address; ` +
+        "plain http would leave this machine. Use http://127.0.0.1 or https://",
+    );
+  }
 }
 
 /** `baseUrl` comes already resolved from flag, RUNA_BASE_URL or the config file (config-file.ts). */

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import type { Argv } from "yargs";
 import { readConfigFile, withSettings } from "../config-file.ts";
-import { ENVIRONMENTS, resolveApiKey, resolveBaseUrl, type Environment } from "../config.ts";
+import { ENVIRONMENTS, checkLoopbackResolution, resolveApiKey, resolveBaseUrl, type Environment } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { RunaClient } from "../runa/client.ts";
 
@@ -68,6 +68,7 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
     };
   }
   const baseUrl = resolveBaseUrl({ env: argv.env, baseUrl: argv.baseUrl });
+  await checkLoopbackResolution(baseUrl); // before the first request, which would carry the key
   const configKey = argv.config === undefined ? undefined : readConfigFile(argv.config).apiKey;
   const apiKey = resolveApiKey({ apiKeyFile: argv.apiKeyFile, configKey });
   return { client: new RunaClient({ baseUrl, apiKey }), baseUrl, simulated: false, secrets: [apiKey], close: async () => undefined };
