@@ -180,7 +180,7 @@ export async function writeErrorCsv(file: string, options: InputOptions, out: st
   let written = 0;
   const records = Readable.from(
     (async function* () {
-      yield ["row", "error", ...input.header];
+      yield ["row", "error", ...input.header].map(neutraliseFormula); // a header is a cell too
       for await (const row of input.rows) {
         if (row.result.ok) continue;
         written++;

@@ -35,7 +35,7 @@ export async function writeResults(path: string, header: readonly string[], line
   const kept = header.map((name, index) => ({ name, index })).filter(({ name }) => !resultNames.has(name.trim().toLowerCase()));
   const rows = Readable.from(
     (async function* () {
-      yield [...kept.map(({ name }) => name), ...RESULT_COLUMNS];
+      yield [...kept.map(({ name }) => name), ...RESULT_COLUMNS].map(neutraliseFormula); // a header is a cell too
       for await (const { values, result } of lines) {
         yield [...kept.map(({ index }) => values[index] ?? ""), ...RESULT_COLUMNS.map((column) => result[column])].map(neutraliseFormula);
       }
