@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { planBatch, type RunPlan } from "../batch/run-batch.ts";
-import { planRow, type RowPlan } from "../batch/plan-row.ts";
+import { isRepostExpired, planRow, type RowPlan } from "../batch/plan-row.ts";
 import { batchPaths, readJournal } from "../journal/batch-journal.ts";
 import type { JournalState, OrderPhase, OrderState } from "../journal/journal-state.ts";
 import { BatchError } from "../errors.ts";
@@ -72,6 +72,7 @@ function describeJournal(journal: JournalState): string[] {
   const orders = new Map<string, number>();
   const rows = new Map<string, number>();
   const next = new Map<RowPlan["action"], number>();
+  const expired = new Map<string, OrderState>();
   for (const order of journal.orders.values()) {
     const label = phaseLabel(order);
     const detail = order.phase === "rejected" && order.error ? `${label}: ${order.error.type}` : label;
@@ -82,6 +83,7 @@ function describeJournal(journal: JournalState): string[] {
     rows.set(label, (rows.get(label) ?? 0) + 1);
     const action = planRow(member.fp, journal).action;
     next.set(action, (next.get(action) ?? 0) + 1);
+    if (action === "repost" && isRepostExpired(order, Date.now())) expired.set(order.key, order);
   }
   const count = (map: Map<string, number>) => [...map].map(([label, n]) => `${n} ${label}`).join(", ") || "none";
   return [
@@ -89,6 +91,20 @@ function describeJournal(journal: JournalState): string[] {
     `  rows:   ${count(rows)}`,
     "  for these rows a re-run would:",
     ...actionLines(Object.fromEntries(next) as Partial<Record<RowPlan["action"], number>>),
+    ...expiredLines([...expired.values()]),
+  ];
+}
+
+/** Keys past Runa's window with no answer: a re-run refuses them, and says why, before any POST. */
+function expiredLines(orders: OrderState[]): string[] {
+  if (orders.length === 0) return [];
+  const rows = orders.reduce((sum, order) => sum + order.rows.length, 0);
+  return [
+    `  ! ${orders.length} order(s) (${rows} row(s)) were first sent over 29 days ago and no answer was recorded. Runa forgets an`,
+    "    idempotency key after 30 days, so a re-run refuses them. --force-after-expiry would re-send them with the same key,",
+    "    which Runa would then treat as a NEW order: if the first one went through, those rows would be paid twice.",
+    "    Look these orders up in the Runa dashboard first:",
+    ...orders.map((order) => `    key ${order.key}, first sent ${order.firstPostAt}, row(s) ${order.rows.map((row) => row.row).join(", ")}`),
   ];
 }
 
