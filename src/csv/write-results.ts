@@ -17,6 +17,9 @@ export const RESULT_COLUMNS = [
   "error_message",
 ] as const;
 
+/** The columns every results file has carried since the first version: a file with all of them is one of ours. */
+const RESULTS_FILE_COLUMNS: readonly string[] = RESULT_COLUMNS.slice(0, 10);
+
 export type RowStatus = "COMPLETED" | "FAILED" | "REJECTED" | "PENDING" | "INVALID" | "ERROR" | "NOT_SENT";
 
 export type ResultFields = Record<(typeof RESULT_COLUMNS)[number], string> & { status: RowStatus };
@@ -27,12 +30,34 @@ export interface ResultLine {
 }
 
 /**
- * Input columns named like a result column (say the input is an earlier results file) are left
- * out: the fresh result takes their place, so no column name appears twice.
+ * The input columns and the names they are written under. A column named like a result column is
+ * the user's own data (their `Status`, their `Price`): it is kept, renamed `input_<name>`. Only a
+ * file that is recognisably one of our results files (it has every result column this tool has
+ * always written) gives its old result columns up to the fresh ones, so no name appears twice.
  */
-export async function writeResults(path: string, header: readonly string[], lines: AsyncIterable<ResultLine>): Promise<void> {
+export function inputColumns(header: readonly string[]): { name: string; index: number }[] {
+  const normalised = header.map((name) => name.trim().toLowerCase());
   const resultNames = new Set<string>(RESULT_COLUMNS);
-  const kept = header.map((name, index) => ({ name, index })).filter(({ name }) => !resultNames.has(name.trim().toLowerCase()));
+  const ours = RESULTS_FILE_COLUMNS.every((column) => normalised.includes(column));
+  const taken = new Set([...normalised, ...resultNames]);
+  const columns: { name: string; index: number }[] = [];
+  header.forEach((name, index) => {
+    if (!resultNames.has(normalised[index]!)) columns.push({ name, index });
+    else if (!ours) columns.push({ name: freeName(`input_${name.trim()}`, taken), index });
+  });
+  return columns;
+}
+
+/** `wanted`, or `wanted_2`, `wanted_3`, ... : the first not already a column name. */
+function freeName(wanted: string, taken: Set<string>): string {
+  let name = wanted;
+  for (let n = 2; taken.has(name.toLowerCase()); n += 1) name = `${wanted}_${n}`;
+  taken.add(name.toLowerCase());
+  return name;
+}
+
+export async function writeResults(path: string, header: readonly string[], lines: AsyncIterable<ResultLine>): Promise<void> {
+  const kept = inputColumns(header);
   const rows = Readable.from(
     (async function* () {
       yield [...kept.map(({ name }) => name), ...RESULT_COLUMNS].map(neutraliseFormula); // a header is a cell too
