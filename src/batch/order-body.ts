@@ -5,7 +5,11 @@ import { toJsonNumber } from "../money.ts";
 import type { NewOrder, NewOrderItem } from "../runa/types.ts";
 import type { OrderLine } from "./order-line.ts";
 
-export function orderBody(lines: readonly OrderLine[]): string {
+/**
+ * `metadata` (see order-metadata.ts) traces the order to its batch and rows; it is left out of a
+ * row's signature, so the edit check compares only what the row asks Runa to deliver.
+ */
+export function orderBody(lines: readonly OrderLine[], metadata?: Record<string, string>): string {
   const first = lines[0];
   if (!first) throw new Error("an order needs at least one row");
   const items: NewOrderItem[] = lines.map((line) => ({
@@ -16,6 +20,7 @@ export function orderBody(lines: readonly OrderLine[]): string {
   }));
   const order: NewOrder = { payment_method: { type: "ACCOUNT_BALANCE", currency: first.currency }, items };
   if (first.description) order.description = first.description;
+  if (metadata) order.metadata = metadata;
   return JSON.stringify(order);
 }
 

@@ -23,6 +23,7 @@ import { OrderGrouper, type PendingRow } from "./group-rows.ts";
 import { idempotencyKey, orderKey } from "./idempotency-key.ts";
 import { createOrderLimiter, createPollLimiter } from "./limiters.ts";
 import { orderBody, rowSignature, signatureInBody } from "./order-body.ts";
+import { orderMetadata } from "./order-metadata.ts";
 import type { OrderLine } from "./order-line.ts";
 import { planRow, isRepostExpired, mayHavePaid, type RowPlan } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
@@ -330,7 +331,8 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<{ 
       return member;
     });
     const key = orderKey(rowKeys);
-    journal.planned(key, Math.max(...group.map((pending) => pending.generation)), rows, group[0]!.line.currency, orderBody(group.map((pending) => pending.line)));
+    const body = orderBody(group.map((pending) => pending.line), orderMetadata(options.batchId, rows));
+    journal.planned(key, Math.max(...group.map((pending) => pending.generation)), rows, group[0]!.line.currency, body);
     crashPoint("planned");
     return journal.state.orders.get(key)!;
   };

@@ -21,6 +21,8 @@ export interface NewOrder {
   payment_method: { type: "ACCOUNT_BALANCE"; currency: string };
   items: NewOrderItem[];
   description?: string;
+  /** Up to 20 string pairs (key <= 40, value <= 200 characters), private to the account. */
+  metadata?: Record<string, string>;
 }
 
 export type OrderStatus = "PROCESSING" | "COMPLETED" | "FAILED";
