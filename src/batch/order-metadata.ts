@@ -13,21 +13,25 @@ export const MAX_METADATA_VALUE = 200;
 const TOOL = `runa-batch ${packageVersion()}`;
 
 /**
- * `tool`, `batch_id`, then `rows` (spreadsheet row numbers, ranges compressed: "2-11,15") and,
- * when the rows have references, `references`. A list longer than one value continues in `rows_2`,
- * `rows_3`, ...; references that do not fit in the pairs left are summarised by count, first and last.
+ * `tool`, `batch_id`, then the rows paid: a row with a reference by its `references` entry (the
+ * user's own id, which stays put when rows move, so a re-run without the journal rebuilds the same
+ * body), a row without one by its spreadsheet row number under `rows` (ranges compressed:
+ * "2-11,15"). A list longer than one value continues in `rows_2`, `references_2`, ...; a list that
+ * does not fit in the pairs left is summarised by count, first and last.
  */
 export function orderMetadata(batchId: string, rows: readonly Pick<MemberRow, "row" | "ref">[]): Record<string, string> {
   const metadata: Record<string, string> = { tool: TOOL, batch_id: clip(batchId) };
   let free = MAX_METADATA_PAIRS - 2;
-  const rowValues = pack(rowRanges(rows.map((member) => member.row)));
-  const rowList = rowValues.length <= free ? rowValues : [clip(`${rows.length} rows from ${Math.min(...rows.map((m) => m.row))} to ${Math.max(...rows.map((m) => m.row))}`)];
-  free -= spread(metadata, "rows", rowList);
+  const numbers = rows.flatMap((member) => (member.ref === undefined ? [member.row] : []));
   const references = rows.flatMap((member) => (member.ref === undefined ? [] : [member.ref]));
-  if (references.length > 0 && free > 0) {
-    const referenceValues = pack(references.map(clip));
-    const summary = clip(`${references.length} references, first ${references[0]}, last ${references[references.length - 1]}`);
-    spread(metadata, "references", referenceValues.length <= free ? referenceValues : [summary]);
+  if (numbers.length > 0) {
+    const values = pack(rowRanges(numbers));
+    const room = free - (references.length > 0 ? 1 : 0);
+    free -= spread(metadata, "rows", values.length <= room ? values : [clip(`${numbers.length} rows from ${Math.min(...numbers)} to ${Math.max(...numbers)}`)]);
+  }
+  if (references.length > 0) {
+    const values = pack(references.map(clip));
+    spread(metadata, "references", values.length <= free ? values : [clip(`${references.length} references, first ${references[0]}, last ${references[references.length - 1]}`)]);
   }
   return metadata;
 }

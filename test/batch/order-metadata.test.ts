@@ -10,7 +10,9 @@ describe("orderMetadata", () => {
   it("names the tool, the batch and the rows, ranges compressed", () => {
     expect(orderMetadata("rewards-2026-11", rows([2]))).toEqual({ tool: `runa-batch ${packageVersion()}`, batch_id: "rewards-2026-11", rows: "2" });
     expect(orderMetadata("b", rows([7, 2, 3, 4, 9, 10]))).toMatchObject({ rows: "2-4,7,9-10" });
-    expect(orderMetadata("b", rows([5, 6], (n) => `E-${n}`))).toMatchObject({ rows: "5-6", references: "E-5,E-6" });
+    // a row with a reference is named by it (it stays put when rows move), one without by its number
+    expect(orderMetadata("b", rows([5, 6], (n) => `E-${n}`))).toEqual({ tool: `runa-batch ${packageVersion()}`, batch_id: "b", references: "E-5,E-6" });
+    expect(orderMetadata("b", [{ row: 2 }, { row: 3, ref: "E-3" }, { row: 4 }])).toMatchObject({ rows: "2,4", references: "E-3" });
   });
 
   it("spreads a long row list over rows, rows_2, ... and keeps every row number", () => {
@@ -28,7 +30,7 @@ describe("orderMetadata", () => {
   it("summarises references that cannot fit, and clips a long batch id", () => {
     const metadata = orderMetadata("x".repeat(300), rows(Array.from({ length: 200 }, (_, index) => 2 + index), (n) => `reference-${"r".repeat(60)}-${n}`));
     expect(metadata.batch_id).toHaveLength(200);
-    expect(metadata.rows).toBe("2-201");
+    expect(metadata.rows).toBeUndefined();
     expect(metadata.references).toBe(`200 references, first reference-${"r".repeat(60)}-2, last reference-${"r".repeat(60)}-201`);
   });
 
@@ -38,8 +40,11 @@ describe("orderMetadata", () => {
         fc.string({ maxLength: 400 }),
         fc.uniqueArray(fc.integer({ min: 2, max: 2_000_000_000 }), { minLength: 1, maxLength: 200 }),
         fc.option(fc.string({ minLength: 1, maxLength: 300 }), { nil: undefined }),
-        (batchId, numbers, reference) => {
-          const metadata = orderMetadata(batchId, rows(numbers, reference === undefined ? undefined : (n) => `${reference}${n}`));
+        fc.integer({ min: 1, max: 3 }),
+        (batchId, numbers, reference, every) => {
+          // every `every`-th row carries a reference (all of them when every = 1)
+          const members = numbers.map((row, index) => (reference !== undefined && index % every === 0 ? { row, ref: `${reference}${row}` } : { row }));
+          const metadata = orderMetadata(batchId, members);
           expect(validateSchema("OrderMetadata", metadata)).toEqual([]);
           expect(Object.keys(metadata).length).toBeLessThanOrEqual(20);
           for (const [key, value] of Object.entries(metadata)) {
