@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so `npx runa-batch` works after `npm install`
-// with no separate build step that could leave a stale copy behind.
-import { register } from "tsx/esm/api";
-
-register();
-await import("../src/main.ts");
+// Runs the JavaScript that `npm run build` compiles to dist/ (npm install runs it through `prepare`).
+// Compiled ahead of time so each start skips a TypeScript compile.
+try {
+  await import("../dist/main.js");
+} catch (error) {
+  if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist/main.js")) throw error;
+  process.stderr.write("runa-batch: not built yet: run `npm install` (or `npm run build`) in its folder\n");
+  process.exitCode = 1;
+}

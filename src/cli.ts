@@ -5,7 +5,7 @@ import { UsageError } from "./errors.ts";
 import { commands } from "./commands/index.ts";
 import { packageVersion } from "./package-version.ts";
 
-export function buildCli(args: string[]): Argv {
+export async function buildCli(args: string[]): Promise<Argv> {
   // No arguments at all: someone trying the tool. Show them the help rather than an error.
   let cli = yargs(args.length === 0 ? ["--help"] : args)
     .scriptName("runa-batch")
@@ -22,6 +22,10 @@ export function buildCli(args: string[]): Argv {
       if (error) throw error;
       throw new UsageError(message);
     });
-  for (const command of commands) cli = cli.command(command);
+  for (const { load, ...entry } of commands) {
+    // A command named anywhere in the arguments is loaded whole; the others only show in --help.
+    const named = args.includes(entry.command.split(" ")[0]!);
+    cli = named ? cli.command({ ...(await load()), ...entry }) : cli.command(entry.command, entry.describe);
+  }
   return cli;
 }

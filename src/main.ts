@@ -3,7 +3,7 @@ import { buildCli } from "./cli.ts";
 import { BatchError, EXIT } from "./errors.ts";
 
 try {
-  await buildCli(process.argv.slice(2)).parseAsync();
+  await (await buildCli(process.argv.slice(2))).parseAsync();
 } catch (error) {
   if (error instanceof BatchError) {
     process.stderr.write(`runa-batch: ${error.message}\n`);

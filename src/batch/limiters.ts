@@ -4,7 +4,7 @@
 // using the same key (on any host) draws from one Bottleneck limiter kept in Redis.
 import { createHash } from "node:crypto";
 import Bottleneck from "bottleneck";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { POLLS_PER_SECOND } from "../config.ts";
 import { UsageError } from "../errors.ts";
@@ -83,6 +83,7 @@ export async function openOrderBudget(options: OrderBudgetOptions): Promise<Orde
   const where = redactedUrl(options.redisUrl);
   if (!/^rediss?:\/\/./i.test(options.redisUrl)) throw new UsageError(`--redis-url must be a redis:// or rediss:// URL, got ${where}`);
   const spacing = orderSpacingMs(options.ordersPerMinute);
+  const { Redis } = await import("ioredis"); // only runs with --redis-url load it
   // Not lazyConnect: Bottleneck's subscriber is a duplicate of this client and must connect by itself.
   const client = new Redis(options.redisUrl, {
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,

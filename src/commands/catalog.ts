@@ -16,7 +16,6 @@ export interface CatalogArgs extends ConnectionArgs {
 
 export const catalogCommand: CommandModule<object, CatalogArgs> = {
   command: "catalog",
-  describe: "List the products in Runa's catalog: code, name, currency, amounts, orderable",
   builder: (yargs) =>
     connectionOptions(yargs as Argv).options({
       currency: { type: "string", describe: "Only products in this currency, e.g. USD" },

@@ -1,10 +1,40 @@
 import type { CommandModule } from "yargs";
-import { catalogCommand } from "./catalog.ts";
-import { runCommand } from "./run.ts";
-import { simulatorCommand } from "./simulator.ts";
-import { statusCommand } from "./status.ts";
-import { validateCommand } from "./validate.ts";
 
-// Each command lives in its own module; this list is the CLI.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [runCommand, validateCommand, statusCommand, catalogCommand, simulatorCommand];
+/**
+ * The CLI's commands. Each module is loaded only when its command runs, so `--help` and `validate`
+ * start without the modules `run` needs; the list itself holds what the top-level help shows.
+ */
+export interface CommandEntry {
+  command: string;
+  describe: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  load: () => Promise<CommandModule<any, any>>;
+}
+
+export const commands: CommandEntry[] = [
+  {
+    command: "run <input>",
+    describe: "Validate a rewards CSV, order every row once at the rate limit, and write the results CSV",
+    load: async () => (await import("./run.ts")).runCommand,
+  },
+  {
+    command: "validate <input>",
+    describe: "Check a rewards CSV against the input rules and the catalog, and show what it would cost; orders nothing",
+    load: async () => (await import("./validate.ts")).validateCommand,
+  },
+  {
+    command: "status <target>",
+    describe: "Show what a batch's journal knows and what a re-run would do (sends nothing)",
+    load: async () => (await import("./status.ts")).statusCommand,
+  },
+  {
+    command: "catalog",
+    describe: "List the products in Runa's catalog: code, name, currency, amounts, orderable",
+    load: async () => (await import("./catalog.ts")).catalogCommand,
+  },
+  {
+    command: "simulator",
+    describe: "Run a local Runa API simulator (simulated orders and payout links, no real money)",
+    load: async () => (await import("./simulator.ts")).simulatorCommand,
+  },
+];

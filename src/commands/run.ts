@@ -44,7 +44,6 @@ interface RunArgs extends ConnectionArgs {
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: "run <input>",
-  describe: "Validate a rewards CSV, order every row once at the rate limit, and write the results CSV",
   builder: (yargs) =>
     (connectionOptions(yargs as Argv) as Argv<ConnectionArgs>)
       .positional("input", { type: "string", demandOption: true, describe: "The rewards CSV" })

@@ -99,7 +99,6 @@ export async function serveSimulator(options: SimulatorOptions, stop: Promise<un
 
 export const simulatorCommand: CommandModule<object, SimulatorFlags> = {
   command: "simulator",
-  describe: "Run a local Runa API simulator (simulated orders and payout links, no real money)",
   builder: (yargs) => yargs.options(SIMULATOR_FLAG_OPTIONS) as unknown as Argv<SimulatorFlags>,
   handler: async (argv) => {
     await serveSimulator(simulatorOptionsFromFlags(argv), untilSignal(["SIGINT", "SIGTERM"]), (line) => process.stdout.write(line));

@@ -22,7 +22,6 @@ interface StatusArgs extends ConnectionArgs {
 
 export const statusCommand: CommandModule<object, StatusArgs> = {
   command: "status <target>",
-  describe: "Show what a batch's journal knows and what a re-run would do (sends nothing)",
   builder: (yargs) =>
     (connectionOptions(yargs as Argv) as Argv<ConnectionArgs>)
       .positional("target", { type: "string", demandOption: true, describe: "The rewards CSV, or a batch id" })

@@ -25,7 +25,6 @@ export interface ValidateDeps {
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: "validate <input>",
-  describe: "Check a rewards CSV against the input rules and the catalog, and show what it would cost; orders nothing",
   builder: (yargs) =>
     connectionOptions(yargs as Argv)
       .positional("input", { type: "string", demandOption: true, describe: "The rewards CSV" })

@@ -1,6 +1,6 @@
 // The one place that talks HTTP to Runa. Each call is ONE attempt: retries are decided by
 // retry-policy.ts and paced by the limiters in batch/, so nothing here retries on its own.
-import got, { type Got } from "got";
+import type { Got } from "got";
 import { API_VERSION, type ApiErrorBody, type Balance, type OrderLookup, type ProductPage } from "./types.ts";
 
 /** What one HTTP attempt came to. Network failures are values, not exceptions, so callers branch once. */
@@ -33,10 +33,17 @@ export interface ProductQuery {
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export class RunaClient {
-  readonly #http: Got;
+  readonly #options: ClientOptions;
+  #http: Promise<Got> | undefined;
 
   constructor(options: ClientOptions) {
-    this.#http = got.extend({
+    this.#options = options;
+  }
+
+  /** got is loaded at the first request, so commands that send nothing start without it. */
+  #client(): Promise<Got> {
+    const options = this.#options;
+    this.#http ??= import("got").then(({ default: got }) => got.extend({
       prefixUrl: options.baseUrl,
       headers: { "x-api-key": options.apiKey, "x-api-version": API_VERSION, accept: "application/json" },
       throwHttpErrors: false,
@@ -44,7 +51,8 @@ export class RunaClient {
       timeout: { request: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
       responseType: "text",
       followRedirect: false,
-    });
+    }));
+    return this.#http;
   }
 
   /**
@@ -78,7 +86,8 @@ export class RunaClient {
     options: { method: "GET" | "POST"; body?: string; headers?: Record<string, string>; searchParams?: Record<string, string> },
   ): Promise<Attempt<T>> {
     try {
-      const response = await this.#http(path, options);
+      const http = await this.#client();
+      const response = await http(path, options);
       const parsed = parseJson(response.body);
       if (response.statusCode >= 200 && response.statusCode < 300) {
         return { kind: "ok", status: response.statusCode, body: parsed as T };

@@ -1,0 +1,66 @@
+// Start-up time of the compiled CLI: `npm run bench:startup` (builds, then tsx bench/startup.ts).
+// Runs `node -e 0`, `runa-batch --help` and `runa-batch validate` of a 10-row file in turn, ROUNDS
+// times (alternated, so a busy moment on the machine hits all three alike), and prints each one's
+// median wall time and its ratio to bare node. validate talks to a local simulator started here,
+// with the catalog cached by a first untimed run, as on a machine that validated within the hour.
+// Targets: --help <= 3x and validate <= 6x the time of `node -e 0`.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSimulator } from "../src/simulator/index.ts";
+import { plainRow, rows, writeRewards } from "../test/throughput/rewards-file.ts";
+
+const CLI = fileURLToPath(new URL("../bin/runa-batch.js", import.meta.url));
+const ROUNDS = 15;
+const TARGETS = { help: 3, validate: 6 };
+
+const sim = await startSimulator({});
+const cwd = mkdtempSync(join(tmpdir(), "runa-batch-bench-startup-"));
+try {
+  const file = writeRewards(cwd, "ten", rows(10, plainRow));
+  const commands = {
+    node: ["-e", "0"],
+    help: [CLI, "--help"],
+    validate: [CLI, "validate", file, "--base-url", sim.url],
+  };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_API_KEY: "bench-key-not-secret" };
+  // Asynchronous, so the simulator in this process can answer while the child waits on it.
+  const time = (args: string[]): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const started = process.hrtime.bigint();
+      const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      child.on("error", reject);
+      child.on("close", (code) => {
+        if (code === 0) resolve(Number(process.hrtime.bigint() - started) / 1e6);
+        else reject(new Error(`node ${args.join(" ")} exited ${code}: ${stderr}`));
+      });
+    });
+  // Untimed, once each: fills the catalog cache and the OS file cache.
+  for (const args of Object.values(commands)) await time(args);
+  const times: Record<keyof typeof commands, number[]> = { node: [], help: [], validate: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const name of Object.keys(commands) as (keyof typeof commands)[]) times[name].push(await time(commands[name]));
+  }
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  };
+  const base = median(times.node);
+  console.log(`command                          median ms  x node -e 0  target`);
+  console.log(`node -e 0                        ${base.toFixed(0).padStart(9)}  ${"1.00".padStart(11)}`);
+  let met = true;
+  for (const [name, label] of [["help", "runa-batch --help"], ["validate", "runa-batch validate (10 rows)"]] as const) {
+    const ratio = median(times[name]) / base;
+    if (ratio > TARGETS[name]) met = false;
+    console.log(`${label.padEnd(32)} ${median(times[name]).toFixed(0).padStart(9)}  ${ratio.toFixed(2).padStart(11)}  <= ${TARGETS[name]}`);
+  }
+  console.log(`${ROUNDS} rounds, commands alternated; targets ${met ? "met" : "MISSED"}`);
+  process.exitCode = met ? 0 : 1;
+} finally {
+  await sim.close();
+  rmSync(cwd, { recursive: true, force: true });
+}
