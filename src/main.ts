@@ -1,6 +1,10 @@
 // Entry: run the CLI and map errors to exit codes. Only this file ends the process.
 import { buildCli } from "./cli.ts";
 import { BatchError, EXIT } from "./errors.ts";
+import { quietOnClosedPipe } from "./quiet-pipes.ts";
+
+quietOnClosedPipe(process.stdout);
+quietOnClosedPipe(process.stderr);
 
 try {
   await (await buildCli(process.argv.slice(2))).parseAsync();
