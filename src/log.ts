@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pino, { type Level, type Logger } from "pino";
 import { openPrivateFile } from "./csv/safe-file.ts";
+import { quietOnClosedPipe } from "./quiet-pipes.ts";
 
 const REDACTED = "[redacted]";
 
@@ -46,7 +47,11 @@ export interface LogOptions {
 export function createLogger(options: LogOptions): Logger {
   const streams: pino.StreamEntry[] = [];
   if (options.file) streams.push({ level: "info", stream: pino.destination({ dest: openLogFile(options.file), sync: true }) });
-  if (options.toStderr) streams.push({ level: options.stderrLevel ?? "info", stream: pino.destination({ dest: 2, sync: true }) });
+  if (options.toStderr) {
+    const stderr = pino.destination({ dest: 2, sync: true });
+    quietOnClosedPipe(stderr);
+    streams.push({ level: options.stderrLevel ?? "info", stream: stderr });
+  }
   if (options.notes) {
     const notes = options.notes;
     streams.push({ level: notes.level, stream: { write: (line: string) => notes.write(humanLine(line)) } });
@@ -56,6 +61,8 @@ export function createLogger(options: LogOptions): Logger {
   return pino(
     {
       level: "info",
+      // ISO 8601 UTC, so a person reading the log (or a spreadsheet) sees a date, not epoch milliseconds.
+      timestamp: pino.stdTimeFunctions.isoTime,
       base: { batchId: options.batchId },
       redact: { paths: REDACTED_PATHS, censor: (value: unknown, path: string[]) => (/email/i.test(path.at(-1) ?? "") && typeof value === "string" ? maskEmail(value) : REDACTED) },
       hooks: { streamWrite: (line: string) => scrubText(line, secrets) },

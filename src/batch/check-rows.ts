@@ -39,6 +39,8 @@ export interface InputOptions {
 export interface Input {
   /** Header cells as written, trimmed. */
   header: string[];
+  /** The delimiter the file was read with: what it is written back with. */
+  delimiter: string;
   rows: AsyncIterable<CheckedRow>;
 }
 
@@ -65,7 +67,7 @@ export async function openInput(file: string, options: InputOptions): Promise<In
     await source.close();
     throw error;
   }
-  return { header: source.header, rows: { [Symbol.asyncIterator]: () => checkRecords(file, source.headerLine, source.records, columns, options) } };
+  return { header: source.header, delimiter: source.delimiter, rows: { [Symbol.asyncIterator]: () => checkRecords(file, source.headerLine, source.records, columns, options) } };
 }
 
 /** "Product Code", " AMOUNT " and "product-code" all name the same column. */

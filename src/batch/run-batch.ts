@@ -48,6 +48,8 @@ export interface RunOptions {
   file: string;
   batchId: string;
   resultsFile: string;
+  /** Start the results CSV with a UTF-8 byte-order mark, for Excel (default true). */
+  resultsBom?: boolean;
   /** Where the journal and lock live (default: beside the results). */
   journalDirectory?: string;
   input: InputOptions;
@@ -385,7 +387,7 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
   const statuses: Record<RowStatus, number> = { COMPLETED: 0, FAILED: 0, REJECTED: 0, PENDING: 0, INVALID: 0, ERROR: 0, NOT_SENT: 0 };
   const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
   const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
-  const { header, rows } = await openInput(options.file, options.input);
+  const { header, delimiter, rows } = await openInput(options.file, options.input);
   async function* lines(): AsyncGenerator<ResultLine> {
     for await (const checked of rows) {
       const result = rowResult(checked, journal.state, options.batchId);
@@ -405,7 +407,7 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
       yield { values: checked.values, result };
     }
   }
-  await writeResults(options.resultsFile, header, lines());
+  await writeResults(options.resultsFile, header, lines(), { delimiter, bom: options.resultsBom ?? true });
   const completed = [...totals].map(([currency, total]) => ({
     currency,
     rows: total.rows,

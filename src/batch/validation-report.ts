@@ -4,7 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { dirname } from "node:path";
 import Big from "big.js";
-import { stringify } from "csv-stringify";
+import { csvWriter } from "../csv/csv-format.ts";
 import { AuthenticationError } from "../errors.ts";
 import { centsToText, discountedCents, keptFraction, toCents, toMoneyText, type KeptFraction } from "../money.ts";
 import type { RunaClient } from "../runa/client.ts";
@@ -174,7 +174,7 @@ export { neutraliseFormula };
  * Owner-only (0600), UTF-8 with a BOM (Excel reads it right), atomic (temp file + fsync + rename).
  * Returns the number of rows written.
  */
-export async function writeErrorCsv(file: string, options: InputOptions, out: string): Promise<number> {
+export async function writeErrorCsv(file: string, options: InputOptions, out: string, bom: boolean): Promise<number> {
   const input = await openInput(file, options);
   await mkdir(dirname(out), { recursive: true });
   let written = 0;
@@ -188,7 +188,7 @@ export async function writeErrorCsv(file: string, options: InputOptions, out: st
       }
     })(),
   );
-  await writeFileAtomically(out, records, stringify({ bom: true, record_delimiter: "unix" }));
+  await writeFileAtomically(out, records, csvWriter({ delimiter: input.delimiter, bom }));
   return written;
 }
 

@@ -35,6 +35,7 @@ interface RunArgs extends ConnectionArgs {
   forceAfterExpiry: boolean;
   refreshCatalog: boolean;
   delimiter?: string;
+  bom: boolean;
   logFile?: string;
   quiet: boolean;
   progressInterval: number;
@@ -60,6 +61,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         "force-after-expiry": { type: "boolean", default: false, describe: "Re-send keys older than Runa's 30-day idempotency window" },
         "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
         delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , or ;)" },
+        bom: { type: "boolean", default: true, describe: "Start the results and error CSVs with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)" },
         "log-file": { type: "string", describe: "JSON-lines log (default output/<batch>.log.jsonl)" },
         quiet: { type: "boolean", alias: "q", default: false, describe: "No progress and no warnings on stderr: only errors, then the summary on stdout (the log file is complete)" },
         "progress-interval": { type: "number", defaultDescription: "30 (or RUNA_PROGRESS_INTERVAL)", describe: "Without a terminal (cron, CI): seconds between plain progress lines on stderr; 0 for none" },
@@ -119,7 +121,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       progress.note(formatReport(report));
       if (!argv.skipInvalid) {
         const errorsFile = join(dirname(resultsFile), `${name}.errors.csv`);
-        await writeErrorCsv(file, inputOptions, errorsFile);
+        await writeErrorCsv(file, inputOptions, errorsFile, argv.bom);
         throw new ValidationFailedError(`${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`);
       }
     }
@@ -150,6 +152,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         file,
         batchId,
         resultsFile,
+        resultsBom: argv.bom,
         ...(journalDirectory ? { journalDirectory } : {}),
         input: inputOptions,
         ordersPerMinute: argv.rate,

@@ -16,6 +16,7 @@ export interface ValidateArgs extends ConnectionArgs {
   allowDuplicates: boolean;
   refreshCatalog: boolean;
   errorsOut?: string | undefined;
+  bom: boolean;
 }
 
 export interface ValidateDeps {
@@ -32,6 +33,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
         delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , ; or tab)" },
         "allow-duplicates": { type: "boolean", default: false, describe: "Accept identical rows (each is then ordered once)" },
         "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
+        bom: { type: "boolean", default: true, describe: "Start the error CSV with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)" },
         "errors-out": { type: "string", describe: "Where to write the invalid rows with their errors (default output/<input name>.errors.csv)" },
       }) as unknown as Argv<ValidateArgs>,
   handler: async (argv) => {
@@ -51,7 +53,7 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
     const report = await validateInput(file, options);
     deps.write(formatReport(report));
     if (report.invalid > 0) {
-      const written = await writeErrorCsv(file, options, errorsOut);
+      const written = await writeErrorCsv(file, options, errorsOut, argv.bom);
       deps.write(`\nThe ${written} invalid row${written === 1 ? "" : "s"} with their errors: ${errorsOut}\n`);
     }
     if (report.costs.length > 0) deps.write(`\n${formatBalances(await checkBalances(connection.client, report.costs))}`);

@@ -1,7 +1,7 @@
 // The results CSV: one line per input data row, in input order: the input columns untouched, then
 // what happened to the row.
 import { Readable } from "node:stream";
-import { stringify } from "csv-stringify";
+import { csvWriter, type CsvFormat } from "./csv-format.ts";
 import { neutraliseFormula, writeFileAtomically } from "./safe-file.ts";
 
 export const RESULT_COLUMNS = [
@@ -56,7 +56,7 @@ function freeName(wanted: string, taken: Set<string>): string {
   return name;
 }
 
-export async function writeResults(path: string, header: readonly string[], lines: AsyncIterable<ResultLine>): Promise<void> {
+export async function writeResults(path: string, header: readonly string[], lines: AsyncIterable<ResultLine>, format: CsvFormat): Promise<void> {
   const kept = inputColumns(header);
   const rows = Readable.from(
     (async function* () {
@@ -66,5 +66,5 @@ export async function writeResults(path: string, header: readonly string[], line
       }
     })(),
   );
-  await writeFileAtomically(path, rows, stringify({ record_delimiter: "unix" }));
+  await writeFileAtomically(path, rows, csvWriter(format));
 }

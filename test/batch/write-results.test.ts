@@ -11,6 +11,9 @@ const result = (fields: Partial<ResultFields>): ResultFields => ({
   ...fields,
 });
 
+/** Without the BOM, so the tests parse the text as written. */
+const PLAIN_CSV = { delimiter: ",", bom: false };
+
 async function* lines(...items: ResultLine[]): AsyncGenerator<ResultLine> {
   yield* items;
 }
@@ -26,6 +29,7 @@ describe("writeResults", () => {
         { values: ["OLD", "=HYPERLINK(\"http://evil\")", "10"], result: result({ row: "2", status: "COMPLETED", redemption_url: "https://r.example/x" }) },
         { values: ["OLD", "+1", "-5"], result: result({ row: "3", status: "INVALID", error_message: "@bad" }) },
       ),
+      PLAIN_CSV,
     );
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir)).toEqual(["out.results.csv"]);
@@ -45,6 +49,7 @@ describe("writeResults", () => {
       path,
       ["name", "Status", " price ", "input_status", "Order_ID"],
       lines({ values: ["Ann", "manager", "team A", "x", "PO-77"], result: result({ row: "2", status: "COMPLETED", price: "9.50", order_id: "O-1" }) }),
+      PLAIN_CSV,
     );
     const [header, row] = parse(readFileSync(path, "utf8")) as string[][];
     expect(header).toEqual(["name", "input_Status_2", "input_price", "input_status", "input_Order_ID", ...RESULT_COLUMNS]);
@@ -54,7 +59,7 @@ describe("writeResults", () => {
   it("renames twice over when input_<name> is taken too", async () => {
     const dir = mkdtempSync(join(tmpdir(), "results-"));
     const path = join(dir, "out.results.csv");
-    await writeResults(path, ["status", "input_status", "input_status_2"], lines({ values: ["a", "b", "c"], result: result({ row: "2" }) }));
+    await writeResults(path, ["status", "input_status", "input_status_2"], lines({ values: ["a", "b", "c"], result: result({ row: "2" }) }), PLAIN_CSV);
     const [header, row] = parse(readFileSync(path, "utf8")) as string[][];
     expect(header!.slice(0, 4)).toEqual(["input_status_3", "input_status", "input_status_2", "row"]);
     expect(row!.slice(0, 4)).toEqual(["a", "b", "c", "2"]);
@@ -69,6 +74,7 @@ describe("writeResults", () => {
       path,
       ["email", ...old.map((column) => column.toUpperCase())],
       lines({ values: ["a@example.com", "2", "k-old", "O-old", "FAILED", "", "", "", "", "order_failed", "old"], result: result({ row: "2", order_id: "O-new", idempotency_key: "k-new" }) }),
+      PLAIN_CSV,
     );
     const [header, row] = parse(readFileSync(path, "utf8")) as string[][];
     expect(header).toEqual(["email", ...RESULT_COLUMNS]);

@@ -30,6 +30,6 @@ describe("the CLI's first contact", () => {
     const commands = await runCli(["--get-yargs-completions", "runa-batch", ""]);
     expect(commands.stdout.split("\n")).toEqual(expect.arrayContaining(["run", "validate", "status"]));
     const flags = await runCli(["--get-yargs-completions", "runa-batch", "run", "--"]);
-    expect(flags.stdout.split("\n")).toEqual(expect.arrayContaining(["--batch-id", "--skip-invalid"]));
+    expect(flags.stdout.split("\n")).toEqual(expect.arrayContaining(["--batch-id", "--skip-invalid", "--bom"]));
   });
 });

@@ -24,7 +24,7 @@ describe("writeErrorCsv", () => {
       dir,
     );
     const out = join(dir, "out", "rewards.errors.csv");
-    expect(await writeErrorCsv(input, options, out)).toBe(2);
+    expect(await writeErrorCsv(input, options, out, true)).toBe(2);
     const text = readFileSync(out, "utf8");
     expect(text.startsWith("\ufeff")).toBe(true);
     const records = parse(text, { bom: true }) as string[][];
@@ -39,7 +39,7 @@ describe("writeErrorCsv", () => {
     const dir = tempDir();
     const input = csvFile("amount,currency,product_code\nten,USD,AMZ-US\n", dir);
     const out = join(dir, "errors.csv");
-    await writeErrorCsv(input, options, out);
+    await writeErrorCsv(input, options, out, true);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
@@ -48,7 +48,7 @@ describe("writeErrorCsv", () => {
     const dir = tempDir();
     const input = csvFile('amount,currency,product_code\n"ten,USD,AMZ-US\n', dir);
     const out = join(dir, "errors.csv");
-    await expect(writeErrorCsv(input, options, out)).rejects.toThrow("is never closed");
+    await expect(writeErrorCsv(input, options, out, true)).rejects.toThrow("is never closed");
     expect(readdirSync(dir).sort()).toEqual([input.split("/").at(-1)]);
   });
 });

@@ -36,6 +36,7 @@ const args = (input: string, extra: Partial<ValidateArgs> = {}): ValidateArgs =>
   input,
   allowDuplicates: false,
   refreshCatalog: false,
+  bom: true,
   errorsOut: join(tempDir(), "errors.csv"),
   ...extra,
 });
