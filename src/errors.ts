@@ -9,6 +9,8 @@ export const EXIT = {
   INVALID_INPUT: 2,
   /** The run finished with some rows not COMPLETED. */
   INCOMPLETE: 3,
+  /** Runa refused the account (funds, spending limit, key, API version): the run stopped sending. */
+  ACCOUNT_STOPPED: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

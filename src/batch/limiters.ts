@@ -16,7 +16,7 @@ import { UsageError } from "../errors.ts";
  */
 export const RATE_SAFETY_MARGIN = 0.015;
 /** POSTs under way at once (across all processes when shared): async mode answers fast, so a few cover the latency. */
-const MAX_CONCURRENT_POSTS = 4;
+export const MAX_CONCURRENT_POSTS = 4;
 const MAX_CONCURRENT_POLLS = 4;
 /** How long to wait for Redis at the start before refusing to run. */
 const REDIS_CONNECT_TIMEOUT_MS = 5_000;

@@ -1,5 +1,5 @@
 // What a run does with a row, given what the journal knows. The re-run rules live here and only here.
-import { IDEMPOTENCY_WINDOW_MS } from "../config.ts";
+import { IDEMPOTENCY_WINDOW_MS, MAX_POST_ATTEMPTS } from "../config.ts";
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
 
 export type RowPlan =
@@ -11,7 +11,8 @@ export type RowPlan =
   | { action: "repost"; order: OrderState }
   /**
    * Not ordered yet (generation 0), or the last attempt was final: a 4xx, which Runa replays for 30
-   * days so only a new key can succeed, or a FAILED order, which paid nobody.
+   * days so only a new key can succeed, or a FAILED order, which paid nobody. Or the user re-keyed
+   * an unknown outcome (--rekey), accepting that its first key may have paid.
    */
   | { action: "new"; generation: number }
   /**
@@ -43,9 +44,11 @@ export function planRow(fingerprint: string, journal: JournalState, edited: (ord
       return { action: "poll", order };
     case "rejected":
       return { action: "new", generation: next };
-    case "planned":
     case "posted":
     case "unresolved":
+      // Only the user may give up on a key whose outcome is unknown (--rekey): Runa may hold an order for it.
+      return order.rekeyed ? { action: "new", generation: next } : { action: "repost", order };
+    case "planned":
       return { action: "repost", order };
   }
 }
@@ -74,4 +77,18 @@ export const REPOST_SAFE_MS = IDEMPOTENCY_WINDOW_MS - 24 * 60 * 60_000;
 
 export function isRepostExpired(order: OrderState, now: number): boolean {
   return order.firstPostAt !== undefined && now - Date.parse(order.firstPostAt) > REPOST_SAFE_MS;
+}
+
+/**
+ * A key answered only by Runa 5xx this many times in a row (across runs) is taken to be stuck on a
+ * stored 5xx, which Runa replays for the key's 30 days. One more than a run's attempts, so a
+ * single run's transient errors never qualify: it takes a second run meeting the same answer.
+ */
+export const STUCK_KEY_SERVER_ERRORS = MAX_POST_ATTEMPTS + 1;
+
+/** The error type of a row whose key looks stuck (results `error_type`). */
+export const STUCK_KEY = "stuck_key";
+
+export function isStuckKey(order: OrderState): boolean {
+  return order.serverErrorStreak >= STUCK_KEY_SERVER_ERRORS;
 }

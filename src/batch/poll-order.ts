@@ -21,7 +21,7 @@ export async function pollOrder(context: RunContext, order: OrderState): Promise
     const wait = Math.min(delay, deadline - context.now());
     if (wait < 0) return "pending";
     if (!(await pause(wait, context.stop))) return "stopped";
-    const result = await stoppable(context, () =>
+    const result = await stoppable(context.stop, () =>
       context.pollLimiter.schedule(() => {
         context.counters.polls += 1;
         return context.client.getOrder(orderId);

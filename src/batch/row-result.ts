@@ -3,6 +3,7 @@ import type { JournalState } from "../journal/journal-state.ts";
 import type { ResultFields } from "../csv/write-results.ts";
 import type { CheckedRow } from "./check-rows.ts";
 import { idempotencyKey } from "./idempotency-key.ts";
+import { STUCK_KEY } from "./plan-row.ts";
 
 export function rowResult(checked: CheckedRow, journal: JournalState, batchId: string): ResultFields {
   const result: ResultFields = {
@@ -40,7 +41,11 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
     case "unresolved":
       result.status = "ERROR";
       result.error_type = order.error?.type ?? "unknown_outcome";
-      result.error_message = `${order.error?.message ?? "sent, no answer recorded"}; outcome unknown: a re-run re-sends the same key, which Runa replays, never pays twice`;
+      result.error_message =
+        order.error?.type === STUCK_KEY
+          ? `${order.error.message}. Runa may or may not hold an order for it: check \`runa-batch reconcile\` or the Runa dashboard. ` +
+            `Only if it holds none, re-send this row under a new key: add --rekey ${checked.row} to the run command`
+          : `${order.error?.message ?? "sent, no answer recorded"}; outcome unknown: a re-run re-sends the same key, which Runa replays, never pays twice`;
       break;
     case "accepted":
       result.status = "PENDING";

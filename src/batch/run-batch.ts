@@ -28,7 +28,8 @@ import type { OrderLine } from "./order-line.ts";
 import { planRow, isRepostExpired, mayHavePaid, type RowPlan } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { rowResult } from "./row-result.ts";
-import { newCounters, type ProgressEvent, type RunContext, type RunCounters } from "./run-context.ts";
+import { newCounters, type AccountStopCause, type ProgressEvent, type RunContext, type RunCounters } from "./run-context.ts";
+import { ACCOUNT_WIDE_ERRORS, type AccountStop } from "../runa/retry-policy.ts";
 import { sendOrder } from "./send-order.ts";
 import type Bottleneck from "bottleneck";
 
@@ -99,6 +100,8 @@ export interface RunSummary {
   interrupted: boolean;
   /** Orders of several rows that FAILED or were rejected as a whole: every row of each shares its fate. */
   wholeOrdersLost: { failed: number; rejected: number; rows: number };
+  /** Set when an account-wide refusal halted sending: what Runa said, why it stops everything, the fix. */
+  accountStop?: AccountStopCause & AccountStop;
 }
 
 export async function runBatch(options: RunOptions, dependencies: RunDependencies): Promise<RunSummary> {
@@ -117,7 +120,8 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     log.info(plan.counts, "run planned");
 
     const stop = dependencies.stop ?? new AbortController().signal;
-    setMaxListeners(0, stop); // every waiting retry and poll listens for the stop
+    const sending = new AbortController();
+    setMaxListeners(0, stop, sending.signal); // every waiting retry and poll listens for the stop
     const context: RunContext = {
       client: dependencies.client,
       journal,
@@ -127,20 +131,20 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       timeScale: dependencies.timeScale ?? 1,
       pollTimeoutMs: options.pollTimeoutMs,
       stop,
+      sending,
       counters: newCounters(),
       pausedUntil: 0,
       now,
       ...(dependencies.onProgress ? { onProgress: dependencies.onProgress } : {}),
     };
-    // On a stop, jobs still waiting for a rate slot are dropped: no POST starts after it, and the
-    // exit does not wait for a queue that, at 60 a minute, could take half a minute to drain.
-    stop.addEventListener(
-      "abort",
-      () => {
-        for (const limiter of [context.orderLimiter, context.pollLimiter]) limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
-      },
-      { once: true },
-    );
+    // When sending halts (a stop, or an account-wide refusal), jobs still waiting for a rate slot
+    // are dropped: no POST starts after it, and the exit does not wait for a queue that, at 60 a
+    // minute, could take half a minute to drain. Polls end only on a stop.
+    const dropWaitingJobs = (limiter: Bottleneck) => () => void limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    sending.signal.addEventListener("abort", dropWaitingJobs(context.orderLimiter), { once: true });
+    stop.addEventListener("abort", dropWaitingJobs(context.pollLimiter), { once: true });
+    stop.addEventListener("abort", () => sending.abort(), { once: true });
+    if (stop.aborted) sending.abort();
     context.onProgress?.({ type: "planned", counts: plan.counts, counters: context.counters });
     const failure = await sendAndPoll(options, context);
 
@@ -159,6 +163,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       elapsedMs: now() - startedAt,
       interrupted: context.stop.aborted,
       wholeOrdersLost,
+      ...(context.accountStop ? { accountStop: { ...context.accountStop, ...ACCOUNT_WIDE_ERRORS[context.accountStop.type] } } : {}),
     };
   } finally {
     journal.close();
@@ -341,7 +346,7 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<{ 
 
   const { rows } = await openInput(options.file, options.input);
   for await (const checked of rows) {
-    if (context.stop.aborted || failure) break;
+    if (context.sending.signal.aborted || failure) break;
     if (!checked.result.ok) continue;
     const line = checked.result.order;
     const plan = planRow(line.fingerprint, journal.state, edited(line));
@@ -354,7 +359,7 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<{ 
       await launch(plan.order, plan.action === "poll" ? "poll" : "send");
     }
   }
-  if (!context.stop.aborted && !failure) for (const group of grouper.flush()) await launch(planGroup(group), "send");
+  if (!context.sending.signal.aborted && !failure) for (const group of grouper.flush()) await launch(planGroup(group), "send");
   while (tasks.size > 0) await Promise.allSettled([...tasks]);
   return failure;
 }

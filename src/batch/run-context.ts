@@ -4,7 +4,7 @@ import type Bottleneck from "bottleneck";
 import type { Logger } from "pino";
 import type { BatchJournal } from "../journal/batch-journal.ts";
 import type { RunaClient } from "../runa/client.ts";
-import type { RetryReason } from "../runa/retry-policy.ts";
+import type { AccountWideErrorType, RetryReason } from "../runa/retry-policy.ts";
 
 export interface RunCounters {
   posts: number;
@@ -18,6 +18,14 @@ export interface RunCounters {
   lastSettledAt?: number;
 }
 
+export interface AccountStopCause {
+  type: AccountWideErrorType;
+  status: number;
+  message: string;
+  /** The order whose answer it was. */
+  key: string;
+}
+
 export interface RunContext {
   client: RunaClient;
   journal: BatchJournal;
@@ -29,6 +37,13 @@ export interface RunContext {
   pollTimeoutMs: number;
   /** Aborted on the first SIGINT/SIGTERM: no new POST starts, polls end, results are written. */
   stop: AbortSignal;
+  /**
+   * Aborted by `stop` or by an account-wide refusal: no new POST starts, but orders already
+   * accepted are still polled to the end.
+   */
+  sending: AbortController;
+  /** The first account-wide refusal (see ACCOUNT_WIDE_ERRORS), which halted sending. */
+  accountStop?: AccountStopCause;
   counters: RunCounters;
   /** After a 429 nobody sends until this time (ms since epoch): the whole account is over its budget. */
   pausedUntil: number;
@@ -48,7 +63,7 @@ export type ProgressEvent = { counters: Readonly<RunCounters> } & (
 );
 
 export function newCounters(): RunCounters {
-  return { posts: 0, retries: { network: 0, server_error: 0, rate_limited: 0, in_progress: 0 }, polls: 0, accepted: 0, settled: 0, rejected: 0, unresolved: 0 };
+  return { posts: 0, retries: { network: 0, server_error: 0, rate_limited: 0, in_progress: 0, unrecognised: 0 }, polls: 0, accepted: 0, settled: 0, rejected: 0, unresolved: 0 };
 }
 
 /** Waits `ms`, or less if the run is told to stop. Resolves false when stopped. */
@@ -68,14 +83,14 @@ export function pause(ms: number, stop: AbortSignal): Promise<boolean> {
 }
 
 /**
- * A job still waiting for its slot when the run is told to stop is dropped from the limiter (see
- * run-batch), which rejects it: that is a stop, not a failure. Nothing was sent for it.
+ * A job still waiting for its slot when the run is told to stop (`signal`) is dropped from the
+ * limiter (see run-batch), which rejects it: that is a stop, not a failure. Nothing was sent for it.
  */
-export async function stoppable<T>(context: RunContext, job: () => Promise<T>): Promise<T | undefined> {
+export async function stoppable<T>(signal: AbortSignal, job: () => Promise<T>): Promise<T | undefined> {
   try {
     return await job();
   } catch (error) {
-    if (context.stop.aborted) return undefined;
+    if (signal.aborted) return undefined;
     throw error;
   }
 }

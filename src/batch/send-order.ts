@@ -2,27 +2,36 @@
 // bytes, goes through the order limiter (Runa counts failed requests too) and is journaled before
 // it leaves, so a crash at any instant leaves a record that says "outcome unknown: re-post this key".
 import { MAX_POST_ATTEMPTS } from "../config.ts";
-import { judge, retryDelayMs } from "../runa/retry-policy.ts";
+import type { Attempt, HttpErrorDetail } from "../runa/client.ts";
+import { isAccountWide, judge, retryDelayMs } from "../runa/retry-policy.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import type { OrderState } from "../journal/journal-state.ts";
+import { isStuckKey, STUCK_KEY } from "./plan-row.ts";
 import { pause, stoppable, type RunContext } from "./run-context.ts";
 
 export type SendOutcome = "accepted" | "rejected" | "unresolved" | "stopped";
 
+/** 422 details shown per row: enough to name the problem, short enough for a CSV cell. */
+const MAX_DETAILS_SHOWN = 5;
+
 export async function sendOrder(context: RunContext, order: OrderState): Promise<SendOutcome> {
   const { journal, client, log, counters } = context;
+  const sending = context.sending.signal;
   let lastError = { type: "not_sent", message: "" };
   for (let attempt = 1; attempt <= MAX_POST_ATTEMPTS; attempt += 1) {
     const wait = context.pausedUntil - context.now();
-    if (wait > 0 && !(await pause(wait, context.stop))) return "stopped";
-    const result = await stoppable(context, () => context.orderLimiter.schedule(async () => {
+    if (wait > 0 && !(await pause(wait, sending))) return "stopped";
+    const result = await stoppable(sending, () => context.orderLimiter.schedule(async () => {
       // Checked inside the limiter: a job queued before the stop must not start after it.
-      if (context.stop.aborted) return undefined;
+      if (sending.aborted) return undefined;
       journal.posting(order.key, order.posts + 1);
       crashPoint("before-post");
       counters.posts += 1;
       counters.firstPostAt ??= context.now();
-      return client.createOrder(order.body, order.key);
+      const answer = await client.createOrder(order.body, order.key);
+      // Still inside the limiter: the next queued job sees the halt before it can start.
+      haltOnAccountWideRefusal(context, order, answer);
+      return answer;
     }));
     if (!result) return "stopped";
     crashPoint("after-post");
@@ -35,21 +44,52 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
       log.info({ key: order.key, orderId: result.body.id, rows: order.rows.map((row) => row.row) }, "order accepted");
       return "accepted";
     }
-    if (verdict.verdict === "final") {
-      journal.rejected(order.key, verdict.status, verdict.type, verdict.message);
+    if (verdict.verdict === "final" && result.kind === "http_error") {
+      const message = describeRefusal(result.error);
+      journal.rejected(order.key, verdict.status, verdict.type, message);
       counters.rejected += 1;
-      log.warn({ key: order.key, status: verdict.status, errorType: verdict.type, rows: order.rows.map((row) => row.row) }, "order rejected");
+      const details = result.error.details;
+      log.warn({ key: order.key, status: verdict.status, errorType: verdict.type, errorMessage: message, ...(details ? { details } : {}), rows: order.rows.map((row) => row.row) }, "order rejected");
       return "rejected";
     }
     const reason = verdict.verdict === "retry" ? verdict.reason : "server_error"; // a 2xx without an id: ask again
-    lastError = result.kind === "network" ? { type: result.code, message: result.message } : result.kind === "http_error" ? result.error : { type: "bad_response", message: "accepted without an order id" };
+    lastError = result.kind === "http_error" ? result.error : result.kind === "ok" ? { type: "bad_response", message: "accepted without an order id" } : { type: result.code, message: result.message };
+    if (result.kind === "http_error" && result.status >= 500) {
+      journal.serverError(order.key, result.status, result.error.type);
+      if (isStuckKey(order)) {
+        journal.unresolved(order.key, STUCK_KEY, `Runa answered this key ${order.serverErrorStreak} times in a row with ${result.status} ${result.error.type}, over more than one run: it looks stuck on a stored error, which Runa replays for the key's 30 days`);
+        counters.unresolved += 1;
+        log.error({ key: order.key, status: result.status, errorType: result.error.type, rows: order.rows.map((row) => row.row) }, "idempotency key looks stuck on a replayed 5xx; not retried");
+        return "unresolved";
+      }
+    }
     counters.retries[reason] += 1;
     const delay = retryDelayMs(reason, attempt, context.timeScale);
     if (reason === "rate_limited") context.pausedUntil = Math.max(context.pausedUntil, context.now() + delay);
     log.warn({ key: order.key, attempt, reason, errorType: lastError.type, delayMs: delay }, "order attempt will be retried");
-    if (!(await pause(delay, context.stop))) return "stopped";
+    if (!(await pause(delay, sending))) return "stopped";
   }
   journal.unresolved(order.key, lastError.type, `gave up after ${MAX_POST_ATTEMPTS} attempts: ${lastError.message}`);
   counters.unresolved += 1;
   return "unresolved";
+}
+
+/** On the first account-wide refusal nothing more is sent: every later order would draw the same answer. */
+function haltOnAccountWideRefusal(context: RunContext, order: OrderState, answer: Attempt<unknown>): void {
+  const verdict = judge(answer);
+  if (verdict.verdict !== "final" || !isAccountWide(verdict.type) || context.accountStop) return;
+  context.accountStop = { type: verdict.type, status: verdict.status, message: verdict.message, key: order.key };
+  context.sending.abort();
+}
+
+/** Runa's message, with the location and message of each 422 detail (the part that names the field). */
+export function describeRefusal(error: HttpErrorDetail): string {
+  const details = error.details ?? [];
+  if (details.length === 0) return error.message;
+  const shown = details.slice(0, MAX_DETAILS_SHOWN).map((detail) => {
+    const location = Array.isArray(detail.location) ? detail.location.join(".") : "";
+    return location ? `${location}: ${detail.message}` : String(detail.message);
+  });
+  const more = details.length > shown.length ? ` (and ${details.length - shown.length} more)` : "";
+  return `${error.message}: ${shown.join("; ")}${more}`;
 }

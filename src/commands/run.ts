@@ -13,7 +13,7 @@ import { refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
 import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } from "../report/production-guard.ts";
-import { countProblems, formatSummary, writeSummaryJson } from "../report/summary.ts";
+import { accountStopMessage, countProblems, formatSummary, writeSummaryJson } from "../report/summary.ts";
 import { checkBalances, formatReport, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
@@ -193,6 +193,10 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     progress.stop();
     log.info({ statuses: summary.statuses, elapsedMs: summary.elapsedMs, interrupted: summary.interrupted }, "run finished");
     process.stdout.write(formatSummary(summary, context));
+    if (summary.accountStop) {
+      process.stderr.write(`runa-batch: ${accountStopMessage(summary, context.rerunCommand)}\n`);
+      return EXIT.ACCOUNT_STOPPED;
+    }
     if (summary.interrupted) return EXIT_INTERRUPTED;
     return summary.statuses.COMPLETED === Object.values(summary.statuses).reduce((a, b) => a + b, 0) ? EXIT.OK : EXIT.INCOMPLETE;
   } finally {

@@ -57,6 +57,14 @@ export class BatchJournal {
     this.#write({ type: "rejected", key, status, errorType, message, at: this.#at() });
   }
 
+  serverError(key: string, status: number, errorType: string): void {
+    this.#write({ type: "server_error", key, status, errorType, at: this.#at() });
+  }
+
+  rekeyed(key: string): void {
+    this.#write({ type: "rekey", key, at: this.#at() });
+  }
+
   unresolved(key: string, errorType: string, message: string): void {
     this.#write({ type: "unresolved", key, errorType, message, at: this.#at() });
   }

@@ -25,6 +25,10 @@ export interface OrderState {
   totalPrice?: string;
   payouts?: RowPayout[];
   error?: { status?: number; type: string; message: string };
+  /** Runa 5xx answers for this key since its last other answer from Runa (see "server_error" records). */
+  serverErrorStreak: number;
+  /** --rekey was given for its rows: the next run sends them under a new key generation. */
+  rekeyed?: boolean;
 }
 
 export class JournalState {
@@ -48,7 +52,7 @@ export class JournalState {
     }
     if (record.type === "order") {
       const { key, gen, rows, currency, body, at } = record;
-      this.orders.set(key, { key, gen, rows, currency, body, phase: "planned", plannedAt: at, posts: 0 });
+      this.orders.set(key, { key, gen, rows, currency, body, phase: "planned", plannedAt: at, posts: 0, serverErrorStreak: 0 });
       for (const row of rows) this.#orderOfRow.set(row.fp, key);
       return;
     }
@@ -61,10 +65,12 @@ export class JournalState {
         if (order.phase === "planned" || order.phase === "unresolved") order.phase = "posted";
         break;
       case "accepted":
+        order.serverErrorStreak = 0;
         order.orderId = record.orderId;
         if (order.phase !== "settled") order.phase = "accepted";
         break;
       case "rejected":
+        order.serverErrorStreak = 0;
         order.phase = "rejected";
         order.error = { status: record.status, type: record.errorType, message: record.message };
         break;
@@ -78,6 +84,12 @@ export class JournalState {
         order.outcome = record.status;
         order.payouts = record.payouts;
         if (record.totalPrice !== undefined) order.totalPrice = record.totalPrice;
+        break;
+      case "server_error":
+        order.serverErrorStreak += 1;
+        break;
+      case "rekey":
+        if (order.phase === "posted" || order.phase === "unresolved") order.rekeyed = true;
         break;
     }
   }

@@ -8,6 +8,7 @@ import { RESULT_COLUMNS, type RowStatus } from "../csv/write-results.ts";
 import { writeFileAtomically } from "../csv/safe-file.ts";
 import { formatDuration } from "../progress/format-progress.ts";
 import { hintFor } from "./error-hints.ts";
+import { STUCK_KEY } from "../batch/plan-row.ts";
 
 /** Row numbers listed per problem in the terminal summary; the results CSV has them all. */
 const MAX_LISTED_ROWS = 10;
@@ -62,7 +63,8 @@ export async function countProblems(resultsFile: string): Promise<ProblemCount[]
     const id = `${status}\0${errorType}`;
     const group = groups.get(id) ?? { status, errorType, count: 0, rows: [], hint: hintFor(status, errorType) };
     group.count += 1;
-    if (group.rows.length < MAX_LISTED_ROWS) group.rows.push(record.at(rowAt) ?? "?");
+    // Every stuck row is kept: the --rekey command below must name them all.
+    if (group.rows.length < MAX_LISTED_ROWS || errorType === STUCK_KEY) group.rows.push(record.at(rowAt) ?? "?");
     groups.set(id, group);
   }
   return [...groups.values()].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || b.count - a.count);
@@ -81,6 +83,8 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
     const what = problem.errorType ? `${problem.status} ${problem.errorType}` : problem.status;
     lines.push(`  ${problem.count} ${what} (row ${problem.rows.join(", ")}${more})${problem.hint ? `: ${problem.hint}` : ""}`);
   }
+  const stuck = context.problems?.find((problem) => problem.errorType === STUCK_KEY);
+  if (stuck) lines.push(`  Only after checking that Runa holds no order for them, re-send the stuck rows under a new key: ${context.rerunCommand} --rekey ${stuck.rows.join(",")}`);
   for (const currency of summary.completed) {
     lines.push(`  ${currency.currency}: ${currency.rows} completed, face value ${currency.faceValue}, charged ${currency.price}`);
   }
@@ -93,14 +97,16 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
   const retried = Object.values(retries).reduce((sum, count) => sum + count, 0);
   lines.push(`  ${accepted} order(s) accepted from ${posts} POST(s)${rate === undefined ? "" : ` at ${rate.toFixed(1)} orders/minute`}; ${polls} poll(s)`);
   lines.push(
-    `  ${retried} retr${retried === 1 ? "y" : "ies"}: ${retries.rate_limited} rate limited (429), ${retries.network} network, ${retries.server_error} server error, ${retries.in_progress} in progress`,
+    `  ${retried} retr${retried === 1 ? "y" : "ies"}: ${retries.rate_limited} rate limited (429), ${retries.network} network, ${retries.server_error} server error, ${retries.in_progress} in progress` +
+      (retries.unrecognised > 0 ? `, ${retries.unrecognised} answer(s) not from Runa` : ""),
   );
   lines.push(`  elapsed ${formatDuration(summary.elapsedMs)} (${(summary.elapsedMs / 1000).toFixed(1)} s)`);
   lines.push(`  results: ${summary.resultsFile}`);
   lines.push(`  journal: ${context.simulated ? "none kept (a --simulate rehearsal forgets its orders)" : summary.journalFile}`);
   if (context.logFile) lines.push(`  log:     ${context.logFile}`);
   const unfinished = total - summary.statuses.COMPLETED - summary.statuses.INVALID;
-  if (summary.interrupted) lines.push(`  Interrupted (exit 130). Resume with exactly: ${context.rerunCommand}`);
+  if (summary.accountStop) lines.push(`  ${accountStopMessage(summary, context.rerunCommand)}`);
+  else if (summary.interrupted) lines.push(`  Interrupted (exit 130). Resume with exactly: ${context.rerunCommand}`);
   else if (unfinished > 0) lines.push(`  To resume or retry, re-run exactly: ${context.rerunCommand}`);
   else if (context.simulated) lines.push(`  Rehearse again (a new simulator, so every row is ordered afresh): ${context.rerunCommand}`);
   else lines.push(`  Re-running is safe (COMPLETED rows are never sent again): ${context.rerunCommand}`);
@@ -116,4 +122,15 @@ export async function writeSummaryJson(path: string, summary: RunSummary, contex
     rerunCommand: context.rerunCommand,
   };
   await writeFileAtomically(path, Readable.from([`${JSON.stringify(document, null, 2)}\n`]));
+}
+
+/** The one message of a run halted by an account-wide refusal: the cause, what waits, the fix. */
+export function accountStopMessage(summary: RunSummary, rerunCommand: string): string {
+  const stop = summary.accountStop;
+  if (!stop) return "";
+  const waiting = summary.statuses.NOT_SENT + summary.statuses.ERROR;
+  return (
+    `STOPPED: ${stop.cause} (Runa answered ${stop.status} ${stop.type}${stop.message ? `: ${stop.message}` : ""}). ` +
+    `No order was sent after it; ${waiting} row(s) wait. Fix: ${stop.fix}, then re-run exactly: ${rerunCommand}`
+  );
 }

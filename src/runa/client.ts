@@ -6,7 +6,14 @@ import { API_VERSION, type ApiErrorBody, type Balance, type OrderLookup, type Pr
 /** What one HTTP attempt came to. Network failures are values, not exceptions, so callers branch once. */
 export type Attempt<T> =
   | { kind: "ok"; status: number; body: T }
+  /** Runa answered with its error body: `{type, message}`, or 429's `{"error": ...}`. */
   | { kind: "http_error"; status: number; error: HttpErrorDetail }
+  /**
+   * An HTTP answer that is not a well-formed Runa answer (a proxy's HTML page, a truncated or empty
+   * error body): it proves nothing about the order, exactly like a network failure. `code` is
+   * `http_<status>`.
+   */
+  | { kind: "unrecognised"; status: number; code: string; message: string }
   | { kind: "network"; code: string; message: string };
 
 export interface HttpErrorDetail {
@@ -21,6 +28,8 @@ export interface ClientOptions {
   apiKey: string;
   /** Per-attempt timeout; a POST that times out has an unknown outcome and is retried with the same key. */
   requestTimeoutMs?: number;
+  /** Told once when Runa answers with an `X-Api-Version` other than the one we speak. */
+  warn?: (message: string) => void;
 }
 
 export interface ProductQuery {
@@ -34,10 +43,13 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export class RunaClient {
   readonly #options: ClientOptions;
+  readonly #warn: ((message: string) => void) | undefined;
   #http: Promise<Got> | undefined;
+  #versionChecked = false;
 
   constructor(options: ClientOptions) {
     this.#options = options;
+    this.#warn = options.warn;
   }
 
   /** got is loaded at the first request, so commands that send nothing start without it. */
@@ -88,36 +100,55 @@ export class RunaClient {
     try {
       const http = await this.#client();
       const response = await http(path, options);
+      this.#checkVersion(response.headers["x-api-version"]);
+      const status = response.statusCode;
       const parsed = parseJson(response.body);
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        return { kind: "ok", status: response.statusCode, body: parsed as T };
-      }
-      return { kind: "http_error", status: response.statusCode, error: errorDetail(response.statusCode, parsed) };
+      if (parsed === NOT_JSON) return unrecognised(status, response.body);
+      if (status >= 200 && status < 300) return { kind: "ok", status, body: parsed as T };
+      const error = runaError(status, parsed);
+      return error ? { kind: "http_error", status, error } : unrecognised(status, response.body);
     } catch (error) {
       const { code = "ERR_NETWORK", message } = error as { code?: string; message: string };
       return { kind: "network", code, message };
     }
   }
+
+  #checkVersion(header: string | string[] | undefined): void {
+    const version = Array.isArray(header) ? header[0] : header;
+    if (this.#versionChecked || version === undefined) return;
+    this.#versionChecked = true;
+    if (version !== API_VERSION) {
+      this.#warn?.(`Runa answered with API version ${version}, not ${API_VERSION} that this tool speaks; check that runa-batch is up to date`);
+    }
+  }
 }
+
+const NOT_JSON = Symbol("not JSON");
 
 function parseJson(text: string): unknown {
   if (text === "") return undefined;
   try {
     return JSON.parse(text);
   } catch {
-    return text;
+    return NOT_JSON;
   }
 }
 
-function errorDetail(status: number, body: unknown): HttpErrorDetail {
-  if (body && typeof body === "object") {
-    const record = body as Partial<ApiErrorBody> & { error?: string };
-    if (typeof record.type === "string") {
-      const detail: HttpErrorDetail = { type: record.type, message: String(record.message ?? "") };
-      if (record.details) detail.details = record.details;
-      return detail;
-    }
-    if (status === 429 || record.error === "rate exceeded") return { type: "rate_exceeded", message: record.error ?? "rate exceeded" };
+/** Runa's error body, or undefined when the body is not one (then Runa's answer is not proven). */
+function runaError(status: number, body: unknown): HttpErrorDetail | undefined {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return undefined;
+  const record = body as Partial<ApiErrorBody> & { error?: unknown };
+  if (typeof record.type === "string" && record.type !== "" && typeof record.message === "string") {
+    const detail: HttpErrorDetail = { type: record.type, message: record.message };
+    if (Array.isArray(record.details)) detail.details = record.details;
+    return detail;
   }
-  return { type: status === 429 ? "rate_exceeded" : `http_${status}`, message: typeof body === "string" ? body.slice(0, 200) : "" };
+  // 429's body differs from every other error: {"error": "rate exceeded"}.
+  if (status === 429 && typeof record.error === "string") return { type: "rate_exceeded", message: record.error };
+  return undefined;
+}
+
+function unrecognised(status: number, body: string): Attempt<never> {
+  const text = body.replace(/\s+/g, " ").trim().slice(0, 120);
+  return { kind: "unrecognised", status, code: `http_${status}`, message: `HTTP ${status} without Runa's answer body${text ? `: ${text}` : ""}` };
 }

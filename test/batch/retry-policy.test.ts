@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Attempt } from "../../src/runa/client.ts";
-import { judge, retryDelayMs } from "../../src/runa/retry-policy.ts";
+import { ACCOUNT_WIDE_ERRORS, isAccountWide, judge, retryDelayMs } from "../../src/runa/retry-policy.ts";
+import { describeRefusal } from "../../src/batch/send-order.ts";
 
 const httpError = (status: number, type: string): Attempt<unknown> => ({ kind: "http_error", status, error: { type, message: type } });
+const foreign = (status: number): Attempt<unknown> => ({ kind: "unrecognised", status, code: `http_${status}`, message: "<html>" });
 
 describe("judge", () => {
   it.each([
@@ -19,10 +21,39 @@ describe("judge", () => {
     ["a 422", httpError(422, "validation_error"), "final:validation_error"],
     ["a 401", httpError(401, "unauthorized"), "final:unauthorized"],
     ["a 403 ordering_restricted", httpError(403, "ordering_restricted"), "final:ordering_restricted"],
+    ["a 410 version_removed", httpError(410, "version_removed"), "final:version_removed"],
+    ["a 404 not_found", httpError(404, "not_found"), "final:not_found"],
+    // Not Runa's answer: the order may exist, so never final
+    ["an HTML 408 from a proxy", foreign(408), "retry:unrecognised"],
+    ["a 400 without Runa's body", foreign(400), "retry:unrecognised"],
+    ["a 502 page", foreign(502), "retry:unrecognised"],
+    ["a 2xx that is not JSON", foreign(200), "retry:unrecognised"],
+    // Runa's shape, but a status Runa never answers: something in between made it
+    ["a 409 in Runa's shape", httpError(409, "conflict"), "retry:unrecognised"],
+    ["a 425 in Runa's shape", httpError(425, "too_early"), "retry:unrecognised"],
   ])("%s is %s", (_name, attempt, expected) => {
     const verdict = judge(attempt);
     const label = verdict.verdict === "success" ? "success" : verdict.verdict === "retry" ? `retry:${verdict.reason}` : `final:${verdict.type}`;
     expect(label).toBe(expected);
+  });
+});
+
+describe("account-wide refusals", () => {
+  it.each(["insufficient_funds", "ordering_restricted", "payment_method_unavailable", "unauthorized", "invalid_api_key", "forbidden", "version_removed"])("%s stops the run", (type) => {
+    expect(isAccountWide(type)).toBe(true);
+    expect(ACCOUNT_WIDE_ERRORS[type as keyof typeof ACCOUNT_WIDE_ERRORS].fix).not.toBe("");
+  });
+  it.each(["product_validation_error", "validation_error", "currency_mismatch", "not_found", "idempotency_validation_error", "toString", "constructor"])("%s concerns one order only", (type) => {
+    expect(isAccountWide(type)).toBe(false);
+  });
+});
+
+describe("describeRefusal", () => {
+  it("adds each 422 detail's location and message, at most five", () => {
+    const details = Array.from({ length: 7 }, (_, i) => ({ type: "missing", message: `field ${i} required`, location: ["body", "items", String(i)] }));
+    expect(describeRefusal({ type: "validation_error", message: "Invalid", details: details.slice(0, 1) })).toBe("Invalid: body.items.0: field 0 required");
+    expect(describeRefusal({ type: "validation_error", message: "Invalid", details })).toMatch(/body\.items\.4: field 4 required \(and 2 more\)$/);
+    expect(describeRefusal({ type: "insufficient_funds", message: "no money" })).toBe("no money");
   });
 });
 

@@ -28,7 +28,7 @@ describe("secrets stay out of logs and summaries", () => {
       cwd,
       env: { RUNA_API_KEY: API_KEY },
     });
-    expect(result.code).toBe(3); // some rows REJECTED
+    expect(result.code).toBe(4); // the balance ran out: some rows REJECTED, the run stopped sending
     const results = readResults(join(cwd, "output", "leaks.results.csv"));
     const links = results.map((row) => row.redemption_url).filter((url): url is string => Boolean(url));
     const emails = results.map((row) => row.email).filter((email): email is string => Boolean(email));

@@ -92,7 +92,7 @@ describe("--items-per-order", () => {
     const cwd = workDir();
     const file = writeRewards(cwd, "short", rows(12, plainRow)); // 10..21 USD each: no order of 6 fits in 100.00 twice
     const result = await runCli(["run", file, "--base-url", sim.url, "--items-per-order", "6", "--ignore-balance", ...FAST], { cwd });
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(4); // insufficient_funds is account-wide: the run stops sending
     const results = readResults(join(cwd, "output", "short.results.csv"));
     const rejected = results.filter((row) => row.status === "REJECTED");
     expect(rejected.length % 6).toBe(0);
