@@ -1,8 +1,11 @@
-// kill -9 at any instant, then re-run until done: every row paid exactly once, none lost.
+// kill -9 at any instant, then re-run until done: every row paid exactly once, none lost, and
+// every row's link the one of the item that pays that row. Kills land in first runs and in
+// re-runs, several per trial, with one item per order and with ten.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir, type CliResult } from "../helpers/cli.ts";
-import { readResults } from "../helpers/results.ts";
+import { runCli, workDir } from "../helpers/cli.ts";
+import { finishBatch, runAndKill, type Kill } from "../helpers/kills.ts";
+import { expectEveryRowPaidOnce } from "../helpers/payouts.ts";
 import { writeRewards } from "../helpers/rewards.ts";
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from "../../src/simulator/index.ts";
 import type { CrashPoint } from "../../src/journal/crash-points.ts";
@@ -16,26 +19,8 @@ const NAMED_KILLS = [...POINTS.flatMap((point) => [1, 4, 9].map((n) => `${point}
 /** Kills from outside, when the simulator has seen k POSTs: the order may be committed with no answer back yet. */
 const TIMED_KILLS = [1, 3, 6, 10];
 
-async function finishBatch(sim: RunningSimulator, cwd: string, file: string): Promise<CliResult[]> {
-  const reruns: CliResult[] = [];
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const result = await runCli(["run", file, "--base-url", sim.url, ...ARGS], { cwd });
-    reruns.push(result);
-    if (result.code === 0) break;
-  }
-  return reruns;
-}
-
-function expectExactlyOnce(sim: RunningSimulator, cwd: string): void {
-  const duplicated = [...sim.state.ordersByKey()].filter(([, orders]) => orders.length > 1);
-  expect(duplicated).toEqual([]);
-  expect(sim.state.countOrders()).toBe(ROWS);
-  const results = readResults(join(cwd, "output", "rewards.results.csv"));
-  expect(results.map((row) => row.status)).toEqual(Array(ROWS).fill("COMPLETED"));
-  // every row holds its own order's link
-  const links = new Set(sim.state.orders.flatMap((order) => order.items.map((item) => item.payoutUrl)));
-  for (const row of results) expect(links.has(row.redemption_url!)).toBe(true);
-  expect(new Set(results.map((row) => row.redemption_url)).size).toBe(ROWS);
+function expectExactlyOnce(sim: RunningSimulator, cwd: string, file: string): void {
+  expectEveryRowPaidOnce(sim, file, join(cwd, "output", "rewards.results.csv"));
 }
 
 /** Trials run concurrently, so each owns its simulator (the shared helper closes all after each test). */
@@ -54,29 +39,50 @@ describe.concurrent("kill -9 at any point, then re-run", () => {
     const file = writeRewards(cwd, ROWS);
     const crashed = await runCli(["run", file, "--base-url", sim.url, ...ARGS], { cwd, env: { RUNA_BATCH_CRASH_AT: point } });
     expect(crashed.signal, `${point}: ${crashed.stderr}`).toBe("SIGKILL");
-    const reruns = await finishBatch(sim, cwd, file);
+    const reruns = await finishBatch(cwd, ["run", file, "--base-url", sim.url, ...ARGS]);
     expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
-    expectExactlyOnce(sim, cwd);
+    expectExactlyOnce(sim, cwd, file);
   }));
 
   it.each(TIMED_KILLS)("killed from outside once the simulator has seen %i POSTs", (posts) => withSimulator({ faults: { latencyMs: 3 } }, async (sim) => {
     const cwd = workDir();
     const file = writeRewards(cwd, ROWS);
-    const crashed = await runCli(["run", file, "--base-url", sim.url, ...ARGS], {
-      cwd,
-      onSpawn: (child) => {
-        const watch = setInterval(() => {
-          if (sim.state.countOrderPosts() >= posts) {
-            child.kill("SIGKILL");
-            clearInterval(watch);
-          }
-        }, 1);
-        child.on("exit", () => clearInterval(watch));
-      },
-    });
+    const crashed = await runAndKill(sim, cwd, ["run", file, "--base-url", sim.url, ...ARGS], { posts });
     expect(crashed.signal).toBe("SIGKILL");
-    const reruns = await finishBatch(sim, cwd, file);
+    const reruns = await finishBatch(cwd, ["run", file, "--base-url", sim.url, ...ARGS]);
     expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
-    expectExactlyOnce(sim, cwd);
+    expectExactlyOnce(sim, cwd, file);
+  }));
+});
+
+/**
+ * Several kills in one trial, the later ones landing in re-runs (which re-send unanswered keys and
+ * poll accepted orders), then re-runs to the end. Ten items per order in most: a kill then leaves
+ * several rows' fate to one key, and every row must still get its own item's link.
+ */
+const SERIES: { name: string; itemsPerOrder: number; rows: number; kills: Kill[] }[] = [
+  { name: "10 per order: unanswered POST, then its re-send, then a poll", itemsPerOrder: 10, rows: 30, kills: [{ at: "after-post:2" }, { at: "after-post:1" }, { at: "after-poll:1" }] },
+  { name: "10 per order: accepted, then before a re-run's POST, then settled", itemsPerOrder: 10, rows: 30, kills: [{ at: "accepted:1" }, { at: "before-post:1" }, { at: "settled:1" }] },
+  { name: "10 per order: from outside twice, then before the results", itemsPerOrder: 10, rows: 30, kills: [{ posts: 2 }, { posts: 1 }, { at: "before-results:1" }] },
+  { name: "1 per order: four kills, two from outside", itemsPerOrder: 1, rows: 12, kills: [{ at: "after-post:3" }, { posts: 2 }, { at: "after-post:2" }, { at: "settled:2" }] },
+];
+
+describe.concurrent("several kills per trial, in first runs and re-runs", () => {
+  it.each(SERIES)("$name", ({ itemsPerOrder, rows, kills }) => withSimulator({ faults: { latencyMs: 2 } }, async (sim) => {
+    const cwd = workDir();
+    const file = writeRewards(cwd, rows);
+    const extra = ["--items-per-order", String(itemsPerOrder)];
+    const landed: string[] = [];
+    for (const kill of kills) {
+      const result = await runAndKill(sim, cwd, ["run", file, "--base-url", sim.url, ...ARGS, ...extra], kill);
+      if (result.signal === "SIGKILL") landed.push(JSON.stringify(kill));
+      else expect(result.code, result.stderr).toBe(0); // finished before the kill point: nothing left to do
+    }
+    expect(landed[0], "the first kill lands").toBe(JSON.stringify(kills[0]));
+    expect(landed.length, `kills that landed: ${landed.join(", ")}`).toBeGreaterThanOrEqual(2);
+    const reruns = await finishBatch(cwd, ["run", file, "--base-url", sim.url, ...ARGS, ...extra]);
+    expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
+    expectExactlyOnce(sim, cwd, file);
+    if (itemsPerOrder > 1) expect(sim.state.orders.some((order) => order.items.length > 1)).toBe(true);
   }));
 });

@@ -1,7 +1,10 @@
-// The unpleasant parts of a real API, all at once: nobody paid twice, nobody lost.
+// The unpleasant parts of a real API, all at once, alone and together with kill -9: nobody paid
+// twice, nobody lost, every row holding the link of the item that pays it.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, workDir } from "../helpers/cli.ts";
+import { finishBatch, runAndKill, type Kill } from "../helpers/kills.ts";
+import { expectEveryRowPaidOnce } from "../helpers/payouts.ts";
 import { readResults } from "../helpers/results.ts";
 import { writeRewards } from "../helpers/rewards.ts";
 import { simulator } from "../helpers/simulator.ts";
@@ -27,6 +30,7 @@ describe("faults", () => {
     const results = readResults(join(cwd, "output", "rewards.results.csv"));
     expect(results.map((row) => row.status)).toEqual(Array(40).fill("COMPLETED"));
     expectOneOrderPerRow(sim, 40);
+    expectEveryRowPaidOnce(sim, file, join(cwd, "output", "rewards.results.csv"));
     const statuses = sim.state.requests.map((request) => request.responseStatus);
     // the faults really happened
     expect(statuses).toContain(429);
@@ -59,7 +63,37 @@ describe("faults", () => {
     expect(results.filter((row) => row.status !== "COMPLETED")).toEqual([]);
     expect(new Set(results.map((row) => row.redemption_url)).size).toBe(200);
     expectOneOrderPerRow(sim, 200);
+    expectEveryRowPaidOnce(sim, file, join(cwd, "output", "rewards.results.csv"));
     const statuses = new Set(sim.state.requests.map((request) => request.responseStatus));
     for (const expected of [429, 500, 504, 400, "dropped"] as const) expect(statuses).toContain(expected);
   }, 150_000);
+
+  // Faults and kills together: an order dropped after its commit, then the process killed before
+  // it could re-send; re-runs that meet faults of their own and are killed too.
+  const STORMS: { name: string; itemsPerOrder: number; rows: number; seed: number; kills: Kill[] }[] = [
+    { name: "10 per order, killed from outside, then in the re-send, then once accepted", itemsPerOrder: 10, rows: 40, seed: 7, kills: [{ posts: 3 }, { at: "after-post:1" }, { at: "accepted:1" }] },
+    { name: "1 per order, killed three times from outside", itemsPerOrder: 1, rows: 16, seed: 11, kills: [{ posts: 4 }, { posts: 3 }, { posts: 3 }] },
+  ];
+  it.each(STORMS)("with kills: $name", async ({ itemsPerOrder, rows, seed, kills }) => {
+    const sim = await simulator({
+      ordersPerMinute: 100_000,
+      seed,
+      faults: { serverErrorRate: 0.1, timeoutRate: 0.1, dropAfterCommitRate: 0.2, idempotencyInProgressRate: 0.05, latencyMs: 3, rateLimitBurst: { every: 15, length: 2 } },
+    });
+    const cwd = workDir();
+    const file = writeRewards(cwd, rows);
+    const args = ["run", file, "--base-url", sim.url, "--rate", "6000", "--poll-timeout", "30", "--items-per-order", String(itemsPerOrder)];
+    let landed = 0;
+    for (const kill of kills) {
+      const result = await runAndKill(sim, cwd, args, kill);
+      if (result.signal === "SIGKILL") landed += 1;
+      else expect(result.code, result.stderr).toBe(0); // finished before the kill point
+    }
+    expect(landed, "kills that landed").toBeGreaterThanOrEqual(2);
+    const reruns = await finishBatch(cwd, args);
+    expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
+    expectEveryRowPaidOnce(sim, file, join(cwd, "output", "rewards.results.csv"));
+    const statuses = new Set(sim.state.requests.map((request) => request.responseStatus));
+    expect(statuses, "the faults really happened").toContain("dropped");
+  });
 });
