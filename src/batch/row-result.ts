@@ -1,5 +1,5 @@
 // What the results file says about one input row, from the validation result and the journal.
-import type { JournalState } from "../journal/journal-state.ts";
+import type { JournalState, OrderState } from "../journal/journal-state.ts";
 import type { ResultFields } from "../csv/write-results.ts";
 import type { CheckedRow } from "./check-rows.ts";
 import { idempotencyKey } from "./idempotency-key.ts";
@@ -17,6 +17,7 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
     price: "",
     error_type: "",
     error_message: "",
+    superseded_order_ids: "",
   };
   if (!checked.result.ok) {
     result.status = "INVALID";
@@ -33,6 +34,7 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
   }
   result.idempotency_key = order.key;
   result.order_id = order.orderId ?? "";
+  result.superseded_order_ids = supersededOrders(journal.ordersOfRow(fingerprint).slice(0, -1));
   switch (order.phase) {
     case "planned":
       result.error_message = "not sent: the run stopped before this row; re-run to send it";
@@ -75,4 +77,20 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
     }
   }
   return result;
+}
+
+/**
+ * The row's earlier orders that may exist at Runa (FAILED and re-ordered, or paid and then ordered
+ * anew with --accept-changes), each with how it ended: "O-1 COMPLETED; O-2 FAILED". A final 4xx or
+ * a plan never sent created no order and is left out; a POST whose answer never came is named by
+ * its key, since Runa may hold an order for it.
+ */
+function supersededOrders(orders: readonly OrderState[]): string {
+  return orders
+    .flatMap((order) => {
+      if (order.orderId !== undefined) return [`${order.orderId} ${order.phase === "settled" ? (order.outcome ?? "FAILED") : "PENDING"}`];
+      if (order.phase === "posted" || order.phase === "unresolved") return [`key ${order.key} outcome unknown`];
+      return [];
+    })
+    .join("; ");
 }

@@ -86,6 +86,12 @@ export interface CurrencyTotal {
   price: string;
 }
 
+export interface ChargedTotal {
+  currency: string;
+  orders: number;
+  price: string;
+}
+
 export interface RunSummary {
   batchId: string;
   resultsFile: string;
@@ -93,6 +99,12 @@ export interface RunSummary {
   statuses: Record<RowStatus, number>;
   /** COMPLETED rows per currency: face value and the price actually charged. */
   completed: CurrencyTotal[];
+  /**
+   * Every COMPLETED order the batch's journal holds, per currency, with Runa's total_price: also
+   * orders superseded by --accept-changes and orders for rows no longer in the file. What the
+   * batch has spent.
+   */
+  charged: ChargedTotal[];
   /** What was already complete before this run (a re-run sends nothing for these). */
   alreadyCompleted: number;
   counters: RunCounters;
@@ -146,10 +158,11 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     stop.addEventListener("abort", () => sending.abort(), { once: true });
     if (stop.aborted) sending.abort();
     context.onProgress?.({ type: "planned", counts: plan.counts, counters: context.counters });
-    const failure = await sendAndPoll(options, context);
+    const failure = await sendAndPoll(options, context, plan.replaces);
 
     crashPoint("before-results");
     const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal);
+    const charged = chargedTotals(journal.state);
     // The results still reflect every journaled step; then the fault stops the run.
     if (failure) throw failure.error;
     return {
@@ -158,6 +171,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       journalFile: paths.journal,
       statuses,
       completed,
+      charged,
       alreadyCompleted: plan.counts.done,
       counters: context.counters,
       elapsedMs: now() - startedAt,
@@ -177,6 +191,8 @@ export interface RunPlan {
   toSend: CurrencyCost[];
   conflicts: string[];
   expired: string[];
+  /** Edited rows (by row number) that, ordered anew, replace a paid row: the fingerprint they replace. */
+  replaces: Map<number, string>;
 }
 
 /**
@@ -195,6 +211,7 @@ export async function planBatch(options: Pick<RunOptions, "file" | "input">, jou
   const paid = paidRowsByIdentity(journal);
   const seenFingerprints = new Set<string>();
   const candidates: { row: number; member: MemberRow; order: OrderState }[] = [];
+  const replaces = new Map<number, string>();
   const { rows } = await openInput(options.file, options.input);
   for await (const checked of rows) {
     if (!checked.result.ok) continue;
@@ -216,9 +233,10 @@ export async function planBatch(options: Pick<RunOptions, "file" | "input">, jou
   }
   for (const { row, member, order } of candidates) {
     if (seenFingerprints.has(member.fp)) continue; // the paid row is still in the file, elsewhere
+    replaces.set(row, member.fp);
     conflicts.push(`row ${row} changed after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key} (then row ${member.row}); as edited it would be a second order`);
   }
-  return { counts, toSend: toSend.totals(), conflicts, expired };
+  return { counts, toSend: toSend.totals(), conflicts, expired, replaces };
 }
 
 function paidOrSent(order: OrderState): string {
@@ -289,7 +307,7 @@ function refuseUnsafePlan(plan: RunPlan, options: RunOptions): void {
  * limiter's Redis went away) stops new work, lets the rest settle, and is returned, so the results
  * can still be written from the journal before the run fails.
  */
-async function sendAndPoll(options: RunOptions, context: RunContext): Promise<{ error: unknown } | undefined> {
+async function sendAndPoll(options: RunOptions, context: RunContext, replaces: RunPlan["replaces"]): Promise<{ error: unknown } | undefined> {
   let failure: { error: unknown } | undefined;
   const { journal } = context;
   const tasks = new Set<Promise<unknown>>();
@@ -335,6 +353,8 @@ async function sendAndPoll(options: RunOptions, context: RunContext): Promise<{ 
     const rows: MemberRow[] = group.map(({ line, row, generation }) => {
       const member: MemberRow = { fp: line.fingerprint, gen: generation, row };
       if (line.reference !== undefined) member.ref = line.reference;
+      const replaced = replaces.get(row);
+      if (replaced !== undefined) member.replaces = replaced;
       return member;
     });
     const key = orderKey(rowKeys);
@@ -422,4 +442,18 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
   const lost = [...lostOrders.values()];
   const wholeOrdersLost = { failed: lost.filter((order) => order.status === "FAILED").length, rejected: lost.filter((order) => order.status === "REJECTED").length, rows: lost.reduce((sum, order) => sum + order.rows, 0) };
   return { statuses, completed, wholeOrdersLost };
+}
+
+/** What the batch's COMPLETED orders cost, per currency (Runa's total_price; else the sum of its items' prices). */
+export function chargedTotals(journal: JournalState): ChargedTotal[] {
+  const totals = new Map<string, { orders: number; price: Decimal }>();
+  for (const order of journal.orders.values()) {
+    if (order.phase !== "settled" || order.outcome !== "COMPLETED") continue;
+    const price = order.totalPrice ?? toMoneyText((order.payouts ?? []).reduce((sum, payout) => sum.plus(payout.price ?? 0), decimal(0)));
+    const total = totals.get(order.currency) ?? { orders: 0, price: decimal(0) };
+    total.orders += 1;
+    total.price = total.price.plus(price);
+    totals.set(order.currency, total);
+  }
+  return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => ({ currency, orders: total.orders, price: toMoneyText(total.price) }));
 }

@@ -15,6 +15,7 @@ export const RESULT_COLUMNS = [
   "price",
   "error_type",
   "error_message",
+  "superseded_order_ids",
 ] as const;
 
 /** The columns every results file has carried since the first version: a file with all of them is one of ours. */

@@ -33,8 +33,10 @@ export interface OrderState {
 
 export class JournalState {
   readonly orders = new Map<string, OrderState>();
-  /** Latest order per row fingerprint: a later generation replaces an earlier one. */
-  readonly #orderOfRow = new Map<string, string>();
+  /** Every order per row fingerprint, oldest first (the last is the row's current one), and the row as that order carries it. */
+  readonly #historyOfRow = new Map<string, { keys: string[]; member: MemberRow }>();
+  /** Rows replaced by an edited row ordered anew (MemberRow.replaces): their history lives on in it. */
+  readonly #replaced = new Set<string>();
   batchId?: string;
   createdAt?: string;
 
@@ -53,7 +55,7 @@ export class JournalState {
     if (record.type === "order") {
       const { key, gen, rows, currency, body, at } = record;
       this.orders.set(key, { key, gen, rows, currency, body, phase: "planned", plannedAt: at, posts: 0, serverErrorStreak: 0 });
-      for (const row of rows) this.#orderOfRow.set(row.fp, key);
+      for (const member of rows) this.#record(member, key);
       return;
     }
     const order = this.orders.get(record.key);
@@ -95,16 +97,33 @@ export class JournalState {
   }
 
   orderOfRow(fingerprint: string): OrderState | undefined {
-    const key = this.#orderOfRow.get(fingerprint);
+    const key = this.#historyOfRow.get(fingerprint)?.keys.at(-1);
     return key === undefined ? undefined : this.orders.get(key);
   }
 
-  /** Every row the journal knows, with its latest order. */
+  /** Every order placed or planned for a row, oldest first: the earlier ones were superseded. */
+  ordersOfRow(fingerprint: string): OrderState[] {
+    return (this.#historyOfRow.get(fingerprint)?.keys ?? []).flatMap((key) => this.orders.get(key) ?? []);
+  }
+
+  /** Every row the journal knows, with its latest order (a row replaced by its edited self is not counted twice). */
   *rows(): Generator<{ member: MemberRow; order: OrderState }> {
-    for (const [fp, key] of this.#orderOfRow) {
-      const order = this.orders.get(key);
-      const member = order?.rows.find((row) => row.fp === fp);
-      if (order && member) yield { member, order };
+    for (const [fp, { keys, member }] of this.#historyOfRow) {
+      if (this.#replaced.has(fp)) continue;
+      const order = this.orders.get(keys.at(-1)!);
+      if (order) yield { member, order };
     }
+  }
+
+  #record(member: MemberRow, key: string): void {
+    const history = this.#historyOfRow.get(member.fp) ?? { keys: [], member };
+    if (history.keys.at(-1) !== key) history.keys.push(key);
+    history.member = member;
+    const earlier = member.replaces === undefined || member.replaces === member.fp ? undefined : this.#historyOfRow.get(member.replaces);
+    if (earlier && !this.#replaced.has(member.replaces!)) {
+      this.#replaced.add(member.replaces!);
+      history.keys.unshift(...earlier.keys.filter((earlierKey) => !history.keys.includes(earlierKey)));
+    }
+    this.#historyOfRow.set(member.fp, history);
   }
 }

@@ -10,6 +10,11 @@ export interface MemberRow {
   gen: number;
   row: number;
   ref?: string;
+  /**
+   * The fingerprint of the row this one replaces: a row without a reference, paid, then edited in
+   * place and ordered anew with --accept-changes. Its orders join this row's history.
+   */
+  replaces?: string;
 }
 
 /** The payout one row got, matched from the order's items by content. */

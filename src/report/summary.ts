@@ -88,6 +88,12 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
   for (const currency of summary.completed) {
     lines.push(`  ${currency.currency}: ${currency.rows} completed, face value ${currency.faceValue}, charged ${currency.price}`);
   }
+  // Orders superseded by edits, or for rows since deleted, were paid too: the batch's spend says so.
+  for (const charged of summary.charged) {
+    const rows = summary.completed.find((currency) => currency.currency === charged.currency);
+    if (rows?.price === charged.price) continue;
+    lines.push(`  ${charged.currency}: the batch's ${charged.orders} completed order(s) charged ${charged.price} in all, including orders superseded by an edit (superseded_order_ids in the results) or for rows no longer in the file`);
+  }
   const { failed, rejected, rows } = summary.wholeOrdersLost;
   if (failed + rejected > 0) {
     lines.push(`  ${failed} multi-row order(s) FAILED and ${rejected} were rejected as a whole: all ${rows} of their rows share that fate (one order, one outcome)`);

@@ -3,6 +3,8 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BatchJournal, readJournal } from "../../src/journal/batch-journal.ts";
+import { JournalState } from "../../src/journal/journal-state.ts";
+import type { JournalRecord } from "../../src/journal/records.ts";
 import { BatchLock } from "../../src/journal/batch-lock.ts";
 import { planRow, isRepostExpired } from "../../src/batch/plan-row.ts";
 import { JournalRefusal } from "../../src/errors.ts";
@@ -99,5 +101,39 @@ describe("BatchLock", () => {
     // A process id that cannot be alive: the lock is stale.
     writeFileSync(path, JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }));
     BatchLock.acquire(path, "b").release();
+  });
+});
+
+describe("JournalState: every order of a row", () => {
+  const at = "2026-11-01T00:00:00.000Z";
+  const order = (key: string, rows: { fp: string; gen: number; row: number; replaces?: string }[]): JournalRecord => ({ type: "order", key, gen: 0, rows, currency: "USD", body: "{}", at });
+  const settled = (key: string, orderId: string, status: "COMPLETED" | "FAILED"): JournalRecord => ({ type: "settled", key, orderId, status, payouts: [], totalPrice: "9.50", at });
+
+  it("keeps each row's orders oldest first, across generations and grouped orders", () => {
+    const state = JournalState.from([
+      order("g0", [{ fp: "a", gen: 0, row: 2 }, { fp: "b", gen: 0, row: 3 }]),
+      settled("g0", "O-1", "FAILED"),
+      order("a1", [{ fp: "a", gen: 1, row: 2 }]),
+      settled("a1", "O-2", "COMPLETED"),
+    ]);
+    expect(state.ordersOfRow("a").map((o) => o.orderId)).toEqual(["O-1", "O-2"]);
+    expect(state.ordersOfRow("b").map((o) => o.orderId)).toEqual(["O-1"]);
+    expect(state.orderOfRow("a")?.key).toBe("a1");
+    expect([...state.rows()].map(({ member, order: latest }) => [member.fp, member.gen, latest.key])).toEqual([
+      ["a", 1, "a1"],
+      ["b", 0, "g0"],
+    ]);
+  });
+
+  it("hands a replaced row's orders to the edited row that replaces it, and counts the row once", () => {
+    const state = JournalState.from([
+      order("old", [{ fp: "a", gen: 0, row: 2 }]),
+      settled("old", "O-1", "COMPLETED"),
+      order("new", [{ fp: "a2", gen: 0, row: 2, replaces: "a" }]),
+      settled("new", "O-2", "COMPLETED"),
+    ]);
+    expect(state.ordersOfRow("a2").map((o) => o.orderId)).toEqual(["O-1", "O-2"]);
+    expect([...state.rows()].map(({ member }) => member.fp)).toEqual(["a2"]);
+    expect(state.orderOfRow("a")?.orderId).toBe("O-1"); // the old row, if restored, is still known as paid
   });
 });
