@@ -29,10 +29,11 @@ export interface HandlerSettings extends OrderContext {
 export function createHandler(settings: HandlerSettings): (request: IncomingMessage, response: ServerResponse) => void {
   const { state, clock } = settings;
   const window = new SlidingWindow(settings.ordersPerMinute);
-  const latencyMs = settings.faults.latencyMs ?? 0;
   let orderPostsCounted = 0;
 
+  // Read at every request, so a test can slow the simulator down for one run and speed it up for the next.
   const delay = async (): Promise<void> => {
+    const latencyMs = settings.faults.latencyMs ?? 0;
     if (latencyMs > 0) await sleep(latencyMs);
   };
 
