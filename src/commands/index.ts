@@ -33,6 +33,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./catalog.ts")).catalogCommand,
   },
   {
+    command: "template",
+    describe: "Write a ready-to-fill rewards CSV with example rows using real product codes from the catalog",
+    load: async () => (await import("./template.ts")).templateCommand,
+  },
+  {
     command: "simulator",
     describe: "Run a local Runa API simulator (simulated orders and payout links, no real money)",
     load: async () => (await import("./simulator.ts")).simulatorCommand,

@@ -16,7 +16,7 @@ describe("the CLI's first contact", () => {
   it("no arguments prints the help listing every command, not an error", async () => {
     const result = await runCli([]);
     expect(result.code).toBe(0);
-    for (const command of ["run", "validate", "status", "catalog", "simulator", "completion"]) {
+    for (const command of ["run", "validate", "status", "catalog", "template", "simulator", "completion"]) {
       expect(result.stdout).toContain(`runa-batch ${command}`);
     }
     expect(result.stderr).toBe("");
@@ -28,7 +28,7 @@ describe("the CLI's first contact", () => {
     expect(script.stdout).toContain("complete -o bashdefault -o default -F _runa-batch_yargs_completions runa-batch");
 
     const commands = await runCli(["--get-yargs-completions", "runa-batch", ""]);
-    expect(commands.stdout.split("\n")).toEqual(expect.arrayContaining(["run", "validate", "status"]));
+    expect(commands.stdout.split("\n")).toEqual(expect.arrayContaining(["run", "validate", "status", "template"]));
     const flags = await runCli(["--get-yargs-completions", "runa-batch", "run", "--"]);
     expect(flags.stdout.split("\n")).toEqual(expect.arrayContaining(["--batch-id", "--skip-invalid", "--bom"]));
   });
