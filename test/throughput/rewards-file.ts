@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const HEADER = "employee_id,amount,currency,product_code,product_codes,template_id,email,distribution,reference,description";
+export const HEADER = "employee_id,amount,currency,product_code,product_codes,template_id,email,distribution,reference,description";
 export const USD_TEMPLATE = "PT-01HQ12PV4B8XMBRTK281JM54KK";
 
 export interface RewardRow {
@@ -47,12 +47,14 @@ export function plainRow(index: number): RewardRow {
   return { employeeId: `E-${100000 + index}`, amount: `${10 + (index % 90)}.00`, currency: "USD", productCode: "AMZ-US", email: `person.${index}@example.com`, distribution: "EMAIL" };
 }
 
+/** One row as a line of the file (no newline); HEADER names its columns. */
+export function rewardLine(row: RewardRow): string {
+  return [row.employeeId, row.amount, row.currency, row.productCode ?? "", (row.productCodes ?? []).join("|"), row.templateId ?? "", row.email ?? "", row.distribution, row.reference ?? "", row.description ?? ""].join(",");
+}
+
 export function writeRewards(directory: string, name: string, rows: readonly RewardRow[]): string {
   const path = join(directory, `${name}.csv`);
-  const lines = rows.map((row) =>
-    [row.employeeId, row.amount, row.currency, row.productCode ?? "", (row.productCodes ?? []).join("|"), row.templateId ?? "", row.email ?? "", row.distribution, row.reference ?? "", row.description ?? ""].join(","),
-  );
-  writeFileSync(path, `${HEADER}\n${lines.join("\n")}\n`);
+  writeFileSync(path, `${HEADER}\n${rows.map(rewardLine).join("\n")}\n`);
   return path;
 }
 
