@@ -124,7 +124,13 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   mkdirSync(dirname(options.resultsFile), { recursive: true });
   refuseUnsafeTarget(options.resultsFile); // now, before any POST, not after the orders are placed
   const lock = BatchLock.acquire(paths.lock, options.batchId);
-  const journal = BatchJournal.open(paths.journal, options.batchId, () => new Date(now()));
+  let journal: BatchJournal;
+  try {
+    journal = BatchJournal.open(paths.journal, options.batchId, () => new Date(now()));
+  } catch (error) {
+    lock.release(); // refused (say a damaged journal): the next run must not meet our lock
+    throw error;
+  }
   try {
     const plan = await planBatch(options, journal.state, now());
     refuseUnsafePlan(plan, options);

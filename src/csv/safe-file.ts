@@ -14,6 +14,10 @@ export const OWNER_ONLY_DIRECTORY = 0o700;
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 /** Flags for a file appended to (journal, log): created if missing, never through a link. */
 export const APPEND_NO_FOLLOW = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
+/** The same, for a file that is also read back through the same descriptor (the journal). */
+export const READ_APPEND_NO_FOLLOW = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
+/** Flags for reading a file that must not be reached through a link. */
+export const READ_NO_FOLLOW = constants.O_RDONLY | NO_FOLLOW;
 /** Flags for a new temp file: it must not exist yet (O_EXCL never follows a link either). */
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW;
 

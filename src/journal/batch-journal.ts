@@ -34,8 +34,15 @@ export class BatchJournal {
   static open(path: string, batchId: string, now: () => Date = () => new Date()): BatchJournal {
     const directory = join(path, "..");
     mkdirSync(directory, { recursive: true, mode: 0o700 });
-    const state = readJournal(path);
-    const journal = new BatchJournal(JournalFile.open(path), state, now);
+    const file = JournalFile.open(path);
+    let state: JournalState;
+    try {
+      state = JournalState.from(file.records<JournalRecord>());
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    const journal = new BatchJournal(file, state, now);
     syncDirectory(directory); // the file's name is durable too, not only its bytes
     if (!state.batchId) journal.#write({ type: "batch", v: 1, batchId, at: journal.#at() });
     return journal;

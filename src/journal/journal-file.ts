@@ -1,10 +1,24 @@
 // An append-only JSON-lines file where every record is on disk (fsync) before the caller acts on
-// it. A crash can leave a torn last line; reading skips it, because the action it announced never
-// started (we only act after append resolves).
-import { closeSync, existsSync, fsyncSync, readFileSync, writeSync } from "node:fs";
-import { openPrivateFile } from "../csv/safe-file.ts";
+// it. Each line carries a checksum of its record, so a garbled or cut line is found, not read as
+// data. A crash can leave a torn last line: the action it announced never started (we only act
+// after append returns), so it is dropped. Read as a stream, line by line, at any size.
+//
+// A line is `{"crc":"<crc32 of the rest, 8 hex>",` followed by the record's own JSON without its
+// opening brace: still one JSON object per line, and the checksum is checked without re-encoding.
+// Journals written before checksums have lines without the prefix; they stay readable (see readLines).
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { crc32 } from "node:zlib";
+import { openPrivateFile, READ_APPEND_NO_FOLLOW, READ_NO_FOLLOW } from "../csv/safe-file.ts";
+import { JournalRefusal } from "../errors.ts";
 
 export const OWNER_ONLY = 0o600;
+
+const CRC_OPEN = '{"crc":"';
+const CRC_DIGITS = 8;
+const CRC_CLOSE = '",';
+const PREFIX_LENGTH = CRC_OPEN.length + CRC_DIGITS + CRC_CLOSE.length;
+const NEWLINE = 0x0a;
+const CHUNK_BYTES = 1 << 20;
 
 export class JournalFile {
   readonly #fd: number;
@@ -13,16 +27,27 @@ export class JournalFile {
     this.#fd = fd;
   }
 
+  /** Opens (creating it if need be) for appending and reading back, with a torn last line healed. */
   static open(path: string): JournalFile {
-    const fd = openPrivateFile(path); // never through a link; narrowed to 0600: it holds links
+    const fd = openPrivateFile(path, READ_APPEND_NO_FOLLOW); // never through a link; narrowed to 0600: it holds links
     const file = new JournalFile(path, fd);
-    file.#healTornTail();
+    try {
+      file.#healTornTail();
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
     return file;
+  }
+
+  /** Every record in order; refuses (JournalRefusal) at a damaged line. */
+  records<T>(): Generator<T> {
+    return readLines<T>(this.#fd, this.path);
   }
 
   /** Writes one record and flushes it to disk. Synchronous on purpose: nothing else may interleave. */
   append(record: object): void {
-    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
+    writeSync(this.#fd, encodeLine(record));
     fsyncSync(this.#fd);
   }
 
@@ -30,27 +55,152 @@ export class JournalFile {
     closeSync(this.#fd);
   }
 
-  /** A torn last line (no newline) would glue itself to the next record: end it first. */
+  /**
+   * A last line without its newline was being written when the process died. Only that line is
+   * read (backwards from the end), never the whole file. Complete and checked, it is kept and
+   * ended; otherwise it is cut off, so the next record starts on a line of its own.
+   */
   #healTornTail(): void {
-    const text = readFileSync(this.path, "utf8");
-    if (text.length > 0 && !text.endsWith("\n")) {
-      writeSync(this.#fd, "\n");
-      fsyncSync(this.#fd);
+    const size = fstatSync(this.#fd).size;
+    if (size === 0 || lastByte(this.#fd, size) === NEWLINE) return;
+    const start = startOfLastLine(this.#fd, size);
+    const tail = Buffer.alloc(size - start);
+    readSync(this.#fd, tail, 0, tail.length, start);
+    if (isCheckedRecord(decodeLine(tail.toString("utf8")))) writeSync(this.#fd, "\n");
+    else ftruncateSync(this.#fd, start);
+    fsyncSync(this.#fd);
+  }
+}
+
+/** The records of a journal, read without writing to it (e.g. by `status`); none if there is no file. */
+export function* readRecords<T>(path: string): Generator<T> {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_NO_FOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    yield* readLines<T>(fd, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One record as its line: checksum first, then the record's JSON without its opening brace. */
+export function encodeLine(record: object): string {
+  const rest = JSON.stringify(record).slice(1);
+  return `${CRC_OPEN}${checksum(rest)}${CRC_CLOSE}${rest}\n`;
+}
+
+function checksum(text: string): string {
+  return crc32(text).toString(16).padStart(CRC_DIGITS, "0");
+}
+
+type Decoded = { kind: "record"; checked: boolean; record: unknown } | { kind: "damaged"; reason: string } | { kind: "unreadable" };
+
+function isCheckedRecord(decoded: Decoded): boolean {
+  return decoded.kind === "record" && decoded.checked;
+}
+
+function decodeLine(line: string): Decoded {
+  if (line.startsWith(CRC_OPEN)) {
+    const rest = line.slice(PREFIX_LENGTH);
+    if (line.slice(PREFIX_LENGTH - CRC_CLOSE.length, PREFIX_LENGTH) !== CRC_CLOSE || line.slice(CRC_OPEN.length, CRC_OPEN.length + CRC_DIGITS) !== checksum(rest)) {
+      return { kind: "damaged", reason: "its checksum does not match its content" };
+    }
+    try {
+      return { kind: "record", checked: true, record: JSON.parse(`{${rest}`) };
+    } catch {
+      return { kind: "damaged", reason: "it is not valid JSON" };
+    }
+  }
+  try {
+    const record: unknown = JSON.parse(line);
+    return record !== null && typeof record === "object" ? { kind: "record", checked: false, record } : { kind: "unreadable" };
+  } catch {
+    return { kind: "unreadable" };
+  }
+}
+
+/**
+ * The rules, line by line:
+ * - a checked line whose checksum matches is a record; one that does not is damage;
+ * - lines before the first checked line come from a version without checksums: a record when they
+ *   parse, skipped when they do not (that version healed a torn line by ending it, so a torn
+ *   line can sit in the middle of such a journal; it never acted);
+ * - after the first checked line, every line must be checked: anything else is damage;
+ * - a last line without its newline was torn by a crash: read if it checks out, else skipped (as
+ *   JournalFile.open keeps or cuts it).
+ * Damage refuses the whole journal with its line number: reading on could pay a row twice.
+ */
+function* readLines<T>(fd: number, path: string): Generator<T> {
+  let checkedSeen = false;
+  for (const { text, number, complete } of lines(fd)) {
+    if (complete && text.trim() === "" && !checkedSeen) continue;
+    const decoded = decodeLine(text);
+    if (decoded.kind === "record" && (decoded.checked || (complete && !checkedSeen))) {
+      checkedSeen ||= decoded.checked;
+      yield decoded.record as T;
+    } else if (!complete || (decoded.kind === "unreadable" && !checkedSeen)) {
+      continue; // torn by a crash mid-write, now or under an older version
+    } else {
+      throw damagedJournal(path, number, decoded.kind === "damaged" ? decoded.reason : "it has no checksum, unlike the lines before it");
     }
   }
 }
 
-/** Every complete, parseable record in order. A torn or garbled line is skipped, not fatal. */
-export function readRecords<T>(path: string): T[] {
-  if (!existsSync(path)) return [];
-  const records: T[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      records.push(JSON.parse(line) as T);
-    } catch {
-      // torn by a crash mid-write: the step it described never went on to act
+function damagedJournal(path: string, line: number, reason: string): JournalRefusal {
+  return new JournalRefusal(
+    `the journal ${path} is damaged at line ${line}: ${reason}. Nothing was sent. ` +
+      "The journal is the only record of which rows were ordered, so the batch cannot be run or reported safely from it. " +
+      "Restore the file from a backup (keep the damaged copy). Without one, check the batch's orders in the Runa dashboard before deciding anything: " +
+      "a run without its journal sends every row again, and Runa recognises a re-sent row (no second payment) only for 30 days after it was first sent.",
+    "journal_damaged",
+  );
+}
+
+/** The file's lines as text, read in chunks; `complete` is false for a last line without its newline. */
+function* lines(fd: number): Generator<{ text: string; number: number; complete: boolean }> {
+  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let pending: Buffer[] = [];
+  let position = 0;
+  let number = 0;
+  for (;;) {
+    const read = readSync(fd, chunk, 0, CHUNK_BYTES, position);
+    if (read === 0) break;
+    position += read;
+    const view = chunk.subarray(0, read);
+    let start = 0;
+    for (let end = view.indexOf(NEWLINE); end !== -1; end = view.indexOf(NEWLINE, start)) {
+      const piece = view.subarray(start, end);
+      const text = pending.length === 0 ? piece.toString("utf8") : Buffer.concat([...pending, piece]).toString("utf8");
+      pending = [];
+      number += 1;
+      yield { text, number, complete: true };
+      start = end + 1;
     }
+    if (start < read) pending.push(Buffer.from(view.subarray(start))); // a copy: the chunk is reused
   }
-  return records;
+  if (pending.length > 0) yield { text: Buffer.concat(pending).toString("utf8"), number: number + 1, complete: false };
+}
+
+function lastByte(fd: number, size: number): number {
+  const byte = Buffer.alloc(1);
+  readSync(fd, byte, 0, 1, size - 1);
+  return byte[0]!;
+}
+
+/** Where the last line starts: just after the last newline, found reading back from the end. */
+function startOfLastLine(fd: number, size: number): number {
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    readSync(fd, chunk, 0, end - start, start);
+    const newline = chunk.subarray(0, end - start).lastIndexOf(NEWLINE);
+    if (newline !== -1) return start + newline + 1;
+    end = start;
+  }
+  return 0;
 }

@@ -8,6 +8,7 @@ import { runCli, workDir } from "../helpers/cli.ts";
 import { validateRequest } from "../helpers/openapi.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
+import { journalRecords, writeJournal } from "../helpers/journal.ts";
 
 const FAST = ["--rate", "3000", "--poll-timeout", "30"];
 
@@ -69,13 +70,13 @@ describe("Runa metadata on every order", () => {
 
     // as an older runa-batch wrote it: the same order without metadata
     const journalPath = join(cwd, "output", "bonus.journal.jsonl");
-    const records = readFileSync(journalPath, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    const records = journalRecords(journalPath);
     const planned = records.find((record) => record.type === "order");
     const legacy = JSON.parse(planned.body);
     expect(legacy.metadata).toMatchObject({ batch_id: "bonus", rows: "2" });
     delete legacy.metadata;
     planned.body = JSON.stringify(legacy);
-    writeFileSync(journalPath, `${records.map((record) => JSON.stringify(record)).join("\n")}\n`);
+    writeJournal(journalPath, records);
 
     const rerun = await runCli(["run", "bonus.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(rerun.code, rerun.stderr).toBe(0);

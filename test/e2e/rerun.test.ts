@@ -7,6 +7,7 @@ import { runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { writeRewards } from "../helpers/rewards.ts";
 import { simulator } from "../helpers/simulator.ts";
+import { journalRecords, writeJournal } from "../helpers/journal.ts";
 
 const FAST = ["--rate", "3000", "--poll-timeout", "30"];
 const postsTo = (sim: { state: { countOrderPosts(): number } }) => sim.state.countOrderPosts();
@@ -116,10 +117,10 @@ describe("re-runs", () => {
     const first = await runCli(["run", "old.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(first.code).toBe(0);
     const journalPath = join(cwd, "output", "old.journal.jsonl");
-    const records = readFileSync(journalPath, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    const records = journalRecords(journalPath);
     const old = "2026-01-01T00:00:00.000Z";
     const kept = records.filter((record) => record.type === "batch" || record.type === "order" || record.type === "post").map((record) => ({ ...record, at: old }));
-    writeFileSync(journalPath, `${kept.map((record) => JSON.stringify(record)).join("\n")}\n`, { mode: 0o600 });
+    writeJournal(journalPath, kept);
 
     const refused = await runCli(["run", "old.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(refused.code).toBe(1);

@@ -5,14 +5,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, workDir } from "../helpers/cli.ts";
 import { simulator } from "../helpers/simulator.ts";
+import { journalRecords, writeJournal } from "../helpers/journal.ts";
 
 const FAST = ["--rate", "3000", "--poll-timeout", "30"];
 
 /** Keeps only the plan and POST records (a run killed after sending), dated `at`. */
 function unanswered(journalPath: string, at: string): void {
-  const records = readFileSync(journalPath, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+  const records = journalRecords(journalPath);
   const kept = records.filter((record) => ["batch", "order", "post"].includes(record.type)).map((record) => ({ ...record, at }));
-  writeFileSync(journalPath, `${kept.map((record) => JSON.stringify(record)).join("\n")}\n`, { mode: 0o600 });
+  writeJournal(journalPath, kept);
 }
 
 describe("status and expired keys", () => {
