@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import pino, { type Logger } from "pino";
 import { POLLS_PER_SECOND } from "../config.ts";
-import { JournalRefusal } from "../errors.ts";
+import { JournalRefusal, UsageError } from "../errors.ts";
 import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
@@ -27,6 +27,7 @@ import { orderMetadata } from "./order-metadata.ts";
 import type { OrderLine } from "./order-line.ts";
 import { planRow, isRepostExpired, mayHavePaid, type RowPlan } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
+import { planRekey, rekeyQuestion } from "./rekey.ts";
 import { rowResult } from "./row-result.ts";
 import { newCounters, type AccountStopCause, type ProgressEvent, type RunContext, type RunCounters } from "./run-context.ts";
 import { ACCOUNT_WIDE_ERRORS, type AccountStop } from "../runa/retry-policy.ts";
@@ -59,6 +60,8 @@ export interface RunOptions {
   pollTimeoutMs: number;
   acceptChanges: boolean;
   forceAfterExpiry: boolean;
+  /** --rekey: rows (as in the results `row` column) whose unknown-outcome key is given up for a new one. */
+  rekeyRows?: number[];
 }
 
 export interface RunDependencies {
@@ -75,6 +78,8 @@ export interface RunDependencies {
   beforeSending?: (toSend: CurrencyCost[]) => Promise<void>;
   /** Shared order limiter (e.g. Redis-backed); default: one for this process at `ordersPerMinute`. */
   orderLimiter?: Bottleneck;
+  /** Asked before --rekey gives rows a new key: true to go on. Without it --rekey is refused. */
+  confirmRekey?: (question: string) => Promise<boolean>;
   /** Called once the plan is made and after each order is sent or settled (the progress display). */
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -132,6 +137,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     throw error;
   }
   try {
+    if (options.rekeyRows && options.rekeyRows.length > 0) await rekey(options, options.rekeyRows, journal, dependencies, log);
     const plan = await planBatch(options, journal.state, now());
     refuseUnsafePlan(plan, options);
     await dependencies.beforeSending?.(plan.toSend);
@@ -188,6 +194,16 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   } finally {
     journal.close();
     lock.release();
+  }
+}
+
+/** Journals the user's choice to give the named rows' orders a new key; planning then sends them anew. */
+async function rekey(options: RunOptions, rows: number[], journal: BatchJournal, dependencies: RunDependencies, log: Logger): Promise<void> {
+  const plan = await planRekey(options.file, options.input, journal.state, rows);
+  if (!(await dependencies.confirmRekey?.(rekeyQuestion(plan)))) throw new UsageError("--rekey was not confirmed: nothing was sent", "not_confirmed");
+  for (const { order, rows: named } of plan.orders) {
+    journal.rekeyed(order.key);
+    log.warn({ key: order.key, rows: named }, "key given up by --rekey: these rows are sent under a new key");
   }
 }
 

@@ -6,6 +6,7 @@ import { basename, dirname, extname, join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { openOrderBudget, type OrderBudget } from "../batch/limiters.ts";
 import { runBatch } from "../batch/run-batch.ts";
+import { parseRowList } from "../batch/rekey.ts";
 import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
 import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
 import { batchPaths } from "../journal/batch-journal.ts";
@@ -40,6 +41,7 @@ interface RunArgs extends ConnectionArgs {
   quiet: boolean;
   progressInterval: number;
   yes: boolean;
+  rekey?: string;
   redisUrl?: string;
 }
 
@@ -65,7 +67,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         "log-file": { type: "string", describe: "JSON-lines log (default output/<batch>.log.jsonl)" },
         quiet: { type: "boolean", alias: "q", default: false, describe: "No progress and no warnings on stderr: only errors, then the summary on stdout (the log file is complete)" },
         "progress-interval": { type: "number", defaultDescription: "30 (or RUNA_PROGRESS_INTERVAL)", describe: "Without a terminal (cron, CI): seconds between plain progress lines on stderr; 0 for none" },
-        yes: { type: "boolean", alias: "y", default: false, describe: "Confirm a --env production run in advance (required without a terminal)" },
+        yes: { type: "boolean", alias: "y", default: false, describe: "Confirm a --env production run, or --rekey, in advance (required without a terminal)" },
+        rekey: { type: "string", describe: "Re-send these rows (as in the results `row` column, e.g. 5,7,9-12) under a NEW key: only for rows whose key is stuck (ERROR) and which Runa holds no order for" },
         "redis-url": { type: "string", describe: "Share the --rate budget with every process using this API key, on any host, through Redis (or set RUNA_REDIS_URL), e.g. redis://host:6379" },
       }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
@@ -88,6 +91,10 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   const scale = timeScale();
   const production = isProduction(argv);
   refuseUnattendedProduction({ production, yes: argv.yes, stdinIsTTY: process.stdin.isTTY === true }); // before any request
+  const rekeyRows = argv.rekey === undefined ? undefined : parseRowList(argv.rekey);
+  if (rekeyRows && !argv.yes && process.stdin.isTTY !== true) {
+    throw new UsageError("--rekey may pay rows a second time and there is no terminal to confirm on; nothing was sent. Check the rows first, then add --yes.", "confirmation_required");
+  }
   mkdirSync(dirname(resultsFile), { recursive: true, mode: 0o700 });
 
   const connection = await openConnection(argv, { ordersPerMinute: argv.rate });
@@ -160,6 +167,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         pollTimeoutMs: argv.pollTimeout * 1000,
         acceptChanges: argv.acceptChanges,
         forceAfterExpiry: argv.forceAfterExpiry,
+        ...(rekeyRows ? { rekeyRows } : {}),
       },
       {
         client: connection.client,
@@ -168,6 +176,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         timeScale: scale,
         onProgress: progress.update,
         orderLimiter: budget.limiter,
+        confirmRekey: async (question) => argv.yes || (await progress.aside(() => askYesNo(question, stop.signal))),
         // Priced from the plan, so a re-run is not refused (or asked about) for rows already paid.
         beforeSending: async (toSend) => {
           if (toSend.length === 0) return; // nothing will be spent

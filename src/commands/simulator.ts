@@ -21,6 +21,7 @@ export interface SimulatorFlags {
   completionDelayMs?: number;
   failureRate?: number;
   serverErrorRate?: number;
+  storeServerErrors?: boolean;
   timeoutRate?: number;
   dropAfterCommitRate?: number;
   latencyMs?: number;
@@ -43,6 +44,7 @@ export const SIMULATOR_FLAG_OPTIONS = {
   "completion-delay-ms": { type: "number", default: DEFAULT_COMPLETION_DELAY_MS, describe: "How long an async order stays PROCESSING" },
   "failure-rate": share("Share of async orders that end FAILED (refunded)"),
   "server-error-rate": share("Share of POST /order answered 500 before anything is committed"),
+  "store-server-errors": { type: "boolean", describe: "Store those 500s for the key and replay them, as Runa does with every answer (a stuck key)" },
   "timeout-rate": share("Share of new orders answered 504 after the commit (a same-key retry gets the 202)"),
   "drop-after-commit-rate": share("Share of new orders committed, then the connection dropped unanswered"),
   "latency-ms": { type: "number", describe: "Added before every answer" },
@@ -69,6 +71,7 @@ export function simulatorOptionsFromFlags(flags: SimulatorFlags): SimulatorOptio
   if (flags.balance !== undefined) options.balances = parseBalances(flags.balance);
 
   if (flags.serverErrorRate !== undefined) faults.serverErrorRate = shareOf("--server-error-rate", flags.serverErrorRate);
+  if (flags.storeServerErrors === true) faults.storeServerErrors = true;
   if (flags.timeoutRate !== undefined) faults.timeoutRate = shareOf("--timeout-rate", flags.timeoutRate);
   if (flags.dropAfterCommitRate !== undefined) faults.dropAfterCommitRate = shareOf("--drop-after-commit-rate", flags.dropAfterCommitRate);
   if (flags.slowCompletionRate !== undefined) faults.slowCompletionRate = shareOf("--slow-completion-rate", flags.slowCompletionRate);

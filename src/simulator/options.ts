@@ -36,6 +36,11 @@ export interface RateLimitBurst {
 export interface SimulatorFaults {
   /** POST /order answered 500 before anything is committed or stored: a retry with the same key creates the order. */
   serverErrorRate?: number;
+  /**
+   * Runa stores a key's answer and replays it for 30 days, "including 4xx and 5xx errors". With this
+   * on, the injected 500 is stored for the key like any answer: every retry of that key gets it again.
+   */
+  storeServerErrors?: boolean;
   /** POST /order that creates an order answered 504 after the commit; the stored response is the success, so a retry with the same key replays it. */
   timeoutRate?: number;
   /** POST /order that creates an order: committed and stored, then the socket is destroyed with no response. */

@@ -124,7 +124,8 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
     const key = header(request, "x-idempotency-key");
     if (!key) return errorResponse(400, "bad_request", "the X-Idempotency-Key header is required");
 
-    if (chance(settings.random, settings.faults.serverErrorRate)) {
+    const storeServerErrors = settings.faults.storeServerErrors === true;
+    if (!storeServerErrors && chance(settings.random, settings.faults.serverErrorRate)) {
       return errorResponse(500, "internal_server_error", "simulated server error; nothing was committed");
     }
     if (chance(settings.random, settings.faults.idempotencyInProgressRate)) return inProgress();
@@ -136,6 +137,11 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
       return errorResponse(400, "idempotency_validation_error", "this idempotency key was used with a different request body");
     }
 
+    if (storeServerErrors && chance(settings.random, settings.faults.serverErrorRate)) {
+      const stored = errorResponse(500, "internal_server_error", "simulated server error, stored for this key; nothing was committed");
+      state.idempotency.store(key, rawBody, stored);
+      return stored;
+    }
     state.idempotency.reserve(key, rawBody);
     let placed;
     try {

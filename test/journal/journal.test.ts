@@ -6,7 +6,8 @@ import { BatchJournal, readJournal } from "../../src/journal/batch-journal.ts";
 import { JournalState } from "../../src/journal/journal-state.ts";
 import type { JournalRecord } from "../../src/journal/records.ts";
 import { BatchLock } from "../../src/journal/batch-lock.ts";
-import { planRow, isRepostExpired } from "../../src/batch/plan-row.ts";
+import { planRow, isRepostExpired, isStuckKey, STUCK_KEY_SERVER_ERRORS } from "../../src/batch/plan-row.ts";
+import { parseRowList } from "../../src/batch/rekey.ts";
 import { JournalRefusal } from "../../src/errors.ts";
 
 const fp = (char: string) => char.repeat(64);
@@ -60,6 +61,12 @@ describe("planRow: the re-run rules", () => {
     ["completed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", [])], "done"],
     ["failed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "FAILED", [])], "new:1"],
     ["rejected", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rejected("k0", 400, "insufficient_funds", "no")], "new:1"],
+    ["sent, 5xx answers", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.serverError("k0", 500, "internal_server_error")], "repost"],
+    ["retries ran out, re-keyed", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.unresolved("k0", "stuck_key", "x"), (j: BatchJournal) => j.rekeyed("k0")], "new:1"],
+    ["sent, re-keyed", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rekeyed("k0")], "new:1"],
+    // a rekey record is only honoured where the outcome is unknown
+    ["completed, re-keyed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", []), (j: BatchJournal) => j.rekeyed("k0")], "done"],
+    ["accepted, re-keyed", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.rekeyed("k0")], "poll"],
   ] as const)("%s -> %s", (name, steps, expected) => {
     const state = journalWith(...steps);
     const plan = planRow(name === "never seen" ? fp("z") : fp("a"), state);
@@ -136,5 +143,56 @@ describe("JournalState: every order of a row", () => {
     expect(state.ordersOfRow("a2").map((o) => o.orderId)).toEqual(["O-1", "O-2"]);
     expect([...state.rows()].map(({ member }) => member.fp)).toEqual(["a2"]);
     expect(state.orderOfRow("a")?.orderId).toBe("O-1"); // the old row, if restored, is still known as paid
+  });
+});
+
+describe("stuck keys", () => {
+  const serverErrors = (journal: BatchJournal, count: number) => {
+    for (let i = 0; i < count; i += 1) {
+      journal.posting("k0", i + 1);
+      journal.serverError("k0", 500, "internal_server_error");
+    }
+  };
+
+  it("a key is stuck after one more unbroken Runa 5xx than a run's attempts, counted across runs (journal re-read)", () => {
+    const path = tempJournal();
+    const first = BatchJournal.open(path, "batch");
+    first.planned("k0", 0, [{ fp: fp("a"), gen: 0, row: 2 }], "USD", "{}");
+    serverErrors(first, STUCK_KEY_SERVER_ERRORS - 1);
+    first.close();
+    const second = BatchJournal.open(path, "batch");
+    expect(isStuckKey(second.state.orderOfRow(fp("a"))!)).toBe(false);
+    serverErrors(second, 1);
+    second.close();
+    expect(isStuckKey(readJournal(path).orderOfRow(fp("a"))!)).toBe(true);
+  });
+
+  it("any other answer from Runa breaks the streak", () => {
+    const journal = BatchJournal.open(tempJournal(), "batch");
+    journal.planned("k0", 0, [{ fp: fp("a"), gen: 0, row: 2 }], "USD", "{}");
+    serverErrors(journal, STUCK_KEY_SERVER_ERRORS - 1);
+    journal.accepted("k0", "O-1");
+    serverErrors(journal, 1);
+    journal.close();
+    expect(journal.state.orderOfRow(fp("a"))?.serverErrorStreak).toBe(1);
+  });
+
+  it("an old journal without server_error records reads as no streak", () => {
+    const path = tempJournal();
+    writeFileSync(path, `${JSON.stringify({ type: "batch", v: 1, batchId: "b", at: "2026-01-01T00:00:00Z" })}\n${JSON.stringify({ type: "order", key: "k0", gen: 0, rows: [{ fp: fp("a"), gen: 0, row: 2 }], currency: "USD", body: "{}", at: "2026-01-01T00:00:00Z" })}\n`);
+    expect(readJournal(path).orderOfRow(fp("a"))).toMatchObject({ phase: "planned", serverErrorStreak: 0 });
+  });
+});
+
+describe("parseRowList (--rekey)", () => {
+  it.each([
+    ["5", [5]],
+    ["5,7", [5, 7]],
+    ["9-12,5, 7,10", [5, 7, 9, 10, 11, 12]],
+  ])("%s -> %o", (text, rows) => {
+    expect(parseRowList(text)).toEqual(rows);
+  });
+  it.each(["", "1", "0", "a", "5-3", "5,,6", "-2", "2.5"])("refuses %o", (text) => {
+    expect(() => parseRowList(text)).toThrow(/--rekey/);
   });
 });

@@ -19,6 +19,7 @@ describe("simulatorOptionsFromFlags", () => {
         completionDelayMs: 50,
         failureRate: 0.1,
         serverErrorRate: 0.2,
+        storeServerErrors: true,
         timeoutRate: 0.3,
         dropAfterCommitRate: 0.4,
         latencyMs: 5,
@@ -39,6 +40,7 @@ describe("simulatorOptionsFromFlags", () => {
       balances: { USD: "10.00", GBP: "5" },
       faults: {
         serverErrorRate: 0.2,
+        storeServerErrors: true,
         timeoutRate: 0.3,
         dropAfterCommitRate: 0.4,
         latencyMs: 5,

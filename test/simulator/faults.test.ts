@@ -32,6 +32,17 @@ describe("faults", () => {
     await expectRefusedThenRetryCreates(sim, 500, "internal_server_error");
   });
 
+  it("storeServerErrors: the 500 is stored for the key and replayed to every retry, as Runa replays 5xx for 30 days; other keys are untouched", async () => {
+    const sim = await simulator({ faults: { serverErrorRate: 0.5, storeServerErrors: true }, random: scripted(0.1) });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const answer = await postOrder(sim, orderBody(), { key: "k" });
+      expect([answer.status, answer.json.type]).toEqual([500, "internal_server_error"]);
+    }
+    expect(sim.state.countOrders()).toBe(0);
+    expect((await postOrder(sim, orderBody(), { key: "other" })).status).toBe(202);
+    expect(sim.state.countOrders()).toBe(1);
+  });
+
   it("timeoutRate: 504 after the commit; a retry with the same key replays the 202 with the same id", async () => {
     const sim = await simulator({ faults: { timeoutRate: 0.5 }, random: scripted(0.1) });
     const timedOut = await postOrder(sim, orderBody(), { key: "k" });
