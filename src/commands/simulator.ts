@@ -42,7 +42,7 @@ export const SIMULATOR_FLAG_OPTIONS = {
   "api-key-file": { type: "string", describe: "File holding the only API key to accept (default: any non-empty key)" },
   rate: { type: "number", default: DEFAULT_ORDERS_PER_MINUTE, describe: "POST /order allowed per sliding 60 s (refused ones count)" },
   "completion-delay-ms": { type: "number", default: DEFAULT_COMPLETION_DELAY_MS, describe: "How long an async order stays PROCESSING" },
-  "failure-rate": share("Share of async orders that end FAILED (refunded)"),
+  "failure-rate": share("Share of async orders that end FAILED (the simulator returns their price to the balance)"),
   "server-error-rate": share("Share of POST /order answered 500 before anything is committed"),
   "store-server-errors": { type: "boolean", describe: "Store those 500s for the key and replay them, as Runa does with every answer (a stuck key)" },
   "timeout-rate": share("Share of new orders answered 504 after the commit (a same-key retry gets the 202)"),
