@@ -78,7 +78,8 @@ async function countLines(file: string, pattern: RegExp): Promise<number> {
 async function planningSeconds(logFile: string, startedAt: number): Promise<number> {
   for await (const line of createInterface({ input: createReadStream(logFile) })) {
     if (!line.includes('"run planned"')) continue;
-    return ((JSON.parse(line) as { time: number }).time - startedAt) / 1000;
+    const { time } = JSON.parse(line) as { time: number | string }; // ISO 8601 in the log, epoch ms in older ones
+    return ((typeof time === "number" ? time : Date.parse(time)) - startedAt) / 1000;
   }
   return Number.NaN;
 }

@@ -12,16 +12,19 @@ import type { OrderLine } from "./order-line.ts";
 export function orderBody(lines: readonly OrderLine[], metadata?: Record<string, string>): string {
   const first = lines[0];
   if (!first) throw new Error("an order needs at least one row");
-  const items: NewOrderItem[] = lines.map((line) => ({
+  const order: NewOrder = { payment_method: { type: "ACCOUNT_BALANCE", currency: first.currency }, items: lines.map(orderItem) };
+  if (first.description) order.description = first.description;
+  if (metadata) order.metadata = metadata;
+  return JSON.stringify(order);
+}
+
+function orderItem(line: OrderLine): NewOrderItem {
+  return {
     face_value: toJsonNumber(line.amount),
     distribution_method:
       line.distribution.type === "EMAIL" ? { type: "EMAIL", email_address: line.distribution.email_address } : { type: "PAYOUT_LINK" },
     products: canonicalProducts(line.products),
-  }));
-  const order: NewOrder = { payment_method: { type: "ACCOUNT_BALANCE", currency: first.currency }, items };
-  if (first.description) order.description = first.description;
-  if (metadata) order.metadata = metadata;
-  return JSON.stringify(order);
+  };
 }
 
 function canonicalProducts(products: OrderLine["products"]): OrderLine["products"] {
@@ -37,16 +40,19 @@ function canonicalProducts(products: OrderLine["products"]): OrderLine["products
 
 /**
  * What a row asks of its order, as text: currency, description and its item. Equal signatures
- * mean the row is unchanged since its order was planned, whatever else shares that order.
+ * mean the row is unchanged since its order was planned, whatever else shares that order. Built
+ * the way orderBody builds the row's part of a body, so it equals signaturesInBody's for that row.
  */
 export function rowSignature(line: OrderLine): string {
-  const body = JSON.parse(orderBody([line])) as NewOrder;
-  return JSON.stringify([body.payment_method.currency, body.description ?? "", body.items[0]]);
+  return signature(line.currency, line.description, orderItem(line));
 }
 
-/** The signature of the row at `index` of a journaled body (see rowSignature). */
-export function signatureInBody(body: string, index: number): string | undefined {
+/** The signature of every row of a journaled body, in the order of its items: one parse per body. */
+export function signaturesInBody(body: string): string[] {
   const order = JSON.parse(body) as NewOrder;
-  const item = order.items[index];
-  return item && JSON.stringify([order.payment_method.currency, order.description ?? "", item]);
+  return order.items.map((item) => signature(order.payment_method.currency, order.description, item));
+}
+
+function signature(currency: string, description: string | undefined, item: NewOrderItem): string {
+  return JSON.stringify([currency, description ?? "", item]);
 }

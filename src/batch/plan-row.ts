@@ -30,7 +30,7 @@ export type RowPlan =
 export function planRow(fingerprint: string, journal: JournalState, edited: (order: OrderState) => boolean = () => false): RowPlan {
   const order = journal.orderOfRow(fingerprint);
   if (!order) return { action: "new", generation: 0 };
-  const next = (order.rows.find((row) => row.fp === fingerprint)?.gen ?? order.gen) + 1;
+  const next = (journal.memberOfRow(fingerprint)?.gen ?? order.gen) + 1;
   // The key already carries another body at Runa: an order for that body may exist.
   if (order.phase === "rejected" && order.error?.type === "idempotency_validation_error") {
     return { action: "conflict", order, generation: next, reason: "key_reused" };

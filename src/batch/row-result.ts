@@ -4,6 +4,15 @@ import type { ResultFields } from "../csv/write-results.ts";
 import type { CheckedRow } from "./check-rows.ts";
 import { idempotencyKey } from "./idempotency-key.ts";
 import { STUCK_KEY } from "./plan-row.ts";
+import { recentCache } from "./recent-cache.ts";
+import type { RowPayout } from "../journal/records.ts";
+
+/** A row's payout through an index of its order's payouts, not a scan of up to 200 per row. */
+const payoutsByRow = recentCache(64, (payouts: readonly RowPayout[]) => {
+  const index = new Map<string, RowPayout>();
+  for (const payout of payouts) if (!index.has(payout.fp)) index.set(payout.fp, payout); // the first, as find() gave
+  return index;
+});
 
 export function rowResult(checked: CheckedRow, journal: JournalState, batchId: string): ResultFields {
   const result: ResultFields = {
@@ -60,7 +69,7 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
       break;
     case "settled": {
       result.status = order.outcome ?? "FAILED";
-      const payout = order.payouts?.find((candidate) => candidate.fp === fingerprint);
+      const payout = order.payouts && payoutsByRow(order.payouts).get(fingerprint);
       if (order.outcome === "FAILED") {
         result.error_type = "order_failed";
         result.error_message = order.rows.length > 1 ? `Runa reported the order FAILED (all ${order.rows.length} rows of this order)` : "Runa reported the order FAILED";

@@ -22,9 +22,10 @@ import { CostTally, type CurrencyCost } from "./validation-report.ts";
 import { OrderGrouper, type PendingRow } from "./group-rows.ts";
 import { idempotencyKey, orderKey } from "./idempotency-key.ts";
 import { createOrderLimiter, createPollLimiter } from "./limiters.ts";
-import { orderBody, rowSignature, signatureInBody } from "./order-body.ts";
+import { orderBody, rowSignature, signaturesInBody } from "./order-body.ts";
 import { orderMetadata } from "./order-metadata.ts";
 import type { OrderLine } from "./order-line.ts";
+import { recentCache } from "./recent-cache.ts";
 import { planRow, isRepostExpired, mayHavePaid, type RowPlan } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { planRekey, rekeyQuestion } from "./rekey.ts";
@@ -274,21 +275,20 @@ function describeConflict(row: number, reference: string | undefined, plan: Extr
   return `${identity} was edited after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key}; as edited it would be a second order`;
 }
 
+/** Orders whose row signatures are kept at once: rows of one order mostly come together in the file. */
+const EDIT_CHECK_CACHED_ORDERS = 64;
+
 /**
  * Whether a row differs from what its journaled order carried. A journaled body is parsed once
- * per order, not once per row of a 200-item order.
+ * per order (while its rows keep coming), not once per row of a 200-item order, and a row finds
+ * its item through an index, not a scan of the order's members.
  */
 function editCheck(): (line: OrderLine) => (order: OrderState) => boolean {
-  const signatures = new Map<string, (string | undefined)[]>();
-  return (line) => (order) => {
-    let bodySignatures = signatures.get(order.key);
-    if (!bodySignatures) {
-      bodySignatures = order.rows.map((_, index) => signatureInBody(order.body, index));
-      signatures.set(order.key, bodySignatures);
-    }
-    const index = order.rows.findIndex((member) => member.fp === line.fingerprint);
-    return bodySignatures[index] !== rowSignature(line);
-  };
+  const signaturesOf = recentCache(EDIT_CHECK_CACHED_ORDERS, (order: OrderState) => {
+    const signatures = signaturesInBody(order.body);
+    return new Map(order.rows.map((member, index) => [member.fp, signatures[index]]));
+  });
+  return (line) => (order) => signaturesOf(order).get(line.fingerprint) !== rowSignature(line);
 }
 
 /** A row's identity across runs: its reference when given, else its spreadsheet row. */

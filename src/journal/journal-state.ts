@@ -101,6 +101,11 @@ export class JournalState {
     return key === undefined ? undefined : this.orders.get(key);
   }
 
+  /** The row as its latest order carries it (its key generation, its place in the file). */
+  memberOfRow(fingerprint: string): MemberRow | undefined {
+    return this.#historyOfRow.get(fingerprint)?.member;
+  }
+
   /** Every order placed or planned for a row, oldest first: the earlier ones were superseded. */
   ordersOfRow(fingerprint: string): OrderState[] {
     return (this.#historyOfRow.get(fingerprint)?.keys ?? []).flatMap((key) => this.orders.get(key) ?? []);

@@ -1,0 +1,50 @@
+// The edit check compares a row's signature, built from the row alone, with the signature of its
+// item in the journaled body: equal for an unchanged row, whatever it shares an order with, and
+// different for any edit of what it asks Runa to deliver.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { orderBody, rowSignature, signaturesInBody } from "../../src/batch/order-body.ts";
+import type { OrderLine } from "../../src/batch/order-line.ts";
+
+const amount = fc.tuple(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 99 })).map(([whole, cents]) => `${whole}.${String(cents).padStart(2, "0")}`);
+const products: fc.Arbitrary<OrderLine["products"]> = fc.oneof(
+  fc.constantFrom("AMZ-US", "TGT-US").map((value) => ({ type: "SINGLE" as const, value })),
+  fc.constant(null).map(() => ({ type: "MULTIPLE" as const, values: ["STB-US", "AMZ-US"] })),
+  fc.constant(null).map(() => ({ type: "TEMPLATE" as const, template_id: "PT-01HQ12PV4B8XMBRTK281JM54KK" })),
+);
+const distribution: fc.Arbitrary<OrderLine["distribution"]> = fc.oneof(
+  fc.constant({ type: "PAYOUT_LINK" as const }),
+  fc.emailAddress().map((email_address) => ({ type: "EMAIL" as const, email_address })),
+);
+/** Rows that can share an order: one currency and description, anything else free. */
+const orderLines = fc.tuple(fc.option(fc.string(), { nil: undefined }), fc.array(fc.tuple(amount, products, distribution), { minLength: 1, maxLength: 30 })).map(([description, rows]) =>
+  rows.map(([rowAmount, rowProducts, rowDistribution], index): OrderLine => ({
+    amount: rowAmount,
+    currency: "USD",
+    products: rowProducts,
+    distribution: rowDistribution,
+    country: "US",
+    fingerprint: `fp-${index}`,
+    ...(description === undefined ? {} : { description }),
+  })),
+);
+
+describe("row signatures", () => {
+  it("match the body's, row by row, for any rows sharing an order", () => {
+    fc.assert(
+      fc.property(orderLines, (lines) => {
+        const inBody = signaturesInBody(orderBody(lines, { batch_id: "b" }));
+        expect(inBody).toEqual(lines.map(rowSignature));
+      }),
+    );
+  });
+
+  it("differ when what the row delivers is edited", () => {
+    const row: OrderLine = { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "EMAIL", email_address: "kim@example.com" }, country: "US", fingerprint: "fp" };
+    const [journaled] = signaturesInBody(orderBody([row]));
+    expect(rowSignature(row)).toBe(journaled);
+    for (const edit of [{ amount: "10.01" }, { distribution: { type: "EMAIL" as const, email_address: "lee@example.com" } }, { products: { type: "SINGLE" as const, value: "TGT-US" } }, { description: "Thanks" }, { currency: "CAD" }]) {
+      expect(rowSignature({ ...row, ...edit })).not.toBe(journaled);
+    }
+  });
+});
