@@ -12,7 +12,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Argv } from "yargs";
-import { ORDERS_PER_MINUTE, POLL_TIMEOUT_MS } from "./config.ts";
+import { DEFAULT_REPEAT_WINDOW_DAYS, ORDERS_PER_MINUTE, POLL_TIMEOUT_MS } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { DEFAULT_PROGRESS_INTERVAL_S } from "./progress/progress-reporter.ts";
 
@@ -34,6 +34,9 @@ export const SETTINGS: readonly Setting[] = [
   { flag: "poll-timeout", env: "RUNA_POLL_TIMEOUT", type: "number", fallback: POLL_TIMEOUT_MS / 1000 },
   { flag: "progress-interval", env: "RUNA_PROGRESS_INTERVAL", type: "number", fallback: DEFAULT_PROGRESS_INTERVAL_S },
   { flag: "redis-url", env: "RUNA_REDIS_URL", type: "string" },
+  { flag: "state-dir", env: "RUNA_STATE_DIR", type: "string" },
+  { flag: "batch-id", env: "RUNA_BATCH_ID", type: "string" },
+  { flag: "repeat-window", env: "RUNA_REPEAT_WINDOW", type: "number", fallback: DEFAULT_REPEAT_WINDOW_DAYS },
 ];
 
 /** A config file may also hold the key itself, if only its owner can read it. */

@@ -19,6 +19,8 @@ export const RETRY_MAX_DELAY_MS = 60_000;
 export const MAX_POST_ATTEMPTS = 8;
 /** Runa keeps an idempotency key's request and response for 30 days; after that the key places a NEW order. */
 export const IDEMPOTENCY_WINDOW_MS = 30 * 24 * 60 * 60_000;
+/** Rows another batch sent this many days ago or less are refused as likely double payments (--repeat-window). */
+export const DEFAULT_REPEAT_WINDOW_DAYS = 25;
 
 export const ENVIRONMENTS = {
   playground: "https://playground.runa.io/v2",

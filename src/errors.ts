@@ -40,9 +40,14 @@ export class InputFileError extends BatchError {
     readonly file: string,
     readonly line: number | undefined,
     readonly column: string | undefined,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`${file}${line === undefined ? "" : `:${line}`}${column ? ` (column ${column})` : ""}: ${detail}`, "input_file", EXIT.INVALID_INPUT);
+  }
+
+  /** The same error, naming the file as the user knows it (when a snapshot of it was read). */
+  forFile(file: string): InputFileError {
+    return new InputFileError(file, this.line, this.column, this.detail);
   }
 }
 

@@ -10,7 +10,7 @@ import { openRecords, type RawRecord } from "../csv/read-records.ts";
 import { InputFileError } from "../errors.ts";
 import { parseAmount, toCents } from "../money.ts";
 import type { DistributionMethod, ProductSelection } from "../runa/types.ts";
-import { FingerprintIndex, fingerprintText, occurrenceFingerprint, sha256Hex, type OrderLine } from "./order-line.ts";
+import { contentIdentity, FingerprintIndex, fingerprintText, occurrenceFingerprint, sha256Hex, type OrderLine } from "./order-line.ts";
 
 export interface Problem {
   /** The header name as the user wrote it, or "" for the whole row. */
@@ -34,6 +34,11 @@ export interface InputOptions {
   allowDuplicates: boolean;
   /** Force the field delimiter (";" for European Excel); detected from the header otherwise. */
   delimiter?: string | undefined;
+  /**
+   * The name errors give the file, when what is read is a snapshot of it (run reads a private copy
+   * so the file cannot change under it): messages name the user's file, never the copy.
+   */
+  displayName?: string | undefined;
 }
 
 export interface Input {
@@ -59,6 +64,29 @@ interface ColumnMap {
 }
 
 export async function openInput(file: string, options: InputOptions): Promise<Input> {
+  const name = options.displayName;
+  if (name === undefined || name === file) return openNamedInput(file, options);
+  try {
+    const input = await openNamedInput(file, options);
+    return { ...input, rows: { [Symbol.asyncIterator]: () => renamingErrors(input.rows, file, name) } };
+  } catch (error) {
+    throw renamed(error, file, name);
+  }
+}
+
+async function* renamingErrors(rows: AsyncIterable<CheckedRow>, file: string, name: string): AsyncGenerator<CheckedRow> {
+  try {
+    yield* rows;
+  } catch (error) {
+    throw renamed(error, file, name);
+  }
+}
+
+function renamed(error: unknown, file: string, name: string): unknown {
+  return error instanceof InputFileError && error.file === file ? error.forFile(name) : error;
+}
+
+async function openNamedInput(file: string, options: InputOptions): Promise<Input> {
   const source = await openRecords(file, { delimiter: options.delimiter });
   let columns: ColumnMap;
   try {
@@ -144,6 +172,7 @@ function identify(checked: CheckedContent, row: number, seen: FingerprintIndex, 
   }
   const order = checked.order as OrderLine;
   order.fingerprint = fingerprint;
+  order.contentId = contentIdentity(checked.fields);
   return order;
 }
 
@@ -174,7 +203,7 @@ function fitToHeader(cells: string[], width: number): string[] {
 }
 
 interface CheckedContent {
-  order: Omit<OrderLine, "fingerprint">;
+  order: Omit<OrderLine, "fingerprint" | "contentId">;
   fields: Parameters<typeof fingerprintText>[0];
 }
 
@@ -210,7 +239,7 @@ function checkRow(values: string[], columns: ColumnMap, catalog: Catalog, proble
   const reference = cellOf(values, columns, "reference");
 
   if (!problems.empty || amount === undefined || currency === undefined || !products || !distribution) return undefined;
-  const order: Omit<OrderLine, "fingerprint"> = { amount, currency, products: products.selection, distribution, country: products.country };
+  const order: Omit<OrderLine, "fingerprint" | "contentId"> = { amount, currency, products: products.selection, distribution, country: products.country };
   if (description !== "") order.description = description;
   if (reference !== "") order.reference = reference;
   const fields: CheckedContent["fields"] = { amount, currency, products: products.selection, distribution, email };

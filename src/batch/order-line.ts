@@ -22,6 +22,8 @@ export interface OrderLine {
   country: string;
   /** sha256 hex of the row's identity (see `fingerprintText`); occurrence index folded in when duplicates are allowed. */
   fingerprint: string;
+  /** What the row pays to whom, whatever identifies it (see `contentIdentity`): the ledger's key across batches. */
+  contentId: string;
 }
 
 /**
@@ -59,6 +61,32 @@ export function fingerprintText(fields: FingerprintFields): string {
     fields.email,
     fields.description ?? "",
   ]);
+}
+
+/**
+ * Who gets what, independent of how the row is identified: amount, currency, products,
+ * distribution, recipient email and description; the reference only for a row with no email (a
+ * payout link for nobody in particular, where the reference is all that tells two rows apart).
+ * Two rows with the same content identity in two batches pay the same person the same thing:
+ * within the repeat window that is refused as a likely double payment. 64 bits of sha256: a
+ * collision would only cause a refusal, the safe direction.
+ */
+export function contentIdentity(fields: FingerprintFields): string {
+  const products = fields.products;
+  const selection =
+    products.type === "SINGLE" ? products.value : products.type === "MULTIPLE" ? products.values.join("|") : products.template_id;
+  const text = JSON.stringify([
+    "runa-batch/content/v1",
+    fields.amount,
+    fields.currency,
+    products.type,
+    selection,
+    fields.distribution.type,
+    fields.email,
+    fields.description ?? "",
+    fields.email === "" ? (fields.reference ?? "") : "",
+  ]);
+  return sha256Hex(text).slice(0, 16);
 }
 
 export function sha256Hex(text: string): string {
@@ -119,6 +147,19 @@ export class FingerprintIndex {
         this.#repeats.set(first, occurrence + 1);
         return { row: first, occurrence };
       }
+    }
+  }
+
+  /** The row that first showed `hexFingerprint`, if any (looks only, never adds). */
+  rowOf(hexFingerprint: string): number | undefined {
+    const high = Number.parseInt(hexFingerprint.slice(0, 8), 16) >>> 0;
+    const low = Number.parseInt(hexFingerprint.slice(8, 16), 16) >>> 0;
+    const slots = this.#slots;
+    for (let slot = low & this.#mask; ; slot = (slot + 1) & this.#mask) {
+      const at = slot * FingerprintIndex.#WORDS;
+      const first = slots[at + 2] ?? 0;
+      if (first === 0) return undefined;
+      if (slots[at] === high && slots[at + 1] === low) return first;
     }
   }
 

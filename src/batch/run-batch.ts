@@ -8,25 +8,27 @@ import { setMaxListeners } from "node:events";
 import pino, { type Logger } from "pino";
 import { POLLS_PER_SECOND } from "../config.ts";
 import { JournalRefusal, UsageError } from "../errors.ts";
-import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
+import { adoptLegacyJournal, BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
-import type { MemberRow } from "../journal/records.ts";
+import { Ledger } from "../journal/ledger.ts";
+import type { MemberRow, RunInput } from "../journal/records.ts";
+import { batchStateFiles } from "../journal/state-directory.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
 import { refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { decimal, toMoneyText, type Decimal } from "../money.ts";
 import { openInput, type InputOptions } from "./check-rows.ts";
-import { CostTally, type CurrencyCost } from "./validation-report.ts";
+import type { CurrencyCost } from "./validation-report.ts";
+import { continuationRefusal } from "./batch-identity.ts";
 import { OrderGrouper, type PendingRow } from "./group-rows.ts";
 import { idempotencyKey, orderKey } from "./idempotency-key.ts";
 import { createOrderLimiter, createPollLimiter } from "./limiters.ts";
-import { orderBody, rowSignature, signaturesInBody } from "./order-body.ts";
+import { orderBody } from "./order-body.ts";
 import { orderMetadata } from "./order-metadata.ts";
-import type { OrderLine } from "./order-line.ts";
-import { recentCache } from "./recent-cache.ts";
-import { planRow, isRepostExpired, mayHavePaid, type RowPlan } from "./plan-row.ts";
+import { editCheck, planBatch, refuseUnsafePlan, type RunPlan } from "./plan-batch.ts";
+import { planRow } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { planRekey, rekeyQuestion } from "./rekey.ts";
 import { rowResult } from "./row-result.ts";
@@ -53,8 +55,12 @@ export interface RunOptions {
   resultsFile: string;
   /** Start the results CSV with a UTF-8 byte-order mark, for Excel (default true). */
   resultsBom?: boolean;
-  /** Where the journal and lock live (default: beside the results). */
-  journalDirectory?: string;
+  /** The environment's state folder: the journal, the lock and the ledger live there. */
+  stateDirectory: string;
+  /** The environment's ledger of every batch's rows (absent: no cross-batch check). */
+  ledgerFile?: string;
+  /** What the run read (the file's path, size, hash), when `file` is a snapshot of it. */
+  runInput?: RunInput;
   input: InputOptions;
   ordersPerMinute: number;
   itemsPerOrder: number;
@@ -63,6 +69,11 @@ export interface RunOptions {
   forceAfterExpiry: boolean;
   /** --rekey: rows (as in the results `row` column) whose unknown-outcome key is given up for a new one. */
   rekeyRows?: number[];
+  /** Go on with a batch although this file is not the one it was run with (see batch-identity.ts). */
+  continueBatch: boolean;
+  /** Send rows another batch paid within the repeat window, or a lost journal may have paid. */
+  allowRepeatPayments: boolean;
+  repeatWindowMs: number;
 }
 
 export interface RunDependencies {
@@ -126,22 +137,31 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   const now = dependencies.now ?? Date.now;
   const startedAt = now();
   const log = dependencies.log ?? pino({ level: "silent" });
-  const paths = batchPaths(options.journalDirectory ?? dirname(options.resultsFile), options.batchId);
+  const paths = batchStateFiles(options.stateDirectory, options.batchId);
   mkdirSync(dirname(options.resultsFile), { recursive: true });
   refuseUnsafeTarget(options.resultsFile); // now, before any POST, not after the orders are placed
+  mkdirSync(options.stateDirectory, { recursive: true, mode: 0o700 });
   const lock = BatchLock.acquire(paths.lock, options.batchId);
   let journal: BatchJournal;
   try {
-    journal = BatchJournal.open(paths.journal, options.batchId, () => new Date(now()));
+    // A journal of the layout before the state folder (beside the results) is moved in: its batch stays protected.
+    if (adoptLegacyJournal(batchPaths(dirname(options.resultsFile), options.batchId).journal, paths.journal, options.batchId)) {
+      log.warn({ journal: paths.journal }, "moved this batch's journal from beside the results into the state folder");
+    }
+    journal = BatchJournal.open(paths.journal, options.batchId, () => new Date(now()), options.ledgerFile ? Ledger.open(options.ledgerFile) : undefined);
   } catch (error) {
     lock.release(); // refused (say a damaged journal): the next run must not meet our lock
     throw error;
   }
   try {
+    const refusal = options.runInput && !options.continueBatch ? continuationRefusal(journal.state, options.runInput, options.batchId, now()) : undefined;
+    if (refusal) throw new JournalRefusal(refusal, "other_file");
     if (options.rekeyRows && options.rekeyRows.length > 0) await rekey(options, options.rekeyRows, journal, dependencies, log);
     const plan = await planBatch(options, journal.state, now());
-    refuseUnsafePlan(plan, options);
+    refuseUnsafePlan(plan, options.batchId, options);
     await dependencies.beforeSending?.(plan.toSend);
+    if (options.runInput) journal.ranWith(options.runInput);
+    if (options.acceptChanges) journal.released(plan.missingPaidRows);
     log.info(plan.counts, "run planned");
 
     const stop = dependencies.stop ?? new AbortController().signal;
@@ -171,7 +191,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     stop.addEventListener("abort", () => sending.abort(), { once: true });
     if (stop.aborted) sending.abort();
     context.onProgress?.({ type: "planned", counts: plan.counts, counters: context.counters });
-    const failure = await sendAndPoll(options, context, plan.replaces);
+    const failure = await sendAndPoll(options, context, journal, plan.replaces);
 
     crashPoint("before-results");
     const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal);
@@ -208,130 +228,13 @@ async function rekey(options: RunOptions, rows: number[], journal: BatchJournal,
   }
 }
 
-export interface RunPlan {
-  counts: Record<RowPlan["action"], number>;
-  /** Rows to be sent (new, re-sent, or accepted changes), priced per currency. */
-  toSend: CurrencyCost[];
-  conflicts: string[];
-  expired: string[];
-  /** Edited rows (by row number) that, ordered anew, replace a paid row: the fingerprint they replace. */
-  replaces: Map<number, string>;
-}
-
-/**
- * A pass over the file that sends nothing: what each row will get, and whether any of it is unsafe.
- * A row with a reference keeps its fingerprint when edited, and planRow sees the edit. A row
- * without one gets a new fingerprint, so it would be a new order; if it stands where a row was
- * already paid (the same spreadsheet row) and that paid row is gone from the file, paying it is
- * only right if the user says so.
- */
-export async function planBatch(options: Pick<RunOptions, "file" | "input">, journal: JournalState, now: number): Promise<RunPlan> {
-  const counts = { done: 0, poll: 0, repost: 0, new: 0, conflict: 0 };
-  const conflicts: string[] = [];
-  const expired: string[] = [];
-  const edited = editCheck();
-  const toSend = new CostTally(options.input);
-  const paid = paidRowsByIdentity(journal);
-  const seenFingerprints = new Set<string>();
-  const candidates: { row: number; member: MemberRow; order: OrderState }[] = [];
-  const replaces = new Map<number, string>();
-  const { rows } = await openInput(options.file, options.input);
-  for await (const checked of rows) {
-    if (!checked.result.ok) continue;
-    const line = checked.result.order;
-    const { fingerprint, reference } = line;
-    const plan = planRow(fingerprint, journal, edited(line));
-    counts[plan.action] += 1;
-    if (plan.action === "conflict") conflicts.push(describeConflict(checked.row, reference, plan));
-    // A re-sent row whose first POST did land is already paid: counting it again errs on the safe side.
-    if (plan.action === "new" || plan.action === "conflict" || plan.action === "repost") toSend.add(line);
-    if (journal.orderOfRow(fingerprint)) seenFingerprints.add(fingerprint);
-    if (plan.action === "repost" && isRepostExpired(plan.order, now)) {
-      expired.push(`row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`);
-    }
-    if (plan.action === "new" && plan.generation === 0) {
-      const previous = paid.get(identityOf(checked.row, reference));
-      if (previous) candidates.push({ row: checked.row, ...previous });
-    }
-  }
-  for (const { row, member, order } of candidates) {
-    if (seenFingerprints.has(member.fp)) continue; // the paid row is still in the file, elsewhere
-    replaces.set(row, member.fp);
-    conflicts.push(`row ${row} changed after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key} (then row ${member.row}); as edited it would be a second order`);
-  }
-  return { counts, toSend: toSend.totals(), conflicts, expired, replaces };
-}
-
-function paidOrSent(order: OrderState): string {
-  return order.phase === "settled" ? "paid" : "sent";
-}
-
-function describeConflict(row: number, reference: string | undefined, plan: Extract<RowPlan, { action: "conflict" }>): string {
-  const { order } = plan;
-  const identity = reference === undefined ? `row ${row}` : `row ${row} (reference ${reference})`;
-  if (plan.reason === "key_reused") {
-    return `${identity}: Runa refused its key as already used with a different body (idempotency_validation_error); an order for the earlier content may exist`;
-  }
-  return `${identity} was edited after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key}; as edited it would be a second order`;
-}
-
-/** Orders whose row signatures are kept at once: rows of one order mostly come together in the file. */
-const EDIT_CHECK_CACHED_ORDERS = 64;
-
-/**
- * Whether a row differs from what its journaled order carried. A journaled body is parsed once
- * per order (while its rows keep coming), not once per row of a 200-item order, and a row finds
- * its item through an index, not a scan of the order's members.
- */
-function editCheck(): (line: OrderLine) => (order: OrderState) => boolean {
-  const signaturesOf = recentCache(EDIT_CHECK_CACHED_ORDERS, (order: OrderState) => {
-    const signatures = signaturesInBody(order.body);
-    return new Map(order.rows.map((member, index) => [member.fp, signatures[index]]));
-  });
-  return (line) => (order) => signaturesOf(order).get(line.fingerprint) !== rowSignature(line);
-}
-
-/** A row's identity across runs: its reference when given, else its spreadsheet row. */
-function identityOf(row: number, reference: string | undefined): string {
-  return reference === undefined ? `row:${row}` : `ref:${reference}`;
-}
-
-/** Rows whose order may have paid someone, by identity. */
-function paidRowsByIdentity(journal: JournalState): Map<string, { member: MemberRow; order: OrderState }> {
-  const paid = new Map<string, { member: MemberRow; order: OrderState }>();
-  for (const { member, order } of journal.rows()) {
-    if (mayHavePaid(order)) paid.set(identityOf(member.row, member.ref), { member, order });
-  }
-  return paid;
-}
-
-function refuseUnsafePlan(plan: RunPlan, options: RunOptions): void {
-  if (plan.conflicts.length > 0 && !options.acceptChanges) {
-    throw new JournalRefusal(
-      `batch "${options.batchId}": ${plan.conflicts.length} row(s) may already have been paid in another form; nothing was sent.\n  ` +
-        `${plan.conflicts.join("\n  ")}\n` +
-        `Restore the rows, or pass --accept-changes to order the edited rows as NEW orders (the earlier orders stand).`,
-      "edited_rows",
-    );
-  }
-  if (plan.expired.length > 0 && !options.forceAfterExpiry) {
-    throw new JournalRefusal(
-      `batch "${options.batchId}": ${plan.expired.length} row(s) were sent over 29 days ago with no answer recorded; ` +
-        `Runa forgets keys after 30 days and would treat a re-send as a NEW order. Nothing was sent.\n  ${plan.expired.join("\n  ")}\n` +
-        `Check these in the Runa dashboard first; --force-after-expiry re-sends them anyway.`,
-      "keys_expired",
-    );
-  }
-}
-
 /**
  * Sends and polls every row that needs it. An unexpected fault in one order's work (say the shared
  * limiter's Redis went away) stops new work, lets the rest settle, and is returned, so the results
  * can still be written from the journal before the run fails.
  */
-async function sendAndPoll(options: RunOptions, context: RunContext, replaces: RunPlan["replaces"]): Promise<{ error: unknown } | undefined> {
+async function sendAndPoll(options: RunOptions, context: RunContext, journal: BatchJournal, replaces: RunPlan["replaces"]): Promise<{ error: unknown } | undefined> {
   let failure: { error: unknown } | undefined;
-  const { journal } = context;
   const tasks = new Set<Promise<unknown>>();
   const acted = new Set<string>();
   const slots = new SendSlots(MAX_QUEUED_SENDS);
@@ -373,7 +276,7 @@ async function sendAndPoll(options: RunOptions, context: RunContext, replaces: R
   const planGroup = (group: PendingRow[]): OrderState => {
     const rowKeys = group.map(({ line, generation }) => idempotencyKey(options.batchId, line.fingerprint, generation));
     const rows: MemberRow[] = group.map(({ line, row, generation }) => {
-      const member: MemberRow = { fp: line.fingerprint, gen: generation, row };
+      const member: MemberRow = { fp: line.fingerprint, gen: generation, row, cid: line.contentId };
       if (line.reference !== undefined) member.ref = line.reference;
       const replaced = replaces.get(row);
       if (replaced !== undefined) member.replaces = replaced;
@@ -393,6 +296,8 @@ async function sendAndPoll(options: RunOptions, context: RunContext, replaces: R
     const line = checked.result.order;
     const plan = planRow(line.fingerprint, journal.state, edited(line));
     if (plan.action === "done") continue;
+    // The plan refused conflicts unless --accept-changes, on these same bytes (a snapshot): this is a second lock on that door.
+    if (plan.action === "conflict" && !options.acceptChanges) throw new JournalRefusal(`row ${checked.row} changed after planning; nothing more was sent`, "conflict");
     // A conflict gets here only with --accept-changes: the row becomes a new order.
     if (plan.action === "new" || plan.action === "conflict") {
       const group = grouper.add({ line, row: checked.row, generation: plan.generation });

@@ -1,14 +1,11 @@
 // The flags every command that talks to Runa shares, and the one place that turns them into a client:
 // a real environment (key from RUNA_API_KEY or an owner-only file) or the in-process simulator.
-import { join } from "node:path";
 import type { Argv } from "yargs";
 import { readConfigFile, withSettings } from "../config-file.ts";
 import { ENVIRONMENTS, checkLoopbackResolution, resolveApiKey, resolveBaseUrl, type Environment } from "../config.ts";
 import { UsageError } from "../errors.ts";
+import { defaultStateRoot, openStateDirectory } from "../journal/state-directory.ts";
 import { RunaClient } from "../runa/client.ts";
-
-/** Where the product catalog is cached between commands (an hour per base URL). */
-export const CATALOG_CACHE_DIRECTORY = join("output", ".cache");
 
 /** Sent to the simulator, which accepts any non-empty key: never a real one. */
 const SIMULATOR_API_KEY = "simulated-key-not-secret";
@@ -20,6 +17,8 @@ export interface ConnectionArgs {
   simulate?: boolean | undefined;
   /** The config file in use (named by --config or found in a default place). */
   config?: string | undefined;
+  /** Root of the state folders (journals, ledger, lock, catalog cache), one per environment below it. */
+  stateDir?: string | undefined;
 }
 
 export interface Connection {
@@ -29,6 +28,8 @@ export interface Connection {
   simulated: boolean;
   /** Values a log must never show (the API key). */
   secrets: readonly string[];
+  /** This environment's state folder, created owner-only on first use (journals, ledger, catalog cache). */
+  stateDirectory(): string;
   close(): Promise<void>;
 }
 
@@ -44,8 +45,18 @@ export function connectionOptions<T>(yargs: Argv<T>): Argv<T & ConnectionArgs> {
     .option("api-key-file", { type: "string", describe: "Read the API key from this owner-only file (default: the RUNA_API_KEY variable)" })
     .option("simulate", { type: "boolean", default: false, describe: "Rehearse against an in-process Runa simulator: nothing is spent" })
     .option("config", { type: "string", describe: "JSON settings file (default ./runa-batch.json, else ~/.config/runa-batch/config.json); flags and RUNA_* variables win over it" })
+    .option("state-dir", {
+      type: "string",
+      defaultDescription: "RUNA_STATE_DIR, else $XDG_STATE_HOME/runa-batch, else ~/.local/state/runa-batch",
+      describe: "Where journals, the cross-batch ledger and the catalog cache live (one folder per environment below it); keep it on a lasting disk",
+    })
     // Declared only to refuse it with a clear message (see applySettings); hidden from --help.
     .option("api-key", { type: "string", hidden: true })) as unknown as Argv<T & ConnectionArgs>;
+}
+
+/** The environment's state folder (created owner-only), from the flags alone: no API key needed. */
+export function stateDirectoryOf(argv: ConnectionArgs): string {
+  return openStateDirectory(argv.stateDir ?? defaultStateRoot(), resolveBaseUrl({ env: argv.env, baseUrl: argv.baseUrl }));
 }
 
 /**
@@ -64,6 +75,10 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
       baseUrl: simulator.url,
       simulated: true,
       secrets: [],
+      // A rehearsal's simulator forgets everything when it stops, so its state is thrown away too (run.ts).
+      stateDirectory: () => {
+        throw new Error("a rehearsal keeps no state folder");
+      },
       close: () => simulator.close(),
     };
   }
@@ -71,5 +86,13 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
   await checkLoopbackResolution(baseUrl); // before the first request, which would carry the key
   const configKey = argv.config === undefined ? undefined : readConfigFile(argv.config).apiKey;
   const apiKey = resolveApiKey({ apiKeyFile: argv.apiKeyFile, configKey });
-  return { client: new RunaClient({ baseUrl, apiKey }), baseUrl, simulated: false, secrets: [apiKey], close: async () => undefined };
+  let directory: string | undefined;
+  return {
+    client: new RunaClient({ baseUrl, apiKey }),
+    baseUrl,
+    simulated: false,
+    secrets: [apiKey],
+    stateDirectory: () => (directory ??= stateDirectoryOf(argv)),
+    close: async () => undefined,
+  };
 }

@@ -6,14 +6,14 @@ import { join } from "node:path";
 import type { Catalog } from "../catalog/catalog.ts";
 import { loadCatalog } from "../catalog/load-catalog.ts";
 import { UsageError } from "../errors.ts";
-import { CATALOG_CACHE_DIRECTORY, type Connection } from "./connection-options.ts";
+import type { Connection } from "./connection-options.ts";
 
 /**
  * The catalog for this connection: cached an hour per base URL; a simulator (a new port each time)
  * gets a throw-away cache so rehearsals leave nothing behind.
  */
 export async function catalogFor(connection: Connection, refresh: boolean): Promise<Catalog> {
-  if (!connection.simulated) return loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: CATALOG_CACHE_DIRECTORY, refresh });
+  if (!connection.simulated) return loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: join(connection.stateDirectory(), "cache"), refresh });
   const cacheDir = mkdtempSync(join(tmpdir(), "runa-batch-catalog-"));
   try {
     return await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir, refresh: true });

@@ -7,10 +7,12 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { openOrderBudget, type OrderBudget } from "../batch/limiters.ts";
 import { runBatch } from "../batch/run-batch.ts";
 import { parseRowList } from "../batch/rekey.ts";
-import { POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
+import { DEFAULT_REPEAT_WINDOW_DAYS, POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
 import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
+import { snapshotInput, type InputSnapshot } from "../batch/batch-identity.ts";
 import { batchPaths } from "../journal/batch-journal.ts";
 import { refuseUnsafeTarget } from "../csv/safe-file.ts";
+import { ledgerPath } from "../journal/ledger.ts";
 import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
 import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } from "../report/production-guard.ts";
@@ -34,6 +36,9 @@ interface RunArgs extends ConnectionArgs {
   ignoreBalance: boolean;
   acceptChanges: boolean;
   forceAfterExpiry: boolean;
+  continueBatch: boolean;
+  allowRepeatPayments: boolean;
+  repeatWindow: number;
   refreshCatalog: boolean;
   delimiter?: string;
   bom: boolean;
@@ -51,7 +56,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     (connectionOptions(yargs as Argv) as Argv<ConnectionArgs>)
       .positional("input", { type: "string", demandOption: true, describe: "The rewards CSV" })
       .options({
-        "batch-id": { type: "string", describe: "Names the batch; part of every idempotency key. Default: the input file's name without extension. Use one per period, e.g. rewards-2026-11" },
+        "batch-id": {
+          type: "string",
+          defaultDescription: "RUNA_BATCH_ID, else the config file; on the playground only, else the input file's name without extension",
+          describe: "Names the batch; part of every idempotency key. One per period, the same on every re-run, e.g. rewards-2026-11. Required with --env production",
+        },
         out: { type: "string", describe: "Results CSV (default output/<input name>.results.csv)" },
         rate: { type: "number", defaultDescription: `${ORDERS_PER_MINUTE} (or RUNA_RATE)`, describe: "Orders per minute (POST /order, retries included)" },
         "items-per-order": { type: "number", defaultDescription: "1 (or RUNA_ITEMS_PER_ORDER)", describe: "Rows grouped into one order (1-200) when currency, country and description match" },
@@ -61,6 +70,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         "ignore-balance": { type: "boolean", default: false, describe: "Start even when the account balance is known to be short" },
         "accept-changes": { type: "boolean", default: false, describe: "Order rows edited after an earlier run paid them, as NEW orders" },
         "force-after-expiry": { type: "boolean", default: false, describe: "Re-send keys older than Runa's 30-day idempotency window" },
+        "continue-batch": { type: "boolean", default: false, describe: "Go on with a batch from a file other than the one it was run with (another path, or changed over 7 days after the last run)" },
+        "allow-repeat-payments": { type: "boolean", default: false, describe: "Send rows that another batch paid within the repeat window, or that this batch's lost journal may have paid" },
+        "repeat-window": { type: "number", defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`, describe: "Days within which the same recipient, amount and product paid by another batch is refused as a repeat; 0 for never" },
         "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
         delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , or ;)" },
         bom: { type: "boolean", default: true, describe: "Start the results and error CSVs with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)" },
@@ -80,6 +92,13 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   const file = argv.input;
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
   const name = basename(file, extname(file));
+  const production = isProduction(argv);
+  if (production && argv.batchId === undefined) {
+    throw new UsageError(
+      `a production run needs an explicit batch id, one per period and the same on every re-run: --batch-id ${name}-${new Date().toISOString().slice(0, 7)} (or RUNA_BATCH_ID, or "batch-id" in the config file). Nothing was ordered.`,
+      "batch_id_required",
+    );
+  }
   const batchId = argv.batchId ?? name;
   const resultsFile = argv.out ?? join(DEFAULT_OUTPUT_DIRECTORY, `${name}.results.csv`);
   if (!(argv.rate > 0)) throw new UsageError(`--rate must be above 0, got ${argv.rate}`);
@@ -88,8 +107,8 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   }
   if (!(argv.pollTimeout > 0)) throw new UsageError(`--poll-timeout must be above 0 seconds, got ${argv.pollTimeout}`);
   if (!(argv.progressInterval >= 0)) throw new UsageError(`--progress-interval must be 0 or more seconds, got ${argv.progressInterval}`);
+  if (!(argv.repeatWindow >= 0)) throw new UsageError(`--repeat-window must be 0 or more days, got ${argv.repeatWindow}`);
   const scale = timeScale();
-  const production = isProduction(argv);
   refuseUnattendedProduction({ production, yes: argv.yes, stdinIsTTY: process.stdin.isTTY === true }); // before any request
   const rekeyRows = argv.rekey === undefined ? undefined : parseRowList(argv.rekey);
   if (rekeyRows && !argv.yes && process.stdin.isTTY !== true) {
@@ -98,9 +117,10 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   mkdirSync(dirname(resultsFile), { recursive: true, mode: 0o700 });
 
   const connection = await openConnection(argv, { ordersPerMinute: argv.rate });
-  // The simulator forgets everything when this run ends, so a rehearsal keeps its journal apart
-  // and throws it away: a real batch's journal is never mixed with simulated orders.
-  const journalDirectory = argv.simulate ? mkdtempSync(join(tmpdir(), "runa-batch-rehearsal-")) : undefined;
+  // The simulator forgets everything when this run ends, so a rehearsal keeps its state apart
+  // and throws it away: a real batch's journal and ledger are never mixed with simulated orders.
+  const rehearsalState = argv.simulate ? mkdtempSync(join(tmpdir(), "runa-batch-rehearsal-")) : undefined;
+  const stateDirectory = rehearsalState ?? connection.stateDirectory();
   const stop = new AbortController();
   const output = chooseOutput({ stderrIsTTY: process.stderr.isTTY === true, quiet: argv.quiet });
   const progress = new ProgressReporter({ ...output, batchId, stream: process.stderr, intervalS: argv.progressInterval });
@@ -116,19 +136,23 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let budget: OrderBudget | undefined;
+  let snapshot: InputSnapshot | undefined;
   try {
+    if (argv.batchId === undefined) progress.note(`batch id "${batchId}", from the file's name: give --batch-id to name the period (required in production)`);
     progress.stage("loading the product catalog");
     const delimiter = parseDelimiter(argv.delimiter);
-    const inputOptions = { catalog: await catalogFor(connection, argv.refreshCatalog), allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}) };
+    const inputOptions = { catalog: await catalogFor(connection, argv.refreshCatalog), allowDuplicates: argv.allowDuplicates, displayName: file, ...(delimiter ? { delimiter } : {}) };
 
+    // Every pass reads this private copy: the file cannot change under the run.
+    snapshot = await snapshotInput(file);
     progress.stage(`validating ${file}`);
-    const report = await validateInput(file, inputOptions);
+    const report = await validateInput(snapshot.path, inputOptions);
     progress.validated({ total: report.rows, valid: report.valid, invalid: report.invalid });
     if (report.invalid > 0) {
       progress.note(formatReport(report));
       if (!argv.skipInvalid) {
         const errorsFile = join(dirname(resultsFile), `${name}.errors.csv`);
-        await writeErrorCsv(file, inputOptions, errorsFile, argv.bom);
+        await writeErrorCsv(snapshot.path, inputOptions, errorsFile, argv.bom);
         throw new ValidationFailedError(`${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`);
       }
     }
@@ -156,11 +180,13 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     });
     const summary = await runBatch(
       {
-        file,
+        file: snapshot.path,
+        runInput: snapshot.input,
         batchId,
         resultsFile,
         resultsBom: argv.bom,
-        ...(journalDirectory ? { journalDirectory } : {}),
+        stateDirectory,
+        ledgerFile: ledgerPath(stateDirectory),
         input: inputOptions,
         ordersPerMinute: argv.rate,
         itemsPerOrder: argv.itemsPerOrder,
@@ -168,6 +194,9 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         acceptChanges: argv.acceptChanges,
         forceAfterExpiry: argv.forceAfterExpiry,
         ...(rekeyRows ? { rekeyRows } : {}),
+        continueBatch: argv.continueBatch,
+        allowRepeatPayments: argv.allowRepeatPayments,
+        repeatWindowMs: argv.repeatWindow * 24 * 60 * 60_000,
       },
       {
         client: connection.client,
@@ -214,7 +243,8 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     process.off("SIGTERM", onSignal);
     await budget?.close();
     await connection.close();
-    if (journalDirectory) rmSync(journalDirectory, { recursive: true, force: true });
+    snapshot?.remove();
+    if (rehearsalState) rmSync(rehearsalState, { recursive: true, force: true });
   }
 }
 
@@ -235,5 +265,6 @@ function rerunCommand(argv: ArgumentsCamelCase<RunArgs>, batchId: string): strin
   if (argv.itemsPerOrder !== 1) parts.push("--items-per-order", String(argv.itemsPerOrder));
   if (argv.skipInvalid) parts.push("--skip-invalid");
   if (argv.allowDuplicates) parts.push("--allow-duplicates");
+  if (argv.stateDir) parts.push("--state-dir", argv.stateDir);
   return parts.map((part) => (/^[\w./=-]+$/.test(part) ? part : `'${part.replace(/'/g, "'\\''")}'`)).join(" ");
 }

@@ -4,12 +4,16 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { planBatch, type RunPlan } from "../batch/run-batch.ts";
+import { continuationRefusal, snapshotInput } from "../batch/batch-identity.ts";
+import { planBatch, type Refusal, type RunPlan } from "../batch/plan-batch.ts";
 import { isRepostExpired, planRow, type RowPlan } from "../batch/plan-row.ts";
+import { DEFAULT_REPEAT_WINDOW_DAYS } from "../config.ts";
 import { batchPaths, readJournal } from "../journal/batch-journal.ts";
-import type { JournalState, OrderPhase, OrderState } from "../journal/journal-state.ts";
-import { BatchError } from "../errors.ts";
-import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
+import { JournalState, type OrderPhase, type OrderState } from "../journal/journal-state.ts";
+import { ledgerPath } from "../journal/ledger.ts";
+import { batchStateFiles } from "../journal/state-directory.ts";
+import { BatchError, EXIT } from "../errors.ts";
+import { connectionOptions, openConnection, stateDirectoryOf, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
 interface StatusArgs extends ConnectionArgs {
@@ -18,7 +22,11 @@ interface StatusArgs extends ConnectionArgs {
   out?: string;
   delimiter?: string;
   allowDuplicates: boolean;
+  repeatWindow: number;
 }
+
+/** Where results (and, before the state folder, journals) went by default. */
+const DEFAULT_OUTPUT_DIRECTORY = "output";
 
 export const statusCommand: CommandModule<object, StatusArgs> = {
   command: "status <target>",
@@ -26,14 +34,16 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     (connectionOptions(yargs as Argv) as Argv<ConnectionArgs>)
       .positional("target", { type: "string", demandOption: true, describe: "The rewards CSV, or a batch id" })
       .options({
-        "batch-id": { type: "string", describe: "The batch id the file was run with (default: the file's name without extension)" },
-        out: { type: "string", describe: "The results CSV the batch was run with; its folder holds the journal (default output/)" },
+        "batch-id": { type: "string", describe: "The batch id the file was run with (default: RUNA_BATCH_ID, the config file, else the file's name without extension)" },
+        out: { type: "string", describe: "The results CSV the batch was run with; a journal from before the state folder may still be beside it (default output/)" },
+        "repeat-window": { type: "number", defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`, describe: "As given to run" },
         delimiter: { type: "string", describe: "Field delimiter of the file (default: detected)" },
         "allow-duplicates": { type: "boolean", default: false, describe: "As given to run" },
       }) as unknown as Argv<StatusArgs>,
   handler: async (argv) => {
-    process.stdout.write(await status(argv));
-    process.exitCode = 0;
+    const { text, refused } = await status(argv);
+    process.stdout.write(text);
+    process.exitCode = refused ? EXIT.USAGE : EXIT.OK;
   },
 };
 
@@ -46,21 +56,32 @@ const PHASE_LABELS: Record<OrderPhase, string> = {
   settled: "settled",
 };
 
-async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<string> {
+/** What status found: the text, and whether a plain re-run would go ahead (exit 0) or refuse (exit 1). */
+async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: string; refused: boolean }> {
   const isFile = existsSync(argv.target) && extname(argv.target) !== "";
   const batchId = argv.batchId ?? (isFile ? basename(argv.target, extname(argv.target)) : argv.target);
-  const directory = argv.out ? dirname(argv.out) : "output";
-  const journalPath = batchPaths(directory, batchId).journal;
+  const stateDirectory = stateDirectoryOf(argv);
+  const legacy = batchPaths(argv.out ? dirname(argv.out) : DEFAULT_OUTPUT_DIRECTORY, batchId).journal;
+  const current = batchStateFiles(stateDirectory, batchId).journal;
+  const journalPath = existsSync(current) || !existsSync(legacy) ? current : legacy;
   const lines = [`Batch ${batchId}`];
-  if (!existsSync(journalPath)) {
-    lines.push(`  no journal at ${journalPath}: nothing was sent for this batch from here; a run sends every valid row.`);
-    return `${lines.join("\n")}\n`;
+  let journal = new JournalState();
+  if (existsSync(journalPath)) {
+    journal = readJournal(journalPath);
+    lines.push(`  journal: ${journalPath}${journal.createdAt ? ` (started ${journal.createdAt})` : ""}`);
+    const last = journal.runs.at(-1);
+    if (last) lines.push(`  last run: ${last.at} from ${last.input.path} (${last.input.size} bytes, sha256 ${last.input.sha256.slice(0, 12)}…)`);
+    lines.push(...describeJournal(journal));
+  } else {
+    lines.push(`  no journal for this batch in ${stateDirectory}: nothing was sent for it from this machine.`);
   }
-  const journal = readJournal(journalPath);
-  lines.push(`  journal: ${journalPath}${journal.createdAt ? ` (started ${journal.createdAt})` : ""}`);
-  lines.push(...describeJournal(journal));
-  if (isFile) lines.push(...(await describeRerun(argv, journal)));
-  return `${lines.join("\n")}\n`;
+  let refused = false;
+  if (isFile) {
+    const rerun = await describeRerun(argv, journal, batchId, stateDirectory);
+    lines.push(...rerun.lines);
+    refused = rerun.refused;
+  }
+  return { text: `${lines.join("\n")}\n`, refused };
 }
 
 function phaseLabel(order: OrderState): string {
@@ -117,25 +138,44 @@ function actionLines(counts: Partial<Record<RowPlan["action"], number>>): string
   return lines.length > 0 ? lines : ["    nothing"];
 }
 
-/** Plans the file's rows exactly as `run` would; needs the catalog to read the rows. */
-async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState): Promise<string[]> {
+/** Plans the file's rows exactly as `run` would (identity, edits, other batches); needs the catalog to read the rows. */
+async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState, batchId: string, stateDirectory: string): Promise<{ lines: string[]; refused: boolean }> {
   let plan: RunPlan;
+  let continuation: string | undefined;
   try {
     const connection = await openConnection(argv);
+    const snapshot = await snapshotInput(argv.target);
     try {
       const catalog = await catalogFor(connection, false);
       const delimiter = parseDelimiter(argv.delimiter);
-      const input = { catalog, allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}) };
-      plan = await planBatch({ file: argv.target, input }, journal, Date.now());
+      const input = { catalog, allowDuplicates: argv.allowDuplicates, displayName: argv.target, ...(delimiter ? { delimiter } : {}) };
+      const now = Date.now();
+      continuation = continuationRefusal(journal, snapshot.input, batchId, now);
+      plan = await planBatch(
+        { file: snapshot.path, input, batchId, ledgerFile: ledgerPath(stateDirectory), repeatWindowMs: argv.repeatWindow * 24 * 60 * 60_000 },
+        journal,
+        now,
+      );
     } finally {
+      snapshot.remove();
       await connection.close();
     }
   } catch (error) {
     if (!(error instanceof BatchError)) throw error;
-    return [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`];
+    return { lines: [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`], refused: false };
   }
   const lines = [`  for the ${Object.values(plan.counts).reduce((a, b) => a + b, 0)} valid row(s) of ${argv.target} a re-run would:`, ...actionLines(plan.counts)];
-  for (const conflict of plan.conflicts) lines.push(`    ! ${conflict}`);
-  if (plan.expired.length > 0) lines.push(`    ! ${plan.expired.length} key(s) first sent over 29 days ago with no answer: refused without --force-after-expiry`);
-  return lines;
+  const refusals = [...(continuation ? [`${continuation}`] : []), ...plan.refusals.map((refusal) => `${refusal.message}${OVERRIDES[refusal.kind]}`)];
+  if (refusals.length > 0) {
+    lines.push("  a plain re-run would REFUSE before sending anything:");
+    for (const refusal of refusals) lines.push(`    ! ${refusal}`);
+  }
+  return { lines, refused: refusals.length > 0 };
 }
+
+const OVERRIDES: Record<Refusal["kind"], string> = {
+  conflict: " [run refuses unless --accept-changes]",
+  repeat: " [run refuses unless --allow-repeat-payments]",
+  paid_order_id: " [run refuses]",
+  expired: " [run refuses unless --force-after-expiry]",
+};

@@ -1,11 +1,17 @@
 // The durable record of one batch: every step is written (and fsynced) before the tool acts on it.
-import { mkdirSync, openSync, fsyncSync, closeSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { JournalFile, readRecords } from "./journal-file.ts";
 import { JournalState } from "./journal-state.ts";
-import type { JournalRecord, MemberRow, OrderOutcome, RowPayout } from "./records.ts";
+import type { Ledger } from "./ledger.ts";
+import type { JournalRecord, MemberRow, OrderOutcome, RowPayout, RunInput } from "./records.ts";
+import { JournalRefusal } from "../errors.ts";
 
-/** Where a batch keeps its files. The batch id is made safe for a file name. */
+/**
+ * Where a batch keeps its files beside its results: the log and the summary; before the state
+ * folder existed, also the journal and lock (see findLegacyJournal). The batch id is made safe for
+ * a file name the old way, which two ids could share: the journal's own batch id settles that.
+ */
 export function batchPaths(directory: string, batchId: string) {
   const base = join(directory, batchId.replace(/[^A-Za-z0-9._-]/g, "_"));
   return {
@@ -16,6 +22,38 @@ export function batchPaths(directory: string, batchId: string) {
   };
 }
 
+/**
+ * Moves a journal written beside the results (the layout before the state folder) to `target`,
+ * so an upgrade never forgets a batch. Only the exact batch's journal is moved; the old file is
+ * renamed, not deleted, so an older version run by mistake finds nothing and a person can see
+ * where it went. Refused when both exist: which one is the truth is for a person to say.
+ */
+export function adoptLegacyJournal(legacy: string, target: string, batchId: string): boolean {
+  if (!existsSync(legacy)) return false;
+  const legacyBatch = readJournal(legacy).batchId;
+  if (legacyBatch !== undefined && legacyBatch !== batchId) return false; // another batch whose id cleans up alike
+  if (existsSync(target)) {
+    throw new JournalRefusal(
+      `batch "${batchId}" has two journals: ${target} and an older one beside the results, ${legacy}. Nothing was sent. ` +
+        `Keep the one that is complete (compare them with \`runa-batch status\`) and move the other away.`,
+      "two_journals",
+    );
+  }
+  mkdirSync(join(target, ".."), { recursive: true, mode: 0o700 });
+  const temporary = `${target}.moving`;
+  copyFileSync(legacy, temporary);
+  const fd = openSync(temporary, "r+");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, target);
+  syncDirectory(join(target, ".."));
+  renameSync(legacy, `${legacy}.moved-to-state-dir`);
+  return true;
+}
+
 export function readJournal(path: string): JournalState {
   return JournalState.from(readRecords<JournalRecord>(path));
 }
@@ -24,32 +62,59 @@ export class BatchJournal {
   readonly state: JournalState;
   readonly #file: JournalFile;
   readonly #now: () => Date;
+  readonly #ledger: Ledger | undefined;
+  readonly #batchId: string;
 
-  private constructor(file: JournalFile, state: JournalState, now: () => Date) {
+  private constructor(file: JournalFile, state: JournalState, now: () => Date, batchId: string, ledger: Ledger | undefined) {
     this.#file = file;
     this.state = state;
     this.#now = now;
+    this.#batchId = batchId;
+    this.#ledger = ledger;
   }
 
-  static open(path: string, batchId: string, now: () => Date = () => new Date()): BatchJournal {
+  /**
+   * Opens (or starts) the journal of `batchId`. A journal that belongs to another batch id is
+   * refused: two batches never share one. With a ledger, every order is also indexed there.
+   */
+  static open(path: string, batchId: string, now: () => Date = () => new Date(), ledger?: Ledger): BatchJournal {
     const directory = join(path, "..");
     mkdirSync(directory, { recursive: true, mode: 0o700 });
     const file = JournalFile.open(path);
     let state: JournalState;
     try {
       state = JournalState.from(file.records<JournalRecord>());
+      if (state.batchId !== undefined && state.batchId !== batchId) {
+        throw new JournalRefusal(
+          `the journal ${path} belongs to batch "${state.batchId}", not "${batchId}"; nothing was sent. Two batches never share a journal: pick a batch id of its own for this one.`,
+          "journal_of_another_batch",
+        );
+      }
     } catch (error) {
       file.close();
       throw error;
     }
-    const journal = new BatchJournal(file, state, now);
+    const journal = new BatchJournal(file, state, now, batchId, ledger);
     syncDirectory(directory); // the file's name is durable too, not only its bytes
     if (!state.batchId) journal.#write({ type: "batch", v: 1, batchId, at: journal.#at() });
     return journal;
   }
 
+  /** What this run was given; written once per run, before anything is planned. */
+  ranWith(input: RunInput): void {
+    this.#write({ type: "run", input, at: this.#at() });
+  }
+
+  /** Rows the user let go with --accept-changes: they no longer hold back new rows. */
+  released(fps: string[]): void {
+    if (fps.length > 0) this.#write({ type: "released", fps, at: this.#at() });
+  }
+
   planned(key: string, gen: number, rows: MemberRow[], currency: string, body: string): void {
-    this.#write({ type: "order", key, gen, rows, currency, body, at: this.#at() });
+    const at = this.#at();
+    // The ledger first: an order is never sent that the ledger does not know.
+    this.#ledger?.planned(this.#batchId, key, at, rows.map((row) => row.cid ?? ""));
+    this.#write({ type: "order", key, gen, rows, currency, body, at });
   }
 
   posting(key: string, attempt: number): void {
@@ -58,10 +123,13 @@ export class BatchJournal {
 
   accepted(key: string, orderId: string): void {
     this.#write({ type: "accepted", key, orderId, at: this.#at() });
+    this.#ledger?.accepted(key, orderId);
   }
 
   rejected(key: string, status: number, errorType: string, message: string): void {
     this.#write({ type: "rejected", key, status, errorType, message, at: this.#at() });
+    // idempotency_validation_error: the key already holds another body, whose order may exist.
+    if (errorType !== "idempotency_validation_error") this.#ledger?.settled(key, "REJECTED");
   }
 
   serverError(key: string, status: number, errorType: string): void {
@@ -80,10 +148,12 @@ export class BatchJournal {
     const record: JournalRecord = { type: "settled", key, orderId, status, payouts, at: this.#at() };
     if (totalPrice !== undefined) record.totalPrice = totalPrice;
     this.#write(record);
+    this.#ledger?.settled(key, status);
   }
 
   close(): void {
     this.#file.close();
+    this.#ledger?.close();
   }
 
   #write(record: JournalRecord): void {

@@ -1,6 +1,6 @@
 // The journal folded into what is known about each order and each row. Pure: replaying the same
 // records always gives the same state, which is what makes a re-run after a crash predictable.
-import type { JournalRecord, MemberRow, OrderOutcome, RowPayout } from "./records.ts";
+import type { JournalRecord, MemberRow, OrderOutcome, RowPayout, RunInput } from "./records.ts";
 
 export type OrderPhase =
   | "planned" // key chosen, never sent
@@ -39,6 +39,10 @@ export class JournalState {
   readonly #replaced = new Set<string>();
   batchId?: string;
   createdAt?: string;
+  /** Every run's input, oldest first. */
+  readonly runs: { input: RunInput; at: string }[] = [];
+  /** Rows the user let go with --accept-changes (see the "released" record). */
+  readonly released = new Set<string>();
 
   static from(records: Iterable<JournalRecord>): JournalState {
     const state = new JournalState();
@@ -50,6 +54,14 @@ export class JournalState {
     if (record.type === "batch") {
       this.batchId ??= record.batchId;
       this.createdAt ??= record.at;
+      return;
+    }
+    if (record.type === "run") {
+      this.runs.push({ input: record.input, at: record.at });
+      return;
+    }
+    if (record.type === "released") {
+      for (const fp of record.fps) this.released.add(fp);
       return;
     }
     if (record.type === "order") {

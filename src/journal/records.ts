@@ -15,6 +15,22 @@ export interface MemberRow {
    * place and ordered anew with --accept-changes. Its orders join this row's history.
    */
   replaces?: string;
+  /**
+   * The row's content identity (recipient, amount, product; see contentIdentity), indexed across
+   * batches by the ledger. Absent in journals written before the ledger existed.
+   */
+  cid?: string;
+}
+
+/** What a run was given: the input file as it was read (a snapshot of it is what the run used). */
+export interface RunInput {
+  /** Absolute path. */
+  path: string;
+  size: number;
+  /** sha256 hex of the bytes. */
+  sha256: string;
+  /** Last modification time (ISO) when the run read it. */
+  mtime: string;
 }
 
 /** The payout one row got, matched from the order's items by content. */
@@ -29,6 +45,13 @@ export interface RowPayout {
 
 export type JournalRecord =
   | { type: "batch"; v: 1; batchId: string; at: string }
+  /** A run started on this batch: which file it read. Checked so a batch is never continued from another period's file. */
+  | { type: "run"; input: RunInput; at: string }
+  /**
+   * The user let rows go that an earlier run may have paid and that the file no longer holds
+   * (--accept-changes): they no longer hold back new rows. Their orders stand and stay accounted.
+   */
+  | { type: "released"; fps: string[]; at: string }
   /** Key chosen and body fixed, before any POST. The body is kept so a re-post is byte-identical. */
   | { type: "order"; key: string; gen: number; rows: MemberRow[]; currency: string; body: string; at: string }
   /** About to send a POST: from here until an answer is recorded, the outcome is unknown. */

@@ -25,6 +25,7 @@ const orderLines = fc.tuple(fc.option(fc.string(), { nil: undefined }), fc.array
     distribution: rowDistribution,
     country: "US",
     fingerprint: `fp-${index}`,
+    contentId: `c-${index}`,
     ...(description === undefined ? {} : { description }),
   })),
 );
@@ -40,7 +41,7 @@ describe("row signatures", () => {
   });
 
   it("differ when what the row delivers is edited", () => {
-    const row: OrderLine = { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "EMAIL", email_address: "kim@example.com" }, country: "US", fingerprint: "fp" };
+    const row: OrderLine = { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "EMAIL", email_address: "kim@example.com" }, country: "US", fingerprint: "fp", contentId: "c" };
     const [journaled] = signaturesInBody(orderBody([row]));
     expect(rowSignature(row)).toBe(journaled);
     for (const edit of [{ amount: "10.01" }, { distribution: { type: "EMAIL" as const, email_address: "lee@example.com" } }, { products: { type: "SINGLE" as const, value: "TGT-US" } }, { description: "Thanks" }, { currency: "CAD" }]) {

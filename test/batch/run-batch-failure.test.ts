@@ -38,12 +38,16 @@ describe("runBatch on an unexpected fault", () => {
         file,
         batchId: "dying",
         resultsFile,
+        stateDirectory: join(dir, "state"),
         input: { catalog: Catalog.fromProducts(loadCatalogFixture().catalog), allowDuplicates: false },
         ordersPerMinute: 6000,
         itemsPerOrder: 1,
         pollTimeoutMs: 10_000,
         acceptChanges: false,
         forceAfterExpiry: false,
+        continueBatch: false,
+        allowRepeatPayments: false,
+        repeatWindowMs: 0,
       },
       { client: new RunaClient({ baseUrl: sim.url, apiKey: "k" }), orderLimiter: new DyingLimiter(3), timeScale: 0.01 },
     );
@@ -52,7 +56,7 @@ describe("runBatch on an unexpected fault", () => {
     const results = readResults(resultsFile);
     expect(results.filter((row) => row.status === "COMPLETED")).toHaveLength(3);
     expect(results.filter((row) => row.status !== "COMPLETED").map((row) => row.status)).not.toContain("COMPLETED");
-    expect(existsSync(join(dir, "out", "dying.lock"))).toBe(false);
-    expect([...readJournal(join(dir, "out", "dying.journal.jsonl")).orders.values()].filter((order) => order.phase === "settled")).toHaveLength(3);
+    expect(existsSync(join(dir, "state", "dying.lock"))).toBe(false);
+    expect([...readJournal(join(dir, "state", "dying.journal.jsonl")).orders.values()].filter((order) => order.phase === "settled")).toHaveLength(3);
   });
 });

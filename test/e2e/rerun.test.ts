@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { journalFile, runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { writeRewards } from "../helpers/rewards.ts";
 import { simulator } from "../helpers/simulator.ts";
@@ -105,7 +105,7 @@ describe("re-runs", () => {
     writeFileSync(join(cwd, "pay.csv"), "amount,currency,product_code,email\n10,USD,AMZ-US,kim@example.org\n");
     const refused = await runCli(["run", "pay.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/row 2 changed after it was paid/);
+    expect(refused.stderr).toMatch(/1 row\(s\) that earlier runs of this batch paid or sent are no longer in the file as they were: row 2 \(paid as order O-\w+\); and 1 row\(s\) are new to this batch: row\(s\) 2\./);
     expect(sim.state.countOrders()).toBe(1);
   });
 
@@ -116,7 +116,7 @@ describe("re-runs", () => {
     // A first run that was killed after sending: plan and post recorded, no answer.
     const first = await runCli(["run", "old.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(first.code).toBe(0);
-    const journalPath = join(cwd, "output", "old.journal.jsonl");
+    const journalPath = journalFile(cwd, "old");
     const records = journalRecords(journalPath);
     const old = "2026-01-01T00:00:00.000Z";
     const kept = records.filter((record) => record.type === "batch" || record.type === "order" || record.type === "post").map((record) => ({ ...record, at: old }));
@@ -135,8 +135,8 @@ describe("re-runs", () => {
     const sim = await simulator();
     const cwd = workDir();
     writeFileSync(join(cwd, "b.csv"), "amount,currency,product_code,email\n10,USD,AMZ-US,kim@example.com\n");
-    const lockPath = join(cwd, "output", "b.lock");
-    await runCli(["run", "b.csv", "--base-url", sim.url, ...FAST], { cwd }); // creates output/
+    await runCli(["run", "b.csv", "--base-url", sim.url, ...FAST], { cwd }); // creates the state folder
+    const lockPath = journalFile(cwd, "b").replace(/\.journal\.jsonl$/, ".lock");
     // held by a live process (this test runner)
     writeFileSync(lockPath, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
     const refused = await runCli(["run", "b.csv", "--base-url", sim.url, ...FAST], { cwd });
@@ -148,14 +148,18 @@ describe("re-runs", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
   });
 
-  it("re-runs safely without a journal within Runa's 30 days: same keys, same bodies, orders replayed", async () => {
+  it("refuses a re-run whose journal was lost; when told to go on, same keys and bodies replay the orders", async () => {
     const sim = await simulator();
     const cwd = workDir();
     const file = writeRewards(cwd, 8);
     expect((await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd })).code).toBe(0);
     const first = readResults(join(cwd, "output", "rewards.results.csv"));
-    writeFileSync(join(cwd, "output", "rewards.journal.jsonl"), ""); // lost
-    const again = await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd });
+    writeFileSync(journalFile(cwd, "rewards"), ""); // lost
+    const refused = await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/8 row\(s\) were sent by this batch \("rewards"\) in orders its journal no longer holds/);
+    expect(postsTo(sim)).toBe(8);
+    const again = await runCli(["run", file, "--base-url", sim.url, "--allow-repeat-payments", ...FAST], { cwd });
     expect(again.code, again.stderr).toBe(0);
     expect(sim.state.countOrders()).toBe(8);
     const second = readResults(join(cwd, "output", "rewards.results.csv"));
@@ -171,14 +175,14 @@ describe("re-runs", () => {
     const posts = postsTo(sim);
     const report = await runCli(["status", file, "--base-url", sim.url], { cwd });
     expect(report.code, report.stderr).toBe(0);
-    expect(report.stdout).toMatch(/journal: output\/rewards\.journal\.jsonl/);
+    expect(report.stdout).toContain(`journal: ${journalFile(cwd, "rewards")}`);
     expect(report.stdout).toMatch(/poll 3 row\(s\) whose order was accepted/);
     expect(report.stdout).toMatch(/for the 6 valid row\(s\) of .*rewards\.csv a re-run would:/);
     expect(postsTo(sim)).toBe(posts);
-    const byId = await runCli(["status", "rewards"], { cwd });
+    const byId = await runCli(["status", "rewards", "--base-url", sim.url], { cwd });
     expect(byId.stdout).toMatch(/orders: .*3 accepted, not final yet/);
-    const unknown = await runCli(["status", "never-ran"], { cwd });
-    expect(unknown.stdout).toMatch(/no journal at output\/never-ran\.journal\.jsonl/);
+    const unknown = await runCli(["status", "never-ran", "--base-url", sim.url], { cwd });
+    expect(unknown.stdout).toMatch(/no journal for this batch in .*\.runa-state\/custom-127\.0\.0\.1_\d+-\w+: nothing was sent for it from this machine/);
   });
 
   it("leaves slow orders PENDING at the poll timeout, and a re-run polls them without posting again", async () => {

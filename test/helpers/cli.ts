@@ -1,6 +1,6 @@
 // Runs the real CLI as a child process, the way a user or cron does.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,11 +32,23 @@ export function workDir(): string {
 /** Fast waits for tests: a 5 s back-off takes 50 ms. The order rate is set with --rate. */
 export const FAST_ENV = { RUNA_BATCH_TIME_SCALE: "0.01", RUNA_API_KEY: "test-key-4f9a2c" };
 
+/** A test's state folder root (journals, ledger): inside its working directory, never the user's own. */
+export const stateRoot = (cwd: string): string => join(cwd, ".runa-state");
+
+/** The journal a batch run from `cwd` keeps (the state folder has one environment folder per base URL). */
+export function journalFile(cwd: string, batchId: string): string {
+  const root = stateRoot(cwd);
+  const environments = existsSync(root) ? readdirSync(root) : [];
+  if (environments.length !== 1) throw new Error(`expected one environment folder in ${root}, found ${environments.join(", ") || "none"}`);
+  return join(root, environments[0]!, `${batchId}.journal.jsonl`);
+}
+
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
+    const cwd = options.cwd ?? workDir();
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd ?? workDir(),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...FAST_ENV, ...options.env },
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_STATE_DIR: stateRoot(cwd), ...FAST_ENV, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -26,6 +26,7 @@ function deps(output: string[]) {
       baseUrl: simulator.url,
       simulated: true,
       secrets: [],
+      stateDirectory: () => tempDir(),
       close: async () => undefined,
     }),
   };
@@ -70,7 +71,7 @@ describe("runValidate against the simulator", () => {
     const poor = await startSimulator({ port: 0, balances: { USD: "10.00" } });
     try {
       const output: string[] = [];
-      const connection = { client: new RunaClient({ baseUrl: poor.url, apiKey: "test" }), baseUrl: poor.url, simulated: true, secrets: [], close: async () => undefined };
+      const connection = { client: new RunaClient({ baseUrl: poor.url, apiKey: "test" }), baseUrl: poor.url, simulated: true, secrets: [], stateDirectory: () => tempDir(), close: async () => undefined };
       const code = await runValidate(args("fixtures/messy/trailing-empty-columns.csv"), { write: (text) => output.push(text), openConnection: async () => connection });
       expect(code).toBe(EXIT.OK);
       expect(output.join("")).toContain("WARNING: the USD balance (10.00) is 35.75 short of the 45.75 this file costs");

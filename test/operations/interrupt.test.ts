@@ -4,7 +4,7 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { journalFile, runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
 import { writeRewards } from "./helpers.ts";
@@ -49,12 +49,12 @@ describe("interrupting a run", () => {
     const ordersAtStop = sim.state.countOrders();
     expect(ordersAtStop).toBeLessThan(ROWS);
 
-    const journal = readFileSync(join(cwd, "output", "rewards-2026-11.journal.jsonl"), "utf8").trim().split("\n");
+    const journal = readFileSync(journalFile(cwd, "rewards-2026-11"), "utf8").trim().split("\n");
     for (const line of journal) expect(() => JSON.parse(line)).not.toThrow();
     const results = readResults(join(cwd, "output", "rewards-2026-11.results.csv"));
     expect(results).toHaveLength(ROWS);
     expect(results.some((row) => row.status === "NOT_SENT")).toBe(true);
-    expect(existsSync(join(cwd, "output", "rewards-2026-11.lock"))).toBe(false);
+    expect(existsSync(journalFile(cwd, "rewards-2026-11").replace(/\.journal\.jsonl$/, ".lock"))).toBe(false);
 
     const second = await runCli(args, { cwd });
     expect(second.code).toBe(0);

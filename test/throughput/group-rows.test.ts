@@ -7,7 +7,7 @@ import type { OrderLine } from "../../src/batch/order-line.ts";
 let next = 0;
 function line(overrides: Partial<OrderLine> = {}): OrderLine {
   next += 1;
-  return { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "PAYOUT_LINK" }, country: "US", fingerprint: `fp-${next}`, ...overrides };
+  return { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "PAYOUT_LINK" }, country: "US", fingerprint: `fp-${next}`, contentId: `c-${next}`, ...overrides };
 }
 const pending = (overrides: Partial<OrderLine> = {}, row = 2): PendingRow => ({ line: line(overrides), row, generation: 0 });
 const template = (id: string, currency = "USD"): Partial<OrderLine> => ({ products: { type: "TEMPLATE", template_id: id }, country: "", currency });

@@ -12,7 +12,7 @@ import { postOrder, simulator, untilSettled } from "../helpers/simulator.ts";
 const USD_TEMPLATE = "PT-01HQ12PV4B8XMBRTK281JM54KK";
 
 function line(index: number, overrides: Partial<OrderLine>): OrderLine {
-  return { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "PAYOUT_LINK" }, country: "US", fingerprint: `fp-${index}`, ...overrides };
+  return { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "PAYOUT_LINK" }, country: "US", fingerprint: `fp-${index}`, contentId: `c-${index}`, ...overrides };
 }
 const members = (lines: readonly OrderLine[]): MemberRow[] => lines.map((each, index) => ({ fp: each.fingerprint, gen: 0, row: index + 2 }));
 

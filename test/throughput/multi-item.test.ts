@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { toMoneyText } from "../../src/money.ts";
 import type { SimulatedOrder, SimulatedOrderItem } from "../../src/simulator/index.ts";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { journalFile, runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
 import { mixedRow, plainRow, rows, writeRewards, type RewardRow } from "./rewards-file.ts";
@@ -135,7 +135,7 @@ describe("--items-per-order", () => {
     expectOnePayoutPerRow(orders, sim.state.ordersByKey(), input.length);
     expectRightLinks(readResults(join(cwd, "output", "crashy.results.csv")), input, orders);
     // the journal recorded each order once with its member rows; re-runs re-posted, never re-grouped
-    const journal = readFileSync(join(cwd, "output", "crashy.journal.jsonl"), "utf8").trim().split("\n").map((text) => JSON.parse(text) as { type: string; key?: string; rows?: unknown[] });
+    const journal = readFileSync(journalFile(cwd, "crashy"), "utf8").trim().split("\n").map((text) => JSON.parse(text) as { type: string; key?: string; rows?: unknown[] });
     const planned = journal.filter((record) => record.type === "order");
     expect(new Set(planned.map((record) => record.key)).size).toBe(orders.length);
     expect(planned.reduce((sum, record) => sum + (record.rows?.length ?? 0), 0)).toBe(input.length);
@@ -155,7 +155,7 @@ describe("--items-per-order", () => {
       },
     });
     expect(killed.signal).toBe("SIGKILL");
-    const journalPath = join(cwd, "output", "regroup.journal.jsonl");
+    const journalPath = journalFile(cwd, "regroup");
     const plannedFirst = readFileSync(journalPath, "utf8").trim().split("\n").map((text) => JSON.parse(text) as { type: string; key?: string; rows?: unknown[] }).filter((record) => record.type === "order");
     expect(plannedFirst.every((record) => record.rows?.length === 10)).toBe(true);
     expect(plannedFirst.length).toBeLessThan(50);

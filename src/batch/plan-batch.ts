@@ -1,0 +1,270 @@
+// A pass over the file that sends nothing: what each row will get, and every reason the run must
+// refuse before its first POST. Used by `run` (which refuses) and by `status` and `validate` (which
+// report). The per-row rules live in plan-row.ts; this file holds the rules that need the whole
+// file: rows paid earlier that are no longer in the file, and rows paid by other batches.
+import type { JournalState, OrderState } from "../journal/journal-state.ts";
+import { searchLedger, type LedgerMatch } from "../journal/ledger.ts";
+import { JournalRefusal } from "../errors.ts";
+import { openInput, type InputOptions } from "./check-rows.ts";
+import { FingerprintIndex, type OrderLine } from "./order-line.ts";
+import { rowSignature, signaturesInBody } from "./order-body.ts";
+import { recentCache } from "./recent-cache.ts";
+import { isRepostExpired, mayHavePaid, planRow, type RowPlan } from "./plan-row.ts";
+import { CostTally, type CurrencyCost } from "./validation-report.ts";
+
+export interface PlanOptions {
+  file: string;
+  input: InputOptions;
+  batchId: string;
+  /** The environment's ledger (absent: no cross-batch check, e.g. a rehearsal). */
+  ledgerFile?: string;
+  repeatWindowMs: number;
+}
+
+/** Why a run must stop before any POST, and which flag (if any) lets it go on. */
+export interface Refusal {
+  /** "conflict": --accept-changes; "repeat": --allow-repeat-payments; "paid_order_id": none (clear the cell); "expired": --force-after-expiry. */
+  kind: "conflict" | "repeat" | "paid_order_id" | "expired";
+  message: string;
+}
+
+export interface RunPlan {
+  counts: Record<RowPlan["action"], number>;
+  /** Rows to be sent (new, re-sent, or accepted changes), priced per currency. */
+  toSend: CurrencyCost[];
+  refusals: Refusal[];
+  /** Rows an earlier run may have paid that the file no longer holds (by fingerprint). */
+  missingPaidRows: string[];
+  /**
+   * New rows without a reference standing where such a missing paid row stood (by row number):
+   * the fingerprint each one likely replaces. Only for the record (the replaced row's orders are
+   * shown with it, see superseded_order_ids); safety never rests on it.
+   */
+  replaces: Map<number, string>;
+}
+
+/** How many rows a message names before it says "+N more". */
+const NAMED_ROWS = 10;
+
+export async function planBatch(options: PlanOptions, journal: JournalState, now: number): Promise<RunPlan> {
+  const counts = { done: 0, poll: 0, repost: 0, new: 0, conflict: 0 };
+  const refusals: Refusal[] = [];
+  const expired: string[] = [];
+  const edited = editCheck();
+  const toSend = new CostTally(options.input);
+  const seen = new Set<string>();
+  const newRows: number[] = [];
+  const unreferencedNewRows = new Set<number>();
+  const newContent = new FingerprintIndex();
+  const carriedOrderIds = new Map<string, number>();
+  const input = await openInput(options.file, options.input);
+  const orderIdColumn = input.header.findIndex((name) => name.trim().toLowerCase() === "order_id");
+  for await (const checked of input.rows) {
+    if (!checked.result.ok) continue;
+    const line = checked.result.order;
+    const plan = planRow(line.fingerprint, journal, edited(line));
+    counts[plan.action] += 1;
+    if (plan.action === "conflict") refusals.push({ kind: "conflict", message: describeConflict(checked.row, line.reference, plan) });
+    // A re-sent row whose first POST did land is already paid: counting it again errs on the safe side.
+    if (plan.action === "new" || plan.action === "conflict" || plan.action === "repost") toSend.add(line);
+    if (journal.orderOfRow(line.fingerprint)) seen.add(line.fingerprint);
+    if (plan.action === "repost" && isRepostExpired(plan.order, now)) {
+      expired.push(`row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`);
+    }
+    if (plan.action === "new" && plan.generation === 0) {
+      newRows.push(checked.row);
+      newContent.add(line.contentId, checked.row);
+      if (line.reference === undefined) unreferencedNewRows.add(checked.row);
+    }
+    const carried = orderIdColumn === -1 ? "" : (checked.values[orderIdColumn] ?? "").trim();
+    if (carried !== "" && (plan.action === "new" || plan.action === "conflict") && journal.orderOfRow(line.fingerprint)?.orderId !== carried) {
+      carriedOrderIds.set(carried, checked.row);
+    }
+  }
+  const missingPaidRows = [...journal.rows()]
+    .filter(({ member, order }) => mayHavePaid(order) && !seen.has(member.fp) && !journal.released.has(member.fp))
+    .map(({ member }) => member.fp);
+  const replaces = new Map<number, string>();
+  if (missingPaidRows.length > 0 && newRows.length > 0) {
+    refusals.push({ kind: "conflict", message: describeMissing(journal, missingPaidRows, newRows) });
+    for (const fp of missingPaidRows) {
+      const member = journal.orderOfRow(fp)?.rows.find((row) => row.fp === fp);
+      if (member && member.ref === undefined && unreferencedNewRows.has(member.row)) replaces.set(member.row, fp);
+    }
+  }
+  if (options.ledgerFile !== undefined && (newRows.length > 0 || carriedOrderIds.size > 0)) {
+    const findings = await searchLedger(options.ledgerFile, {
+      hasContent: (contentId) => newContent.rowOf(contentId) !== undefined,
+      hasOrderId: (orderId) => carriedOrderIds.has(orderId),
+    });
+    refusals.push(...repeatRefusals(findings.byContent, (contentId) => newContent.rowOf(contentId) ?? 0, journal, options, now));
+    refusals.push(...carriedOrderRefusals(carriedOrderIds, findings.byOrderId));
+  }
+  if (expired.length > 0) {
+    refusals.push({
+      kind: "expired",
+      message:
+        `${expired.length} row(s) were sent over 29 days ago with no answer recorded; Runa forgets keys after 30 days and would treat a re-send as a NEW order.\n  ` +
+        `${expired.join("\n  ")}`,
+    });
+  }
+  return { counts, toSend: toSend.totals(), refusals, missingPaidRows, replaces };
+}
+
+function paidOrSent(order: OrderState): string {
+  return order.phase === "settled" ? "paid" : "sent";
+}
+
+function describeConflict(row: number, reference: string | undefined, plan: Extract<RowPlan, { action: "conflict" }>): string {
+  const { order } = plan;
+  const identity = reference === undefined ? `row ${row}` : `row ${row} (reference ${reference})`;
+  if (plan.reason === "key_reused") {
+    return `${identity}: Runa refused its key as already used with a different body (idempotency_validation_error); an order for the earlier content may exist`;
+  }
+  return `${identity} was edited after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key}; as edited it would be a second order`;
+}
+
+function namedRows(rows: readonly number[]): string {
+  const named = rows.slice(0, NAMED_ROWS).join(", ");
+  return rows.length > NAMED_ROWS ? `${named} (+${rows.length - NAMED_ROWS} more)` : named;
+}
+
+/**
+ * Paid rows gone from the file while new rows appear: a new row may be a paid row edited and
+ * moved, or re-identified (a reference added, removed or renamed). Nothing tells the two apart
+ * with certainty, so only the user can say the new rows are new.
+ */
+function describeMissing(journal: JournalState, missing: readonly string[], newRows: readonly number[]): string {
+  const earlier = missing.map((fp) => {
+    const order = journal.orderOfRow(fp)!;
+    const member = order.rows.find((row) => row.fp === fp)!;
+    return { row: member.row, order };
+  });
+  earlier.sort((a, b) => a.row - b.row);
+  const shown = earlier.slice(0, NAMED_ROWS).map(({ row, order }) => `row ${row} (${paidOrSent(order)} as order ${order.orderId ?? order.key})`);
+  const more = earlier.length > NAMED_ROWS ? ` (+${earlier.length - NAMED_ROWS} more)` : "";
+  return (
+    `${missing.length} row(s) that earlier runs of this batch paid or sent are no longer in the file as they were: ${shown.join(", ")}${more}; ` +
+    `and ${newRows.length} row(s) are new to this batch: row(s) ${namedRows(newRows)}. A new row may be a paid row that was edited, moved, ` +
+    `or given, stripped of or renamed a reference, and ordering it would pay twice. Restore the paid rows as they were; or, if they were removed ` +
+    `on purpose and the new rows are genuinely new, pass --accept-changes (the earlier orders stand and stay in the journal).`
+  );
+}
+
+/** Rows paid by another batch within the repeat window, or by this batch in a journal it no longer has. */
+function repeatRefusals(
+  byContent: Map<string, LedgerMatch[]>,
+  rowOf: (contentId: string) => number,
+  journal: JournalState,
+  options: PlanOptions,
+  now: number,
+): Refusal[] {
+  const byBatch = new Map<string, { rows: number[]; orders: Set<string>; latest: string; lost: boolean }>();
+  for (const [contentId, matches] of byContent) {
+    for (const match of matches) {
+      if (match.outcome === "FAILED" || match.outcome === "REJECTED") continue; // paid nobody
+      const sameBatch = match.batchId === options.batchId;
+      if (sameBatch && journal.orders.has(match.key)) continue; // the journal's own rules apply
+      if (!sameBatch && now - Date.parse(match.plannedAt) > options.repeatWindowMs) continue;
+      const entry = byBatch.get(match.batchId) ?? { rows: [], orders: new Set<string>(), latest: match.plannedAt, lost: sameBatch };
+      entry.rows.push(rowOf(contentId));
+      entry.orders.add(match.orderId ?? `key ${match.key}`);
+      if (match.plannedAt > entry.latest) entry.latest = match.plannedAt;
+      byBatch.set(match.batchId, entry);
+    }
+  }
+  return [...byBatch].map(([batchId, entry]) => {
+    const rows = [...new Set(entry.rows)].sort((a, b) => a - b);
+    const orders = [...entry.orders];
+    const orderList = `${orders.slice(0, NAMED_ROWS).join(", ")}${orders.length > NAMED_ROWS ? ` (+${orders.length - NAMED_ROWS} more)` : ""}`;
+    const what = entry.lost
+      ? `were sent by this batch ("${batchId}") in orders its journal no longer holds (${orderList}; last ${entry.latest.slice(0, 10)}): the journal was lost or replaced, so whether they were paid cannot be told from here`
+      : `pay the same recipients the same amounts and products as batch "${batchId}" did on ${entry.latest.slice(0, 10)} (orders ${orderList})`;
+    return {
+      kind: "repeat" as const,
+      message:
+        `${rows.length} row(s) ${what}: row(s) ${namedRows(rows)}. ` +
+        (entry.lost
+          ? "Restore the journal, or check these orders with `runa-batch reconcile` or in the Runa dashboard; --allow-repeat-payments sends them anyway."
+          : "If this is a renamed or copied file, do not run it. If these really are new payments, pass --allow-repeat-payments."),
+    };
+  });
+}
+
+/** Rows that carry the order id of an order that may have paid them (a results file used as input). */
+function carriedOrderRefusals(carried: Map<string, number>, known: Map<string, LedgerMatch>): Refusal[] {
+  const paid: string[] = [];
+  const unknown: number[] = [];
+  for (const [orderId, row] of carried) {
+    const match = known.get(orderId);
+    if (!match) unknown.push(row);
+    else if (match.outcome !== "FAILED" && match.outcome !== "REJECTED") paid.push(`row ${row} (order ${orderId}, batch "${match.batchId}", ${match.plannedAt.slice(0, 10)})`);
+  }
+  const refusals: Refusal[] = [];
+  if (paid.length > 0) {
+    refusals.push({
+      kind: "paid_order_id",
+      message: `${paid.length} row(s) carry the order id of an order that paid them in another batch: ${paid.slice(0, NAMED_ROWS).join(", ")}${paid.length > NAMED_ROWS ? ` (+${paid.length - NAMED_ROWS} more)` : ""}. A results file is not a new rewards file: run the original batch again to resume it, or clear the order_id cells of rows that really must be paid again.`,
+    });
+  }
+  if (unknown.length > 0) {
+    refusals.push({
+      kind: "paid_order_id",
+      message: `${unknown.length} row(s) carry an order id no local journal knows: row(s) ${namedRows(unknown.sort((a, b) => a - b))}. They were likely paid from another machine or by a lost journal; check with \`runa-batch reconcile\` or the Runa dashboard, and clear the order_id cells of rows that really must be paid again.`,
+    });
+  }
+  return refusals;
+}
+
+/** The flags that let each kind of refusal go on. */
+export interface Overrides {
+  acceptChanges: boolean;
+  allowRepeatPayments: boolean;
+  forceAfterExpiry: boolean;
+}
+
+export function blockingRefusals(plan: RunPlan, overrides: Overrides): Refusal[] {
+  return plan.refusals.filter((refusal) => {
+    switch (refusal.kind) {
+      case "conflict":
+        return !overrides.acceptChanges;
+      case "repeat":
+        return !overrides.allowRepeatPayments;
+      case "expired":
+        return !overrides.forceAfterExpiry;
+      case "paid_order_id":
+        return true;
+    }
+  });
+}
+
+const REFUSAL_HINTS: Record<Refusal["kind"], string> = {
+  conflict: "Restore the rows, or pass --accept-changes to order the edited or new rows as NEW orders (the earlier orders stand).",
+  repeat: "Nothing tells a copy from new payments to the same people: --allow-repeat-payments sends them anyway.",
+  paid_order_id: "Rows carrying the order id of an order that may have paid them are never sent again.",
+  expired: "Check these in the Runa dashboard first; --force-after-expiry re-sends them anyway.",
+};
+
+/** Stops the run before any POST when the plan is unsafe and no flag the user gave allows it. */
+export function refuseUnsafePlan(plan: RunPlan, batchId: string, overrides: Overrides): void {
+  const blocking = blockingRefusals(plan, overrides);
+  if (blocking.length === 0) return;
+  const hints = [...new Set(blocking.map((refusal) => REFUSAL_HINTS[refusal.kind]))];
+  throw new JournalRefusal(`batch "${batchId}": nothing was sent.\n  ${blocking.map((refusal) => refusal.message).join("\n  ")}\n${hints.join("\n")}`, blocking[0]!.kind);
+}
+
+/** Orders whose row signatures are kept at once: rows of one order mostly come together in the file. */
+const EDIT_CHECK_CACHED_ORDERS = 64;
+
+/**
+ * Whether a row differs from what its journaled order carried. A journaled body is parsed once
+ * per order (while its rows keep coming), not once per row of a 200-item order, and a row finds
+ * its item through an index, not a scan of the order's members.
+ */
+export function editCheck(): (line: OrderLine) => (order: OrderState) => boolean {
+  const signaturesOf = recentCache(EDIT_CHECK_CACHED_ORDERS, (order: OrderState) => {
+    const signatures = signaturesInBody(order.body);
+    return new Map(order.rows.map((member, index) => [member.fp, signatures[index]]));
+  });
+  return (line) => (order) => signaturesOf(order).get(line.fingerprint) !== rowSignature(line);
+}

@@ -1,0 +1,137 @@
+// The ledger: one compact index, per environment, of every row any batch has sent, so a run can
+// tell before any POST that a row was already paid in another batch (a renamed or copied file, a
+// results file used as input, a lost journal). Each batch's journal stays the truth about its own
+// orders; the ledger only points at them. Lines (JSON, short names: it grows with every batch):
+//   {"t":"o","b":batch,"k":orderKey,"at":iso,"c":[contentId…]}  planned, written before the journal's plan
+//   {"t":"a","k":orderKey,"o":orderId}                          Runa accepted it
+//   {"t":"s","k":orderKey,"s":"COMPLETED"|"FAILED"|"REJECTED"}   final
+// Written before the journal's plan line, so an order can never be sent without its ledger line;
+// a crash can only leave the ledger more cautious than the journal (an order it thinks may have paid).
+import { createReadStream, existsSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { JournalFile } from "./journal-file.ts";
+
+export type LedgerOutcome = "COMPLETED" | "FAILED" | "REJECTED";
+
+type LedgerLine =
+  | { t: "o"; b: string; k: string; at: string; c: string[] }
+  | { t: "a"; k: string; o: string }
+  | { t: "s"; k: string; s: LedgerOutcome };
+
+export function ledgerPath(stateDirectory: string): string {
+  return join(stateDirectory, "ledger.jsonl");
+}
+
+export class Ledger {
+  readonly #file: JournalFile;
+
+  private constructor(file: JournalFile) {
+    this.#file = file;
+  }
+
+  static open(path: string): Ledger {
+    return new Ledger(JournalFile.open(path));
+  }
+
+  planned(batchId: string, key: string, at: string, contentIds: string[]): void {
+    this.#append({ t: "o", b: batchId, k: key, at, c: contentIds });
+  }
+
+  accepted(key: string, orderId: string): void {
+    this.#append({ t: "a", k: key, o: orderId });
+  }
+
+  settled(key: string, outcome: LedgerOutcome): void {
+    this.#append({ t: "s", k: key, s: outcome });
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+
+  #append(line: LedgerLine): void {
+    this.#file.append(line);
+  }
+}
+
+/** An earlier order that carried a row now about to be sent. */
+export interface LedgerMatch {
+  batchId: string;
+  key: string;
+  plannedAt: string;
+  orderId?: string;
+  /** undefined: not final (accepted, or sent with no answer recorded): it may have paid. */
+  outcome?: LedgerOutcome;
+}
+
+export interface LedgerQuery {
+  /** Is this content id among the rows to send? */
+  hasContent(contentId: string): boolean;
+  /** Is this order id among those the input's rows carry? */
+  hasOrderId(orderId: string): boolean;
+}
+
+export interface LedgerFindings {
+  /** Per content id of the query, the orders that carried it. */
+  byContent: Map<string, LedgerMatch[]>;
+  /** Per order id of the query that the ledger knows, its order. */
+  byOrderId: Map<string, LedgerMatch>;
+}
+
+/**
+ * Streams the ledger twice (memory follows the matches, not the ledger): first the orders that
+ * carried a queried row, then what became of them.
+ */
+export async function searchLedger(path: string, query: LedgerQuery): Promise<LedgerFindings> {
+  const findings: LedgerFindings = { byContent: new Map(), byOrderId: new Map() };
+  if (!existsSync(path)) return findings;
+  const orders = new Map<string, LedgerMatch>();
+  for await (const line of ledgerLines(path)) {
+    if (line.t !== "o") continue;
+    for (const contentId of line.c) {
+      if (!query.hasContent(contentId)) continue;
+      const match = orders.get(line.k) ?? { batchId: line.b, key: line.k, plannedAt: line.at };
+      orders.set(line.k, match);
+      const list = findings.byContent.get(contentId) ?? [];
+      if (!list.includes(match)) list.push(match);
+      findings.byContent.set(contentId, list);
+    }
+  }
+  const byKey = new Map<string, string>(); // order key -> order id, for order ids the query asks about
+  for await (const line of ledgerLines(path)) {
+    if (line.t === "a") {
+      const order = orders.get(line.k);
+      if (order) order.orderId = line.o;
+      if (query.hasOrderId(line.o)) byKey.set(line.k, line.o);
+    } else if (line.t === "s") {
+      const order = orders.get(line.k);
+      if (order) order.outcome = line.s;
+    }
+  }
+  if (byKey.size > 0) {
+    for await (const line of ledgerLines(path)) {
+      const orderId = byKey.get(line.k);
+      if (orderId === undefined) continue;
+      const match = findings.byOrderId.get(orderId) ?? { batchId: "", key: line.k, plannedAt: "", orderId };
+      if (line.t === "o") {
+        match.batchId = line.b;
+        match.plannedAt = line.at;
+      } else if (line.t === "s") match.outcome = line.s;
+      findings.byOrderId.set(orderId, match);
+    }
+  }
+  return findings;
+}
+
+async function* ledgerLines(path: string): AsyncGenerator<LedgerLine> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+  for await (const text of lines) {
+    if (text.trim() === "") continue;
+    try {
+      yield JSON.parse(text) as LedgerLine;
+    } catch {
+      // a line torn by a crash: its order was never sent (the journal's plan line comes after it)
+    }
+  }
+}
