@@ -17,7 +17,7 @@ import type { MemberRow, RunInput } from "../journal/records.ts";
 import { batchStateFiles } from "../journal/state-directory.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
-import { refuseUnsafeTarget } from "../csv/safe-file.ts";
+import { ensurePrivateDirectory, refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { decimal, toMoneyText, type Decimal } from "../money.ts";
 import { openInput, type InputOptions } from "./check-rows.ts";
 import type { CurrencyCost } from "./validation-report.ts";
@@ -140,7 +140,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   const paths = batchStateFiles(options.stateDirectory, options.batchId);
   mkdirSync(dirname(options.resultsFile), { recursive: true });
   refuseUnsafeTarget(options.resultsFile); // now, before any POST, not after the orders are placed
-  mkdirSync(options.stateDirectory, { recursive: true, mode: 0o700 });
+  ensurePrivateDirectory(options.stateDirectory);
   const lock = BatchLock.acquire(paths.lock, options.batchId);
   let journal: BatchJournal;
   try {

@@ -6,6 +6,7 @@ import { JournalState } from "./journal-state.ts";
 import type { Ledger } from "./ledger.ts";
 import type { JournalRecord, MemberRow, OrderOutcome, RowPayout, RunInput } from "./records.ts";
 import { JournalRefusal } from "../errors.ts";
+import { refuseUnsafeTarget } from "../csv/safe-file.ts";
 
 /**
  * Where a batch keeps its files beside its results: the log and the summary; before the state
@@ -29,6 +30,7 @@ export function batchPaths(directory: string, batchId: string) {
  * where it went. Refused when both exist: which one is the truth is for a person to say.
  */
 export function adoptLegacyJournal(legacy: string, target: string, batchId: string): boolean {
+  refuseUnsafeTarget(legacy); // a planted link is never read, moved or followed
   if (!existsSync(legacy)) return false;
   const legacyBatch = readJournal(legacy).batchId;
   if (legacyBatch !== undefined && legacyBatch !== batchId) return false; // another batch whose id cleans up alike
@@ -39,7 +41,6 @@ export function adoptLegacyJournal(legacy: string, target: string, batchId: stri
       "two_journals",
     );
   }
-  mkdirSync(join(target, ".."), { recursive: true, mode: 0o700 });
   const temporary = `${target}.moving`;
   copyFileSync(legacy, temporary);
   const fd = openSync(temporary, "r+");

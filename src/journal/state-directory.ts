@@ -4,13 +4,11 @@
 //   $XDG_STATE_HOME/runa-batch, else ~/.local/state/runa-batch
 // and below it one folder per environment (playground, production, or a custom base URL's own).
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { ENVIRONMENTS } from "../config.ts";
+import { ensurePrivateDirectory } from "../csv/safe-file.ts";
 import { UsageError } from "../errors.ts";
-
-export const OWNER_ONLY_DIRECTORY = 0o700;
 
 export function defaultStateRoot(env: NodeJS.ProcessEnv = process.env): string {
   const stateHome = env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state");
@@ -35,14 +33,7 @@ export function environmentName(baseUrl: string): string {
  */
 export function openStateDirectory(root: string, baseUrl: string): string {
   const directory = join(root, environmentName(baseUrl));
-  for (const path of [root, directory]) {
-    mkdirSync(path, { recursive: true, mode: OWNER_ONLY_DIRECTORY });
-    const stat = lstatSync(path);
-    if (stat.isSymbolicLink() || !stat.isDirectory()) throw new UsageError(`state folder ${path} is not a plain folder (a symlink?); refusing to keep payout links there`);
-    if (typeof process.getuid === "function" && stat.uid !== process.getuid()) {
-      throw new UsageError(`state folder ${path} belongs to another user (uid ${stat.uid}); refusing to keep payout links there. Use --state-dir with a folder of your own.`);
-    }
-  }
+  for (const path of [root, directory]) ensurePrivateDirectory(path);
   return directory;
 }
 

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageVersion } from "../../src/package-version.ts";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { journalFile, runCli, workDir } from "../helpers/cli.ts";
 import { validateRequest } from "../helpers/openapi.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
@@ -69,7 +69,7 @@ describe("Runa metadata on every order", () => {
     expect(sim.state.countOrderPosts()).toBe(0);
 
     // as an older runa-batch wrote it: the same order without metadata
-    const journalPath = join(cwd, "output", "bonus.journal.jsonl");
+    const journalPath = journalFile(cwd, "bonus");
     const records = journalRecords(journalPath);
     const planned = records.find((record) => record.type === "order");
     const legacy = JSON.parse(planned.body);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MAX_CONCURRENT_POSTS } from "../../src/batch/limiters.ts";
 import type { RunningSimulator } from "../../src/simulator/index.ts";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { journalFile, runCli, workDir } from "../helpers/cli.ts";
 import { faultProxy, HTML_408, type ForeignAnswer } from "../helpers/proxy.ts";
 import { readResults } from "../helpers/results.ts";
 import { writeRewards } from "../helpers/rewards.ts";
@@ -96,7 +96,7 @@ describe("422 validation_error details", () => {
     expect(row?.error_message).toBe(
       "There were one or more problems processing your request, see details key.: body.items.0.distribution_method.email_address: value is not a valid email address; body.description: ensure this value has at most 128 characters",
     );
-    const journal = readFileSync(join(cwd, "output", "bad.journal.jsonl"), "utf8");
+    const journal = readFileSync(journalFile(cwd, "bad"), "utf8");
     expect(journal).toContain("body.description: ensure this value has at most 128 characters");
     const log = readFileSync(join(cwd, "output", "bad.log.jsonl"), "utf8");
     expect(log).toContain("body.items.0.distribution_method.email_address: value is not a valid email address");

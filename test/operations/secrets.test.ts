@@ -1,9 +1,9 @@
 // No output of a run may leak what it must not: the API key appears nowhere (logs, summary, journal,
 // stdout, stderr); payout links and full email addresses appear only in the results CSV.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { journalFile, runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
 import { maskEmail, maskUrl, scrubText } from "../../src/log.ts";
@@ -37,11 +37,14 @@ describe("secrets stay out of logs and summaries", () => {
     expect(results.some((row) => row.error_type === "insufficient_funds")).toBe(true);
 
     const outputs: Record<string, string> = { stdout: result.stdout, stderr: result.stderr };
-    for (const name of readdirSync(join(cwd, "output"))) {
-      const path = join(cwd, "output", name);
-      if (statSync(path).isFile()) outputs[name] = readFileSync(path, "utf8");
+    const stateFolder = dirname(journalFile(cwd, "leaks"));
+    for (const folder of [join(cwd, "output"), stateFolder]) {
+      for (const name of readdirSync(folder)) {
+        const path = join(folder, name);
+        if (statSync(path).isFile()) outputs[name] = readFileSync(path, "utf8");
+      }
     }
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["leaks.log.jsonl", "leaks.summary.json", "leaks.journal.jsonl", "leaks.results.csv"]));
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["leaks.log.jsonl", "leaks.summary.json", "leaks.journal.jsonl", "leaks.results.csv", "ledger.jsonl"]));
     expect(statSync(join(cwd, "output", "leaks.log.jsonl")).mode & 0o777).toBe(0o600);
 
     for (const [name, text] of Object.entries(outputs)) {
