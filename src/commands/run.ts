@@ -93,12 +93,6 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
   const name = basename(file, extname(file));
   const production = isProduction(argv);
-  if (production && argv.batchId === undefined) {
-    throw new UsageError(
-      `a production run needs an explicit batch id, one per period and the same on every re-run: --batch-id ${name}-${new Date().toISOString().slice(0, 7)} (or RUNA_BATCH_ID, or "batch-id" in the config file). Nothing was ordered.`,
-      "batch_id_required",
-    );
-  }
   const batchId = argv.batchId ?? name;
   const resultsFile = argv.out ?? join(DEFAULT_OUTPUT_DIRECTORY, `${name}.results.csv`);
   if (!(argv.rate > 0)) throw new UsageError(`--rate must be above 0, got ${argv.rate}`);
@@ -110,6 +104,13 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   if (!(argv.repeatWindow >= 0)) throw new UsageError(`--repeat-window must be 0 or more days, got ${argv.repeatWindow}`);
   const scale = timeScale();
   refuseUnattendedProduction({ production, yes: argv.yes, stdinIsTTY: process.stdin.isTTY === true }); // before any request
+  if (production && argv.batchId === undefined) {
+    throw new UsageError(
+      `a production run needs an explicit batch id, one per period and the same on every re-run: --batch-id ${name}-${new Date().toISOString().slice(0, 7)} (or RUNA_BATCH_ID, or "batch-id" in the config file). Nothing was ordered.`,
+      "batch_id_required",
+    );
+  }
+
   const rekeyRows = argv.rekey === undefined ? undefined : parseRowList(argv.rekey);
   if (rekeyRows && !argv.yes && process.stdin.isTTY !== true) {
     throw new UsageError("--rekey may pay rows a second time and there is no terminal to confirm on; nothing was sent. Check the rows first, then add --yes.", "confirmation_required");
@@ -138,7 +139,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   let budget: OrderBudget | undefined;
   let snapshot: InputSnapshot | undefined;
   try {
-    if (argv.batchId === undefined) progress.note(`batch id "${batchId}", from the file's name: give --batch-id to name the period (required in production)`);
+    if (argv.batchId === undefined && !argv.quiet) progress.note(`batch id "${batchId}", from the file's name: give --batch-id to name the period (required in production)`);
     progress.stage("loading the product catalog");
     const delimiter = parseDelimiter(argv.delimiter);
     const inputOptions = { catalog: await catalogFor(connection, argv.refreshCatalog), allowDuplicates: argv.allowDuplicates, displayName: file, ...(delimiter ? { delimiter } : {}) };

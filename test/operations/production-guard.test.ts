@@ -27,7 +27,7 @@ describe("production guard", () => {
 
   it("goes on unattended with --yes", async () => {
     const sim = await simulator({ ordersPerMinute: 10_000 });
-    const result = await runCli(["run", SAMPLE, "--env", "production", "--yes", "--base-url", sim.url, "--rate", "3000"]);
+    const result = await runCli(["run", SAMPLE, "--env", "production", "--batch-id", "sample-rewards", "--yes", "--base-url", sim.url, "--rate", "3000"]);
     expect(result.code).toBe(0);
     expect(sim.state.countOrders()).toBe(15);
   });
@@ -35,14 +35,14 @@ describe("production guard", () => {
   it.skipIf(!HAS_SCRIPT)("on a terminal shows the cost and orders nothing unless the answer is y", async () => {
     const sim = await simulator({ ordersPerMinute: 10_000 });
     const cwd = workDir();
-    const no = await runInTerminal(["run", SAMPLE, "--env", "production", "--base-url", sim.url, "--rate", "3000"], { cwd, answer: { when: /\[y\/N\] $/, text: "n\n" } });
+    const no = await runInTerminal(["run", SAMPLE, "--env", "production", "--batch-id", "sample-rewards", "--base-url", sim.url, "--rate", "3000"], { cwd, answer: { when: /\[y\/N\] $/, text: "n\n" } });
     expect(no.stdout).toMatch(/PRODUCTION: batch sample-rewards orders real gift cards/);
     expect(no.stdout).toMatch(/USD\s+8\s+298\.97\s/);
     expect(no.stdout).toContain("not confirmed: nothing was ordered");
     expect(no.code).toBe(1);
     expect(sim.state.countOrderPosts()).toBe(0);
 
-    const yes = await runInTerminal(["run", SAMPLE, "--env", "production", "--base-url", sim.url, "--rate", "3000"], { cwd, answer: { when: /\[y\/N\] $/, text: "y\n" } });
+    const yes = await runInTerminal(["run", SAMPLE, "--env", "production", "--batch-id", "sample-rewards", "--base-url", sim.url, "--rate", "3000"], { cwd, answer: { when: /\[y\/N\] $/, text: "y\n" } });
     expect(yes.code).toBe(0);
     expect(sim.state.countOrders()).toBe(15);
   });
