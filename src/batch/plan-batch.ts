@@ -93,7 +93,7 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
     }
   }
   if (options.ledgerFile !== undefined && (newRows.length > 0 || carriedOrderIds.size > 0)) {
-    const findings = await searchLedger(options.ledgerFile, {
+    const findings = searchLedger(options.ledgerFile, {
       hasContent: (contentId) => newContent.rowOf(contentId) !== undefined,
       hasOrderId: (orderId) => carriedOrderIds.has(orderId),
     });

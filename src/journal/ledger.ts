@@ -7,10 +7,9 @@
 //   {"t":"s","k":orderKey,"s":"COMPLETED"|"FAILED"|"REJECTED"}   final
 // Written before the journal's plan line, so an order can never be sent without its ledger line;
 // a crash can only leave the ledger more cautious than the journal (an order it thinks may have paid).
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { JournalFile } from "./journal-file.ts";
+import { JournalFile, readRecords } from "./journal-file.ts";
 
 export type LedgerOutcome = "COMPLETED" | "FAILED" | "REJECTED";
 
@@ -80,14 +79,14 @@ export interface LedgerFindings {
 }
 
 /**
- * Streams the ledger twice (memory follows the matches, not the ledger): first the orders that
+ * Streams the ledger two or three times (memory follows the matches, not the ledger): first the orders that
  * carried a queried row, then what became of them.
  */
-export async function searchLedger(path: string, query: LedgerQuery): Promise<LedgerFindings> {
+export function searchLedger(path: string, query: LedgerQuery): LedgerFindings {
   const findings: LedgerFindings = { byContent: new Map(), byOrderId: new Map() };
   if (!existsSync(path)) return findings;
   const orders = new Map<string, LedgerMatch>();
-  for await (const line of ledgerLines(path)) {
+  for (const line of ledgerLines(path)) {
     if (line.t !== "o") continue;
     for (const contentId of line.c) {
       if (!query.hasContent(contentId)) continue;
@@ -99,7 +98,7 @@ export async function searchLedger(path: string, query: LedgerQuery): Promise<Le
     }
   }
   const byKey = new Map<string, string>(); // order key -> order id, for order ids the query asks about
-  for await (const line of ledgerLines(path)) {
+  for (const line of ledgerLines(path)) {
     if (line.t === "a") {
       const order = orders.get(line.k);
       if (order) order.orderId = line.o;
@@ -110,7 +109,7 @@ export async function searchLedger(path: string, query: LedgerQuery): Promise<Le
     }
   }
   if (byKey.size > 0) {
-    for await (const line of ledgerLines(path)) {
+    for (const line of ledgerLines(path)) {
       const orderId = byKey.get(line.k);
       if (orderId === undefined) continue;
       const match = findings.byOrderId.get(orderId) ?? { batchId: "", key: line.k, plannedAt: "", orderId };
@@ -124,14 +123,7 @@ export async function searchLedger(path: string, query: LedgerQuery): Promise<Le
   return findings;
 }
 
-async function* ledgerLines(path: string): AsyncGenerator<LedgerLine> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
-  for await (const text of lines) {
-    if (text.trim() === "") continue;
-    try {
-      yield JSON.parse(text) as LedgerLine;
-    } catch {
-      // a line torn by a crash: its order was never sent (the journal's plan line comes after it)
-    }
-  }
+/** The ledger's lines, checked like a journal's (a damaged line refuses, a torn last one is dropped). */
+function ledgerLines(path: string): Generator<LedgerLine> {
+  return readRecords<LedgerLine>(path);
 }

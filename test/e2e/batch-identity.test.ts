@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { journalFile, runCli, stateRoot, workDir, type CliResult } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
+import { journalRecords, writeJournal } from "../helpers/journal.ts";
 import { simulator } from "../helpers/simulator.ts";
 import { startSimulator, type RunningSimulator } from "../../src/simulator/index.ts";
 
@@ -65,17 +66,15 @@ function ageState(cwd: string, days: number): void {
   for (const environment of readdirSync(stateRoot(cwd))) {
     const folder = join(stateRoot(cwd), environment);
     for (const name of readdirSync(folder).filter((file) => file.endsWith(".jsonl"))) {
-      const lines = readFileSync(join(folder, name), "utf8").trim().split("\n");
-      const aged = lines.map((line) => {
-        const record = JSON.parse(line) as Record<string, unknown>;
-        for (const field of ["at", "mtime"]) if (typeof record[field] === "string") record[field] = shift(record[field] as string);
+      const aged = journalRecords(join(folder, name)).map((record: Record<string, unknown>) => {
+        if (typeof record.at === "string") record.at = shift(record.at);
         if (typeof record.input === "object" && record.input) {
           const input = record.input as Record<string, unknown>;
           input.mtime = shift(input.mtime as string);
         }
-        return JSON.stringify(record);
+        return record;
       });
-      writeFileSync(join(folder, name), `${aged.join("\n")}\n`, { mode: 0o600 });
+      writeJournal(join(folder, name), aged);
     }
   }
 }
