@@ -10,6 +10,9 @@ import { RunaClient } from "../runa/client.ts";
 /** Where the product catalog is cached between commands (an hour per base URL). */
 export const CATALOG_CACHE_DIRECTORY = join("output", ".cache");
 
+/** The client's one-off warnings (an API version other than ours) go to the person running the command. */
+const warnOnStderr = (message: string): void => void process.stderr.write(`runa-batch: warning: ${message}\n`);
+
 /** Sent to the simulator, which accepts any non-empty key: never a real one. */
 const SIMULATOR_API_KEY = "simulated-key-not-secret";
 
@@ -60,7 +63,7 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
     const { startSimulator } = await import("../simulator/index.ts");
     const simulator = await startSimulator(options.ordersPerMinute === undefined ? {} : { ordersPerMinute: options.ordersPerMinute });
     return {
-      client: new RunaClient({ baseUrl: simulator.url, apiKey: SIMULATOR_API_KEY }),
+      client: new RunaClient({ baseUrl: simulator.url, apiKey: SIMULATOR_API_KEY, warn: warnOnStderr }),
       baseUrl: simulator.url,
       simulated: true,
       secrets: [],
@@ -71,5 +74,5 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
   await checkLoopbackResolution(baseUrl); // before the first request, which would carry the key
   const configKey = argv.config === undefined ? undefined : readConfigFile(argv.config).apiKey;
   const apiKey = resolveApiKey({ apiKeyFile: argv.apiKeyFile, configKey });
-  return { client: new RunaClient({ baseUrl, apiKey }), baseUrl, simulated: false, secrets: [apiKey], close: async () => undefined };
+  return { client: new RunaClient({ baseUrl, apiKey, warn: warnOnStderr }), baseUrl, simulated: false, secrets: [apiKey], close: async () => undefined };
 }
