@@ -227,8 +227,11 @@ export async function checkBalances(client: Pick<RunaClient, "getBalance">, cost
   return checks;
 }
 
-/** The balance lines under the cost summary, with a warning per shortfall. */
-export function formatBalances(checks: BalanceCheck[]): string {
+/**
+ * The balance lines under the cost summary, with a warning per shortfall. In the playground a
+ * shortfall is only information: Runa accepts every playground order whatever the balance.
+ */
+export function formatBalances(checks: BalanceCheck[], playground = false): string {
   if (checks.length === 0) return "";
   const lines = [
     "Account balance:",
@@ -239,7 +242,9 @@ export function formatBalances(checks: BalanceCheck[]): string {
     ).map((line) => `  ${line}`),
   ];
   for (const check of checks) {
-    if (check.shortfall !== undefined) {
+    if (check.shortfall !== undefined && playground) {
+      lines.push(`Note: the ${check.currency} balance is ${check.shortfall} short of the ${check.price} this file costs; the playground accepts orders whatever the balance, production would not.`);
+    } else if (check.shortfall !== undefined) {
       lines.push(`WARNING: the ${check.currency} balance (${check.balance}) is ${check.shortfall} short of the ${check.price} this file costs; top up before running, or rows will fail with insufficient_funds.`);
     }
   }

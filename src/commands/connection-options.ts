@@ -55,7 +55,8 @@ export function connectionOptions<T>(yargs: Argv<T>): Argv<T & ConnectionArgs> {
  * With --simulate, starts the simulator on a free local port (loaded lazily, so real runs never load
  * it) and uses a dummy key; otherwise resolves the base URL and key from flags and environment.
  */
-export async function openConnection(argv: ConnectionArgs, options: { ordersPerMinute?: number } = {}): Promise<Connection> {
+export async function openConnection(argv: ConnectionArgs, options: { ordersPerMinute?: number; sendEmails?: boolean } = {}): Promise<Connection> {
+  const sendEmails = options.sendEmails === true ? { sendEmails: true } : {};
   if (argv.simulate) {
     if (argv.baseUrl !== undefined || argv.apiKeyFile !== undefined) {
       throw new UsageError("--simulate runs against a local simulator: drop --base-url and --api-key-file, or drop --simulate");
@@ -63,7 +64,7 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
     const { startSimulator } = await import("../simulator/index.ts");
     const simulator = await startSimulator(options.ordersPerMinute === undefined ? {} : { ordersPerMinute: options.ordersPerMinute });
     return {
-      client: new RunaClient({ baseUrl: simulator.url, apiKey: SIMULATOR_API_KEY, warn: warnOnStderr }),
+      client: new RunaClient({ baseUrl: simulator.url, apiKey: SIMULATOR_API_KEY, warn: warnOnStderr, ...sendEmails }),
       baseUrl: simulator.url,
       simulated: true,
       secrets: [],
@@ -74,5 +75,5 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
   await checkLoopbackResolution(baseUrl); // before the first request, which would carry the key
   const configKey = argv.config === undefined ? undefined : readConfigFile(argv.config).apiKey;
   const apiKey = resolveApiKey({ apiKeyFile: argv.apiKeyFile, configKey });
-  return { client: new RunaClient({ baseUrl, apiKey, warn: warnOnStderr }), baseUrl, simulated: false, secrets: [apiKey], close: async () => undefined };
+  return { client: new RunaClient({ baseUrl, apiKey, warn: warnOnStderr, ...sendEmails }), baseUrl, simulated: false, secrets: [apiKey], close: async () => undefined };
 }

@@ -28,6 +28,8 @@ export interface ClientOptions {
   apiKey: string;
   /** Per-attempt timeout; a POST that times out has an unknown outcome and is retried with the same key. */
   requestTimeoutMs?: number;
+  /** Playground only: ask Runa to really send EMAIL items' emails (X-Send-Email: true). */
+  sendEmails?: boolean;
   /** Told once when Runa answers with an `X-Api-Version` other than the one we speak. */
   warn?: (message: string) => void;
 }
@@ -75,7 +77,12 @@ export class RunaClient {
     return this.#send("order", {
       method: "POST",
       body,
-      headers: { "content-type": "application/json", "x-execution-mode": "async", "x-idempotency-key": idempotencyKey },
+      headers: {
+        "content-type": "application/json",
+        "x-execution-mode": "async",
+        "x-idempotency-key": idempotencyKey,
+        ...(this.#options.sendEmails ? { "x-send-email": "true" } : {}),
+      },
     });
   }
 
