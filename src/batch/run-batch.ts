@@ -12,6 +12,7 @@ import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
+import { chargedTotals, type ChargedTotal } from "../journal/charged.ts";
 import type { MemberRow } from "../journal/records.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
@@ -89,12 +90,6 @@ export interface CurrencyTotal {
   currency: string;
   rows: number;
   faceValue: string;
-  price: string;
-}
-
-export interface ChargedTotal {
-  currency: string;
-  orders: number;
   price: string;
 }
 
@@ -464,18 +459,4 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
   const lost = [...lostOrders.values()];
   const wholeOrdersLost = { failed: lost.filter((order) => order.status === "FAILED").length, rejected: lost.filter((order) => order.status === "REJECTED").length, rows: lost.reduce((sum, order) => sum + order.rows, 0) };
   return { statuses, completed, wholeOrdersLost };
-}
-
-/** What the batch's COMPLETED orders cost, per currency (Runa's total_price; else the sum of its items' prices). */
-export function chargedTotals(journal: JournalState): ChargedTotal[] {
-  const totals = new Map<string, { orders: number; price: Decimal }>();
-  for (const order of journal.orders.values()) {
-    if (order.phase !== "settled" || order.outcome !== "COMPLETED") continue;
-    const price = order.totalPrice ?? toMoneyText((order.payouts ?? []).reduce((sum, payout) => sum.plus(payout.price ?? 0), decimal(0)));
-    const total = totals.get(order.currency) ?? { orders: 0, price: decimal(0) };
-    total.orders += 1;
-    total.price = total.price.plus(price);
-    totals.set(order.currency, total);
-  }
-  return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => ({ currency, orders: total.orders, price: toMoneyText(total.price) }));
 }
