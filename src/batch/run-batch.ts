@@ -169,7 +169,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     const failure = await sendAndPoll(options, context, plan.replaces);
 
     crashPoint("before-results");
-    const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal);
+    const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal, context.stop.aborted);
     const charged = chargedTotals(journal.state);
     // The results still reflect every journaled step; then the fault stops the run.
     if (failure) throw failure.error;
@@ -425,14 +425,14 @@ class SendSlots {
   }
 }
 
-async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
+async function writeBatchResults(options: RunOptions, journal: BatchJournal, interrupted: boolean) {
   const statuses: Record<RowStatus, number> = { COMPLETED: 0, FAILED: 0, REJECTED: 0, PENDING: 0, INVALID: 0, ERROR: 0, NOT_SENT: 0 };
   const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
   const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
   const { header, delimiter, rows } = await openInput(options.file, options.input);
   async function* lines(): AsyncGenerator<ResultLine> {
     for await (const checked of rows) {
-      const result = rowResult(checked, journal.state, options.batchId);
+      const result = rowResult(checked, journal.state, options.batchId, interrupted);
       statuses[result.status] += 1;
       if ((result.status === "FAILED" || result.status === "REJECTED") && checked.result.ok) {
         const order = journal.state.orderOfRow(checked.result.order.fingerprint);

@@ -15,7 +15,7 @@ import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
 import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } from "../report/production-guard.ts";
 import { accountStopMessage, countProblems, formatSummary, writeSummaryJson } from "../report/summary.ts";
-import { checkBalances, formatReport, validateInput, writeErrorCsv, type BalanceCheck } from "../batch/validation-report.ts";
+import { checkBalances, formatReport, removeStaleErrorCsv, validateInput, writeErrorCsv, type BalanceCheck } from "../batch/validation-report.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -129,13 +129,16 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     progress.stage(`validating ${file}`);
     const report = await validateInput(file, inputOptions);
     progress.validated({ total: report.rows, valid: report.valid, invalid: report.invalid });
+    const errorsFile = join(dirname(resultsFile), `${name}.errors.csv`);
     if (report.invalid > 0) {
       progress.note(formatReport(report));
+      await writeErrorCsv(file, inputOptions, errorsFile, argv.bom);
       if (!argv.skipInvalid) {
-        const errorsFile = join(dirname(resultsFile), `${name}.errors.csv`);
-        await writeErrorCsv(file, inputOptions, errorsFile, argv.bom);
         throw new ValidationFailedError(`${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`);
       }
+      progress.note(`--skip-invalid: the ${report.invalid} invalid row(s) are left out (INVALID in the results; see ${errorsFile}); the ${report.valid} valid row(s) are ordered`);
+    } else {
+      removeStaleErrorCsv(errorsFile);
     }
     const besideResults = batchPaths(dirname(resultsFile), batchId);
     const logFile = argv.logFile ?? besideResults.log;

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { checkBalances, formatBalances, formatReport, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
+import { checkBalances, formatBalances, formatReport, removeStaleErrorCsv, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { isProduction } from "../report/production-guard.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
@@ -62,6 +62,7 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
       deps.write(`\n${file} is not valid: nothing can be ordered until every row is fixed.\n`);
       return EXIT.INVALID_INPUT;
     }
+    if (removeStaleErrorCsv(errorsOut)) deps.write(`\nRemoved ${errorsOut}: it listed problems of an earlier version of the file.\n`);
     deps.write(`\n${file} is valid: ${report.valid} row${report.valid === 1 ? "" : "s"} ready to order.\n`);
     return EXIT.OK;
   } finally {

@@ -44,6 +44,12 @@ export async function* readAllPages<Page extends { pagination?: PageMeta }, Item
   throw list.unavailable(`${list.name} did not end after ${MAX_PAGES} pages`);
 }
 
+const UNREACHABLE_HINTS: Record<string, string> = {
+  ECONNREFUSED:
+    "Nothing answers at that address: check --base-url / RUNA_BASE_URL (unset it to use Runa's own address for --env), or start the simulator first",
+  ENOTFOUND: "That host name does not resolve: check --base-url / RUNA_BASE_URL for a typo, and the network or DNS",
+};
+
 async function fetchPage<Page extends { pagination?: PageMeta }, Item>(list: PagedList<Page, Item>, after: string | undefined): Promise<Page> {
   let last = "";
   for (let attempt = 1; attempt <= PAGE_MAX_ATTEMPTS; attempt++) {
@@ -60,6 +66,9 @@ async function fetchPage<Page extends { pagination?: PageMeta }, Item>(list: Pag
       if (result.status < 500 && result.status !== 429) break;
     } else {
       last = `${result.code}: ${result.message}`;
+      // Nothing listens there, or the name does not resolve: waiting will not change it.
+      const hint = UNREACHABLE_HINTS[result.code];
+      if (hint) throw list.unavailable(`could not reach Runa to read ${list.name}: ${last}. ${hint}`);
     }
     if (attempt < PAGE_MAX_ATTEMPTS) await list.wait(PAGE_RETRY_BASE_DELAY_MS * 2 ** (attempt - 1));
   }
