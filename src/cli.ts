@@ -11,7 +11,7 @@ export async function buildCli(args: string[]): Promise<Argv> {
     .scriptName("runa-batch")
     .usage("$0 <command> [options]\n\nTurn a CSV of rewards into Runa orders, safely, at the API's rate limit.")
     .strict()
-    .demandCommand(1, "Name a command: run, validate, status, catalog, template or simulator")
+    .demandCommand(1, "Name a command: run, validate, status, reconcile, catalog, template or simulator")
     .recommendCommands()
     .help()
     .alias("h", "help")

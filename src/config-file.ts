@@ -63,7 +63,7 @@ export function readConfigFile(path: string): ConfigFile {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new UsageError(`config file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`config file ${path}: ${describeUnreadable(error)}`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError(`config file ${path}: expected a JSON object such as {"rate": 60}`);
   const file: ConfigFile = { path, values: {} };
@@ -75,11 +75,25 @@ export function readConfigFile(path: string): ConfigFile {
       continue;
     }
     const setting = SETTINGS.find((candidate) => candidate.flag === key);
-    if (!setting) throw new UsageError(`config file ${path}: unknown setting "${key}"; known: ${[...SETTINGS.map((s) => s.flag), CONFIG_API_KEY].join(", ")}`);
-    if (typeof value !== setting.type) throw new UsageError(`config file ${path}: "${key}" must be a ${setting.type}, got ${JSON.stringify(value)}`);
+    // Names and values are quoted only where they cannot be a misplaced key.
+    const name = /^[a-z][a-z-]{0,40}$/.test(key) ? `"${key}"` : "(name not shown)";
+    if (!setting) throw new UsageError(`config file ${path}: unknown setting ${name}; known: ${[...SETTINGS.map((s) => s.flag), CONFIG_API_KEY].join(", ")}`);
+    if (typeof value !== setting.type) throw new UsageError(`config file ${path}: "${key}" must be a ${setting.type}, got ${value === null ? "null" : typeof value}`);
     file.values[key] = value as string | number;
   }
   return file;
+}
+
+/**
+ * Why a config file could not be read, without a word of its text: V8's JSON errors quote the text
+ * near the fault, which in this file may be the API key (e.g. left unquoted).
+ */
+function describeUnreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined) return `cannot be read (${code})`;
+  if (!(error instanceof SyntaxError)) return "cannot be read";
+  const position = /position (\d+)/.exec(error.message)?.[1];
+  return `is not valid JSON${position === undefined ? "" : ` (at character ${Number(position) + 1})`}; its text is not shown, as it may hold the API key. Check quotes and commas, e.g. {"api-key": "…", "rate": 60}`;
 }
 
 function fromEnv(setting: Setting, env: NodeJS.ProcessEnv): string | number | undefined {

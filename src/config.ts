@@ -98,12 +98,31 @@ export function resolveBaseUrl(options: { env: Environment; baseUrl?: string | u
 }
 
 /**
+ * The key file's mode. A file that is not there is named by position only: a common slip is to
+ * pass the key itself as --api-key-file, and the message must not echo it.
+ */
+function keyFileMode(path: string): number {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `the API key file (--api-key-file, RUNA_API_KEY_FILE or the config file's api-key-file) ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "unknown error"})`}; ` +
+        "its name is not repeated here in case it is the key itself. Give the path of an owner-only file that holds the key.",
+    );
+  }
+  if (!stats.isFile()) throw new UsageError(`the API key file ${path} is not a plain file; give the path of an owner-only file that holds the key`);
+  return stats.mode;
+}
+
+/**
  * Reads the API key from --api-key-file (owner-only file), RUNA_API_KEY, else `configKey` (from an
  * owner-only config file, see config-file.ts). Never from a flag value.
  */
 export function resolveApiKey(options: { apiKeyFile?: string | undefined; configKey?: string | undefined }, env: NodeJS.ProcessEnv = process.env): string {
   if (options.apiKeyFile) {
-    const mode = statSync(options.apiKeyFile).mode;
+    const mode = keyFileMode(options.apiKeyFile);
     if (mode & 0o077) throw new UsageError(`${options.apiKeyFile} is readable by others; run: chmod 600 ${options.apiKeyFile}`);
     const key = readFileSync(options.apiKeyFile, "utf8").trim();
     if (!key) throw new UsageError(`${options.apiKeyFile} is empty`);

@@ -10,7 +10,7 @@ import { openRecords, type RawRecord } from "../csv/read-records.ts";
 import { InputFileError } from "../errors.ts";
 import { parseAmount, toCents } from "../money.ts";
 import type { DistributionMethod, ProductSelection } from "../runa/types.ts";
-import { contentIdentity, FingerprintIndex, fingerprintText, occurrenceFingerprint, sha256Hex, type OrderLine } from "./order-line.ts";
+import { contentIdentity, FingerprintIndex, fingerprintText, occurrenceFingerprint, referenceFingerprintText, sha256Hex, type OrderLine } from "./order-line.ts";
 
 export interface Problem {
   /** The header name as the user wrote it, or "" for the whole row. */
@@ -148,6 +148,7 @@ async function* checkRecords(
       const problems = new RowProblems(columns);
       const checked = checkRow(values, columns, options.catalog, problems);
       const result = checked ? identify(checked, row, seen, options.allowDuplicates, problems) : undefined;
+      if (!checked) claimReference(cellOf(values, columns, "reference"), row, seen, problems);
       yield { row, line: record.line, values, result: result ? { ok: true, order: result } : { ok: false, problems: problems.list } };
     }
   }
@@ -161,7 +162,7 @@ function identify(checked: CheckedContent, row: number, seen: FingerprintIndex, 
   let fingerprint = base;
   if (earlier) {
     if (checked.fields.reference !== undefined) {
-      problems.add("reference", `reference "${checked.fields.reference}" is also used on row ${earlier.row}; each reference must be unique`);
+      problems.add("reference", referenceReused(checked.fields.reference, earlier.row));
       return undefined;
     }
     if (!allowDuplicates) {
@@ -174,6 +175,20 @@ function identify(checked: CheckedContent, row: number, seen: FingerprintIndex, 
   order.fingerprint = fingerprint;
   order.contentId = contentIdentity(checked.fields);
   return order;
+}
+
+/**
+ * An invalid row's reference is taken all the same: a reference used twice is reported on the later
+ * row whether either row is otherwise valid or not, so fixing the other problems brings no surprise.
+ */
+function claimReference(reference: string, row: number, seen: FingerprintIndex, problems: RowProblems): void {
+  if (reference === "") return;
+  const earlier = seen.add(sha256Hex(referenceFingerprintText(reference)), row);
+  if (earlier) problems.add("reference", referenceReused(reference, earlier.row));
+}
+
+function referenceReused(reference: string, earlierRow: number): string {
+  return `reference "${reference}" is also used on row ${earlierRow}; each reference must be unique`;
 }
 
 /** The problems of one row, named by the header as the user wrote it. */

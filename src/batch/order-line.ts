@@ -46,8 +46,13 @@ export type FingerprintFields = Pick<OrderLine, "amount" | "currency" | "product
  *   description. An email or reference is compared trimmed and lower-cased / trimmed by the caller. Column order and extra columns play no part.
  * JSON arrays make the encoding unambiguous (no field can forge a separator).
  */
+/** A row with a reference is identified by it alone (so an edit of its other cells is recognised). */
+export function referenceFingerprintText(reference: string): string {
+  return JSON.stringify(["runa-batch/row/v1", "reference", reference]);
+}
+
 export function fingerprintText(fields: FingerprintFields): string {
-  if (fields.reference !== undefined) return JSON.stringify(["runa-batch/row/v1", "reference", fields.reference]);
+  if (fields.reference !== undefined) return referenceFingerprintText(fields.reference);
   const products = fields.products;
   const selection =
     products.type === "SINGLE" ? products.value : products.type === "MULTIPLE" ? products.values.join("|") : products.template_id;

@@ -14,7 +14,8 @@ const payoutsByRow = recentCache(64, (payouts: readonly RowPayout[]) => {
   return index;
 });
 
-export function rowResult(checked: CheckedRow, journal: JournalState, batchId: string): ResultFields {
+/** `interrupted`: the run was stopped (SIGINT/SIGTERM), so polling ended early, not at the poll timeout. */
+export function rowResult(checked: CheckedRow, journal: JournalState, batchId: string, interrupted = false): ResultFields {
   const result: ResultFields = {
     row: String(checked.row),
     idempotency_key: "",
@@ -60,7 +61,10 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
       break;
     case "accepted":
       result.status = "PENDING";
-      result.error_message = "still processing at the poll timeout; a re-run polls it again";
+      if (interrupted) result.error_type = "interrupted";
+      result.error_message = interrupted
+        ? "accepted by Runa; the run was interrupted before Runa finished it; a re-run polls it again (nothing is re-sent)"
+        : "still processing at the poll timeout; a re-run polls it again";
       break;
     case "rejected":
       result.status = "REJECTED";

@@ -12,6 +12,7 @@ import { adoptLegacyJournal, BatchJournal, batchPaths } from "../journal/batch-j
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
+import { chargedTotals, type ChargedTotal } from "../journal/charged.ts";
 import { Ledger } from "../journal/ledger.ts";
 import type { MemberRow, RunInput } from "../journal/records.ts";
 import { batchStateFiles } from "../journal/state-directory.ts";
@@ -103,12 +104,6 @@ export interface CurrencyTotal {
   price: string;
 }
 
-export interface ChargedTotal {
-  currency: string;
-  orders: number;
-  price: string;
-}
-
 export interface RunSummary {
   batchId: string;
   resultsFile: string;
@@ -194,7 +189,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     const failure = await sendAndPoll(options, context, journal, plan.replaces);
 
     crashPoint("before-results");
-    const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal);
+    const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal, context.stop.aborted);
     const charged = chargedTotals(journal.state);
     // The results still reflect every journaled step; then the fault stops the run.
     if (failure) throw failure.error;
@@ -335,14 +330,14 @@ class SendSlots {
   }
 }
 
-async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
+async function writeBatchResults(options: RunOptions, journal: BatchJournal, interrupted: boolean) {
   const statuses: Record<RowStatus, number> = { COMPLETED: 0, FAILED: 0, REJECTED: 0, PENDING: 0, INVALID: 0, ERROR: 0, NOT_SENT: 0 };
   const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
   const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
   const { header, delimiter, rows } = await openInput(options.file, options.input);
   async function* lines(): AsyncGenerator<ResultLine> {
     for await (const checked of rows) {
-      const result = rowResult(checked, journal.state, options.batchId);
+      const result = rowResult(checked, journal.state, options.batchId, interrupted);
       statuses[result.status] += 1;
       if ((result.status === "FAILED" || result.status === "REJECTED") && checked.result.ok) {
         const order = journal.state.orderOfRow(checked.result.order.fingerprint);
@@ -369,18 +364,4 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal) {
   const lost = [...lostOrders.values()];
   const wholeOrdersLost = { failed: lost.filter((order) => order.status === "FAILED").length, rejected: lost.filter((order) => order.status === "REJECTED").length, rows: lost.reduce((sum, order) => sum + order.rows, 0) };
   return { statuses, completed, wholeOrdersLost };
-}
-
-/** What the batch's COMPLETED orders cost, per currency (Runa's total_price; else the sum of its items' prices). */
-export function chargedTotals(journal: JournalState): ChargedTotal[] {
-  const totals = new Map<string, { orders: number; price: Decimal }>();
-  for (const order of journal.orders.values()) {
-    if (order.phase !== "settled" || order.outcome !== "COMPLETED") continue;
-    const price = order.totalPrice ?? toMoneyText((order.payouts ?? []).reduce((sum, payout) => sum.plus(payout.price ?? 0), decimal(0)));
-    const total = totals.get(order.currency) ?? { orders: 0, price: decimal(0) };
-    total.orders += 1;
-    total.price = total.price.plus(price);
-    totals.set(order.currency, total);
-  }
-  return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => ({ currency, orders: total.orders, price: toMoneyText(total.price) }));
 }

@@ -1,5 +1,6 @@
 // The `validate` command's findings: every row problem with its place in the file, and what the
 // valid rows would cost per currency, computed in decimal to the cent (never floats).
+import { existsSync, rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { dirname } from "node:path";
@@ -130,7 +131,7 @@ export function formatReport(report: ValidationReport): string {
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
   lines.push(`${report.file}: ${plural(report.rows, "row")}, ${report.valid} valid, ${report.invalid} invalid`);
   if (report.problemCount > 0) {
-    lines.push("", `${plural(report.problemCount, "problem")} (nothing was ordered):`);
+    lines.push("", `${plural(report.problemCount, "problem")}:`);
     for (const problem of report.problems) lines.push(`  row ${problem.row} (line ${problem.line}) ${formatProblem(problem)}`);
     const more = report.problemCount - report.problems.length;
     if (more > 0) lines.push(`  ... and ${plural(more, "more problem")}: the error CSV lists them all`);
@@ -192,6 +193,16 @@ export async function writeErrorCsv(file: string, options: InputOptions, out: st
   return written;
 }
 
+/**
+ * Removes the error CSV an earlier check left at `out`, now that the file is valid: a stale one would
+ * say rows are wrong that are not. True when there was one.
+ */
+export function removeStaleErrorCsv(out: string): boolean {
+  if (!existsSync(out)) return false;
+  rmSync(out, { force: true });
+  return true;
+}
+
 function errorCell(row: CheckedRow): string {
   return row.result.ok ? "" : row.result.problems.map(formatProblem).join("; ");
 }
@@ -227,8 +238,11 @@ export async function checkBalances(client: Pick<RunaClient, "getBalance">, cost
   return checks;
 }
 
-/** The balance lines under the cost summary, with a warning per shortfall. */
-export function formatBalances(checks: BalanceCheck[]): string {
+/**
+ * The balance lines under the cost summary, with a warning per shortfall. In the playground a
+ * shortfall is only information: Runa accepts every playground order whatever the balance.
+ */
+export function formatBalances(checks: BalanceCheck[], playground = false): string {
   if (checks.length === 0) return "";
   const lines = [
     "Account balance:",
@@ -239,7 +253,9 @@ export function formatBalances(checks: BalanceCheck[]): string {
     ).map((line) => `  ${line}`),
   ];
   for (const check of checks) {
-    if (check.shortfall !== undefined) {
+    if (check.shortfall !== undefined && playground) {
+      lines.push(`Note: the ${check.currency} balance is ${check.shortfall} short of the ${check.price} this file costs; the playground accepts orders whatever the balance, production would not.`);
+    } else if (check.shortfall !== undefined) {
       lines.push(`WARNING: the ${check.currency} balance (${check.balance}) is ${check.shortfall} short of the ${check.price} this file costs; top up before running, or rows will fail with insufficient_funds.`);
     }
   }

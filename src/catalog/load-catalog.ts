@@ -1,23 +1,18 @@
 // Fetches the whole product catalog (GET /product, cursor pagination) and caches it on disk for an
 // hour per base URL, so validating a file twice in a row does not walk the catalog twice.
-// Runa: "cursor pagination `after`/`before`, `limit` <= 500 ... an empty page ends it".
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { timeScale } from "../config.ts";
-import { AuthenticationError, BatchError, EXIT } from "../errors.ts";
-import type { Attempt, RunaClient } from "../runa/client.ts";
+import { BatchError, EXIT } from "../errors.ts";
+import type { RunaClient } from "../runa/client.ts";
+import { MAX_PAGE_LIMIT, readAllPages } from "../runa/read-all-pages.ts";
 import type { Product, ProductPage } from "../runa/types.ts";
 import { Catalog } from "./catalog.ts";
 
 export const CATALOG_CACHE_TTL_MS = 60 * 60_000;
-export const CATALOG_PAGE_LIMIT = 500;
-/** Attempts per page before a transient failure (network, 429, 5xx) stops the command. */
-export const CATALOG_MAX_ATTEMPTS = 4;
-export const CATALOG_RETRY_BASE_DELAY_MS = 1_000;
-/** A catalog of a million products is not a catalog: stop a cursor that never ends. */
-const MAX_PAGES = 2_000;
+export const CATALOG_PAGE_LIMIT = MAX_PAGE_LIMIT;
 
 export interface LoadCatalogOptions {
   baseUrl: string;
@@ -64,43 +59,15 @@ export function cachePath(cacheDir: string, baseUrl: string): string {
 
 async function fetchAllProducts(client: Pick<RunaClient, "listProducts">, wait: (ms: number) => Promise<unknown>): Promise<Product[]> {
   const products: Product[] = [];
-  const cursors = new Set<string>();
-  let after: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const body = await fetchPage(client, after, wait);
-    if (body.catalog.length === 0) return products;
-    products.push(...body.catalog);
-    const next = body.pagination?.cursors?.after;
-    // No cursor to go on with means this was the last page; a cursor seen before would loop forever.
-    if (!next) return products;
-    if (cursors.has(next)) throw new CatalogUnavailableError(`GET /product returned the cursor ${next} twice; the catalog could not be read to the end`);
-    cursors.add(next);
-    after = next;
-  }
-  throw new CatalogUnavailableError(`GET /product did not end after ${MAX_PAGES} pages`);
-}
-
-async function fetchPage(client: Pick<RunaClient, "listProducts">, after: string | undefined, wait: (ms: number) => Promise<unknown>): Promise<ProductPage> {
-  let last = "";
-  for (let attempt = 1; attempt <= CATALOG_MAX_ATTEMPTS; attempt++) {
-    const result: Attempt<ProductPage> = await client.listProducts(after === undefined ? { limit: CATALOG_PAGE_LIMIT } : { limit: CATALOG_PAGE_LIMIT, after });
-    if (result.kind === "ok") {
-      if (!result.body || !Array.isArray(result.body.catalog)) throw new CatalogUnavailableError("GET /product answered without a catalog list");
-      return result.body;
-    }
-    if (result.kind === "http_error") {
-      if (result.status === 401 || result.status === 403) {
-        throw new AuthenticationError(`Runa refused the API key while reading the catalog (${result.status} ${result.error.type}); check the key and --env`);
-      }
-      last = `${result.status} ${result.error.type}${result.error.message ? `: ${result.error.message}` : ""}`;
-      // Other 4xx are final: retrying the same request gets the same answer.
-      if (result.status < 500 && result.status !== 429) break;
-    } else {
-      last = `${result.code}: ${result.message}`;
-    }
-    if (attempt < CATALOG_MAX_ATTEMPTS) await wait(CATALOG_RETRY_BASE_DELAY_MS * 2 ** (attempt - 1));
-  }
-  throw new CatalogUnavailableError(`could not read the product catalog (GET /product): ${last}`);
+  const pages = readAllPages<ProductPage, Product>({
+    name: "the product catalog (GET /product)",
+    fetch: (after) => client.listProducts(after === undefined ? { limit: CATALOG_PAGE_LIMIT } : { limit: CATALOG_PAGE_LIMIT, after }),
+    itemsOf: (page) => (Array.isArray(page.catalog) ? page.catalog : undefined),
+    wait,
+    unavailable: (message) => new CatalogUnavailableError(message),
+  });
+  for await (const product of pages) products.push(product);
+  return products;
 }
 
 async function readCache(file: string, baseUrl: string, now: number): Promise<Product[] | undefined> {

@@ -7,6 +7,9 @@ import { UsageError } from "../errors.ts";
 import { defaultStateRoot, openStateDirectory } from "../journal/state-directory.ts";
 import { RunaClient } from "../runa/client.ts";
 
+/** The client's one-off warnings (an API version other than ours) go to the person running the command. */
+const warnOnStderr = (message: string): void => void process.stderr.write(`runa-batch: warning: ${message}\n`);
+
 /** Sent to the simulator, which accepts any non-empty key: never a real one. */
 const SIMULATOR_API_KEY = "simulated-key-not-secret";
 
@@ -63,7 +66,8 @@ export function stateDirectoryOf(argv: ConnectionArgs): string {
  * With --simulate, starts the simulator on a free local port (loaded lazily, so real runs never load
  * it) and uses a dummy key; otherwise resolves the base URL and key from flags and environment.
  */
-export async function openConnection(argv: ConnectionArgs, options: { ordersPerMinute?: number } = {}): Promise<Connection> {
+export async function openConnection(argv: ConnectionArgs, options: { ordersPerMinute?: number; sendEmails?: boolean } = {}): Promise<Connection> {
+  const sendEmails = options.sendEmails === true ? { sendEmails: true } : {};
   if (argv.simulate) {
     if (argv.baseUrl !== undefined || argv.apiKeyFile !== undefined) {
       throw new UsageError("--simulate runs against a local simulator: drop --base-url and --api-key-file, or drop --simulate");
@@ -71,7 +75,7 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
     const { startSimulator } = await import("../simulator/index.ts");
     const simulator = await startSimulator(options.ordersPerMinute === undefined ? {} : { ordersPerMinute: options.ordersPerMinute });
     return {
-      client: new RunaClient({ baseUrl: simulator.url, apiKey: SIMULATOR_API_KEY }),
+      client: new RunaClient({ baseUrl: simulator.url, apiKey: SIMULATOR_API_KEY, warn: warnOnStderr, ...sendEmails }),
       baseUrl: simulator.url,
       simulated: true,
       secrets: [],
@@ -88,7 +92,7 @@ export async function openConnection(argv: ConnectionArgs, options: { ordersPerM
   const apiKey = resolveApiKey({ apiKeyFile: argv.apiKeyFile, configKey });
   let directory: string | undefined;
   return {
-    client: new RunaClient({ baseUrl, apiKey }),
+    client: new RunaClient({ baseUrl, apiKey, warn: warnOnStderr, ...sendEmails }),
     baseUrl,
     simulated: false,
     secrets: [apiKey],

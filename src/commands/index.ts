@@ -28,6 +28,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./status.ts")).statusCommand,
   },
   {
+    command: "reconcile",
+    describe: "Match Runa's orders (GET /order) against every local journal: unknown orders, missing orders, totals per batch; sends nothing",
+    load: async () => (await import("./reconcile.ts")).reconcileCommand,
+  },
+  {
     command: "catalog",
     describe: "List the products in Runa's catalog: code, name, currency, amounts, orderable",
     load: async () => (await import("./catalog.ts")).catalogCommand,

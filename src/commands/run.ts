@@ -17,7 +17,7 @@ import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
 import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } from "../report/production-guard.ts";
 import { accountStopMessage, countProblems, formatSummary, writeSummaryJson } from "../report/summary.ts";
-import { checkBalances, formatReport, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
+import { checkBalances, formatReport, removeStaleErrorCsv, validateInput, writeErrorCsv, type BalanceCheck } from "../batch/validation-report.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -47,6 +47,7 @@ interface RunArgs extends ConnectionArgs {
   progressInterval: number;
   yes: boolean;
   rekey?: string;
+  sendEmails: boolean;
   redisUrl?: string;
 }
 
@@ -80,6 +81,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         quiet: { type: "boolean", alias: "q", default: false, describe: "No progress and no warnings on stderr: only errors, then the summary on stdout (the log file is complete)" },
         "progress-interval": { type: "number", defaultDescription: "30 (or RUNA_PROGRESS_INTERVAL)", describe: "Without a terminal (cron, CI): seconds between plain progress lines on stderr; 0 for none" },
         yes: { type: "boolean", alias: "y", default: false, describe: "Confirm a --env production run, or --rekey, in advance (required without a terminal)" },
+        "send-emails": { type: "boolean", default: false, describe: "Playground only: have Runa really email the EMAIL rows (X-Send-Email: true); production always emails them" },
         rekey: { type: "string", describe: "Re-send these rows (as in the results `row` column, e.g. 5,7,9-12) under a NEW key: only for rows whose key is stuck (ERROR) and which Runa holds no order for" },
         "redis-url": { type: "string", describe: "Share the --rate budget with every process using this API key, on any host, through Redis (or set RUNA_REDIS_URL), e.g. redis://host:6379" },
       }) as unknown as Argv<RunArgs>,
@@ -104,6 +106,9 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   if (!(argv.repeatWindow >= 0)) throw new UsageError(`--repeat-window must be 0 or more days, got ${argv.repeatWindow}`);
   const scale = timeScale();
   refuseUnattendedProduction({ production, yes: argv.yes, stdinIsTTY: process.stdin.isTTY === true }); // before any request
+  if (argv.sendEmails && production) {
+    throw new UsageError("--send-emails is for the playground only: in production Runa always emails EMAIL rows. Drop --send-emails; nothing was sent.", "usage");
+  }
   if (production && argv.batchId === undefined) {
     throw new UsageError(
       `a production run needs an explicit batch id, one per period and the same on every re-run: --batch-id ${name}-${new Date().toISOString().slice(0, 7)} (or RUNA_BATCH_ID, or "batch-id" in the config file). Nothing was ordered.`,
@@ -117,7 +122,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   }
   mkdirSync(dirname(resultsFile), { recursive: true, mode: 0o700 });
 
-  const connection = await openConnection(argv, { ordersPerMinute: argv.rate });
+  const connection = await openConnection(argv, { ordersPerMinute: argv.rate, sendEmails: argv.sendEmails });
   // The simulator forgets everything when this run ends, so a rehearsal keeps its state apart
   // and throws it away: a real batch's journal and ledger are never mixed with simulated orders.
   const rehearsalState = argv.simulate ? mkdtempSync(join(tmpdir(), "runa-batch-rehearsal-")) : undefined;
@@ -149,13 +154,16 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     progress.stage(`validating ${file}`);
     const report = await validateInput(snapshot.path, inputOptions);
     progress.validated({ total: report.rows, valid: report.valid, invalid: report.invalid });
+    const errorsFile = join(dirname(resultsFile), `${name}.errors.csv`);
     if (report.invalid > 0) {
       progress.note(formatReport(report));
+      await writeErrorCsv(snapshot.path, inputOptions, errorsFile, argv.bom);
       if (!argv.skipInvalid) {
-        const errorsFile = join(dirname(resultsFile), `${name}.errors.csv`);
-        await writeErrorCsv(snapshot.path, inputOptions, errorsFile, argv.bom);
         throw new ValidationFailedError(`${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`);
       }
+      progress.note(`--skip-invalid: the ${report.invalid} invalid row(s) are left out (INVALID in the results; see ${errorsFile}); the ${report.valid} valid row(s) are ordered`);
+    } else {
+      removeStaleErrorCsv(errorsFile);
     }
     const besideResults = batchPaths(dirname(resultsFile), batchId);
     const logFile = argv.logFile ?? besideResults.log;
@@ -213,9 +221,12 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
           if (!argv.ignoreBalance) {
             progress.stage("checking the balance");
             const short = (await checkBalances(connection.client, toSend)).filter((balance) => balance.shortfall !== undefined);
-            if (short.length > 0) {
+            // Runa: in the playground "use of account balance to pay for an order will always be accepted".
+            if (short.length > 0 && !production) {
+              progress.note(`playground: the balance is short (${describeShortfall(short)}); playground orders are accepted whatever the balance, so the run goes on`);
+            } else if (short.length > 0) {
               throw new UsageError(
-                `the account balance is short: ${short.map((s) => `${s.currency} needs ${s.price}, has ${s.balance} (short ${s.shortfall})`).join("; ")}. ` +
+                `the account balance is short: ${describeShortfall(short)}. ` +
                   "Nothing was ordered. Top up, or pass --ignore-balance (rows then fail with insufficient_funds and a re-run retries them).",
                 "insufficient_balance",
               );
@@ -249,6 +260,10 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   }
 }
 
+function describeShortfall(short: BalanceCheck[]): string {
+  return short.map((s) => `${s.currency} needs ${s.price}, has ${s.balance} (short ${s.shortfall})`).join("; ");
+}
+
 /** The command that resumes this batch: same file, same batch id, same results file. */
 function rerunCommand(argv: ArgumentsCamelCase<RunArgs>, batchId: string): string {
   const parts = ["runa-batch", "run", argv.input, "--batch-id", batchId];
@@ -267,5 +282,6 @@ function rerunCommand(argv: ArgumentsCamelCase<RunArgs>, batchId: string): strin
   if (argv.skipInvalid) parts.push("--skip-invalid");
   if (argv.allowDuplicates) parts.push("--allow-duplicates");
   if (argv.stateDir) parts.push("--state-dir", argv.stateDir);
+  if (argv.sendEmails) parts.push("--send-emails");
   return parts.map((part) => (/^[\w./=-]+$/.test(part) ? part : `'${part.replace(/'/g, "'\\''")}'`)).join(" ");
 }

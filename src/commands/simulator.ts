@@ -30,6 +30,7 @@ export interface SimulatorFlags {
   slowCompletionRate?: number;
   idempotencyInProgressRate?: number;
   seed?: number;
+  playground?: boolean;
   balance?: string[];
   catalog?: string;
 }
@@ -52,6 +53,7 @@ export const SIMULATOR_FLAG_OPTIONS = {
   "rate-limit-length": { type: "number", describe: "... the last this many are refused with 429" },
   "slow-completion-rate": share("Share of async orders that stay PROCESSING 10x as long"),
   "idempotency-in-progress-rate": share("Share of POST /order answered 400 idempotency_in_progress, nothing committed"),
+  playground: { type: "boolean", describe: "Accept every order whatever the balance, as Runa's playground does" },
   seed: { type: "number", default: DEFAULT_SEED, describe: "Seed of the fault decisions and ids (same seed, same run)" },
   balance: { type: "string", array: true, describe: "Starting balance, e.g. --balance USD=100.00 (repeat; default 1000000.00 in each catalog currency)" },
   catalog: { type: "string", describe: "Catalog fixture (default fixtures/catalog.json)" },
@@ -68,6 +70,7 @@ export function simulatorOptionsFromFlags(flags: SimulatorFlags): SimulatorOptio
   if (flags.failureRate !== undefined) options.failureRate = shareOf("--failure-rate", flags.failureRate);
   if (flags.seed !== undefined) options.seed = wholeNumber("--seed", flags.seed, 2 ** 32 - 1);
   if (flags.catalog !== undefined) options.catalogPath = flags.catalog;
+  if (flags.playground === true) options.playground = true;
   if (flags.balance !== undefined) options.balances = parseBalances(flags.balance);
 
   if (flags.serverErrorRate !== undefined) faults.serverErrorRate = shareOf("--server-error-rate", flags.serverErrorRate);

@@ -5,8 +5,9 @@
 import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { checkBalances, formatBalances, formatReport, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
+import { checkBalances, formatBalances, formatReport, removeStaleErrorCsv, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
 import { EXIT, UsageError } from "../errors.ts";
+import { isProduction } from "../report/production-guard.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -56,11 +57,12 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
       const written = await writeErrorCsv(file, options, errorsOut, argv.bom);
       deps.write(`\nThe ${written} invalid row${written === 1 ? "" : "s"} with their errors: ${errorsOut}\n`);
     }
-    if (report.costs.length > 0) deps.write(`\n${formatBalances(await checkBalances(connection.client, report.costs))}`);
+    if (report.costs.length > 0) deps.write(`\n${formatBalances(await checkBalances(connection.client, report.costs), !isProduction(argv))}`);
     if (report.invalid > 0) {
       deps.write(`\n${file} is not valid: nothing can be ordered until every row is fixed.\n`);
       return EXIT.INVALID_INPUT;
     }
+    if (removeStaleErrorCsv(errorsOut)) deps.write(`\nRemoved ${errorsOut}: it listed problems of an earlier version of the file.\n`);
     deps.write(`\n${file} is valid: ${report.valid} row${report.valid === 1 ? "" : "s"} ready to order.\n`);
     return EXIT.OK;
   } finally {

@@ -19,6 +19,8 @@ export const MAX_RECORD_CHARS = 64 * 1024;
 const READ_CHUNK_BYTES = 64 * 1024;
 const LF = 0x0a;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const ZIP_MAGIC = Buffer.from("PK\x03\x04", "latin1");
+const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 
 export interface RawRecord {
   /** Physical line (1-based) the record starts on, as an editor shows it. */
@@ -202,6 +204,7 @@ async function* utf8Pieces(file: string): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, autoClose: false })) {
       const bytes = chunk as Buffer;
+      if (linesBefore === 0 && carry.length === 0) refuseWorkbook(file, bytes);
       const lastBreak = bytes.lastIndexOf(LF);
       if (lastBreak === -1) {
         carry = carry.length === 0 ? bytes : Buffer.concat([carry, bytes]);
@@ -241,6 +244,19 @@ function countLineFeeds(bytes: Buffer): number {
   let count = 0;
   for (let at = bytes.indexOf(LF); at !== -1; at = bytes.indexOf(LF, at + 1)) count++;
   return count;
+}
+
+/** A workbook or document given as a CSV: say what it is, rather than call its bytes bad text. */
+function refuseWorkbook(file: string, start: Buffer): void {
+  const kind = start.subarray(0, 4).equals(ZIP_MAGIC)
+    ? "a ZIP archive, such as an Excel .xlsx, .ods or Numbers workbook"
+    : start.subarray(0, 8).equals(OLE_MAGIC)
+      ? "an old-style Excel .xls workbook"
+      : start.subarray(0, 5).toString("latin1") === "%PDF-"
+        ? "a PDF document"
+        : undefined;
+  if (kind === undefined) return;
+  throw new InputFileError(file, undefined, undefined, `this is ${kind}, not a CSV file. Save the sheet as "CSV UTF-8 (Comma delimited)" (or, for Excel, give the .xlsx file itself)`);
 }
 
 /** Pins a UTF-8 failure to its line (error path only: the happy path never splits lines). */

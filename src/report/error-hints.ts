@@ -4,7 +4,7 @@
 import type { RunaErrorType } from "../runa/retry-policy.ts";
 
 /** Error types of ours in the results CSV's error_type, beside Runa's. */
-type OwnErrorType = "order_failed" | "unmatched_item" | "invalid_row" | "unknown_outcome" | "stuck_key" | "rate_exceeded";
+type OwnErrorType = "order_failed" | "unmatched_item" | "invalid_row" | "unknown_outcome" | "stuck_key" | "rate_exceeded" | "interrupted";
 
 const checkKey = "the API key is wrong for this environment: check RUNA_API_KEY / --api-key-file and --env, then re-run";
 
@@ -33,6 +33,7 @@ export const ERROR_HINTS: Record<RunaErrorType | OwnErrorType, string> = {
   rate_exceeded: "still rate limited after every retry: lower --rate, or share one budget with --redis-url; re-run",
   order_failed: "Runa reported the order FAILED: a re-run orders these rows again under a new key",
   unmatched_item: "the order COMPLETED but its items could not be matched to rows: check the order in the Runa dashboard",
+  interrupted: "accepted by Runa, but the run was interrupted before they finished: re-run to collect the links (nothing is re-sent)",
   invalid_row: "fix the rows (see error_message or the error CSV), then re-run",
   unknown_outcome: "no answer came back: re-run; the same key is re-sent and Runa replays the first answer, never pays twice",
   stuck_key:

@@ -1,7 +1,7 @@
 // The one place that talks HTTP to Runa. Each call is ONE attempt: retries are decided by
 // retry-policy.ts and paced by the limiters in batch/, so nothing here retries on its own.
 import type { Got } from "got";
-import { API_VERSION, type ApiErrorBody, type Balance, type OrderLookup, type ProductPage } from "./types.ts";
+import { API_VERSION, type ApiErrorBody, type Balance, type OrderLookup, type OrderPage, type ProductPage } from "./types.ts";
 
 /** What one HTTP attempt came to. Network failures are values, not exceptions, so callers branch once. */
 export type Attempt<T> =
@@ -28,13 +28,18 @@ export interface ClientOptions {
   apiKey: string;
   /** Per-attempt timeout; a POST that times out has an unknown outcome and is retried with the same key. */
   requestTimeoutMs?: number;
+  /** Playground only: ask Runa to really send EMAIL items' emails (X-Send-Email: true). */
+  sendEmails?: boolean;
   /** Told once when Runa answers with an `X-Api-Version` other than the one we speak. */
   warn?: (message: string) => void;
 }
 
-export interface ProductQuery {
+export interface PageQuery {
   after?: string;
   limit?: number;
+}
+
+export interface ProductQuery extends PageQuery {
   is_orderable?: boolean;
   countries_redeemable_in?: string;
 }
@@ -75,7 +80,12 @@ export class RunaClient {
     return this.#send("order", {
       method: "POST",
       body,
-      headers: { "content-type": "application/json", "x-execution-mode": "async", "x-idempotency-key": idempotencyKey },
+      headers: {
+        "content-type": "application/json",
+        "x-execution-mode": "async",
+        "x-idempotency-key": idempotencyKey,
+        ...(this.#options.sendEmails ? { "x-send-email": "true" } : {}),
+      },
     });
   }
 
@@ -84,9 +94,12 @@ export class RunaClient {
   }
 
   listProducts(query: ProductQuery = {}): Promise<Attempt<ProductPage>> {
-    const searchParams: Record<string, string> = {};
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) searchParams[name] = String(value);
-    return this.#send("product", { method: "GET", searchParams });
+    return this.#send("product", { method: "GET", searchParams: searchParams(query) });
+  }
+
+  /** GET /order: one page of the account's orders, from the `after` cursor on. */
+  listOrders(query: PageQuery = {}): Promise<Attempt<OrderPage>> {
+    return this.#send("order", { method: "GET", searchParams: searchParams(query) });
   }
 
   getBalance(currency: string): Promise<Attempt<Balance>> {
@@ -124,6 +137,12 @@ export class RunaClient {
 }
 
 const NOT_JSON = Symbol("not JSON");
+
+function searchParams(query: object): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params[name] = String(value);
+  return params;
+}
 
 function parseJson(text: string): unknown {
   if (text === "") return undefined;

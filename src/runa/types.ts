@@ -98,9 +98,25 @@ export interface Product {
   [key: string]: unknown;
 }
 
+export interface PageMeta {
+  page?: { limit: number };
+  cursors: { after?: string; before?: string };
+}
+
 export interface ProductPage {
   catalog: Product[];
-  pagination: { page?: { limit: number }; cursors: { after?: string; before?: string } };
+  pagination: PageMeta;
+}
+
+/**
+ * An order as GET /order lists it: COMPLETED ones with basic details (no items, no metadata), the
+ * others (PROCESSING, FAILED) as IncompleteOrder, with no date and no price.
+ */
+export type ListedOrder = IncompleteOrder | Omit<FullOrder, "items">;
+
+export interface OrderPage {
+  items: ListedOrder[];
+  pagination: PageMeta;
 }
 
 export interface Balance {

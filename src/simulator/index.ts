@@ -51,6 +51,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       completionDelayMs: options.completionDelayMs ?? DEFAULT_COMPLETION_DELAY_MS,
       failureRate: options.failureRate ?? DEFAULT_FAILURE_RATE,
       faults: options.faults ?? {},
+      playground: options.playground === true,
       baseUrl: () => url,
       apiKey: options.apiKey,
       ordersPerMinute: options.ordersPerMinute ?? DEFAULT_ORDERS_PER_MINUTE,

@@ -71,6 +71,11 @@ export interface SimulatorOptions {
   random?: () => number;
   seed?: number;
   faults?: SimulatorFaults;
+  /**
+   * Behave as Runa's playground: an order is accepted whatever the balance (Runa: "use of account
+   * balance to pay for an order will always be accepted"); the balance may go below zero.
+   */
+  playground?: boolean;
   /** Path of a catalog fixture; default fixtures/catalog.json. */
   catalogPath?: string;
 }

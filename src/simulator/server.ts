@@ -66,7 +66,8 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
       return;
     }
     record.responseStatus = reply.status;
-    response.writeHead(reply.status, { "content-type": reply.contentType ?? "application/json" });
+    // Runa names the version it answered in on every response; the simulator speaks only one.
+    response.writeHead(reply.status, { "content-type": reply.contentType ?? "application/json", "x-api-version": API_VERSION });
     response.end(reply.body);
   }
 
@@ -98,10 +99,13 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
     return undefined;
   }
 
-  /** Strict on purpose (Runa falls back to a default version): a client that forgets the header should find out here. */
+  /**
+   * The spec: "if not specified a default is used", the account's default version; the simulated
+   * account's default is the one version it speaks. Any other version is refused.
+   */
   function versionRefusal(request: IncomingMessage): Reply | undefined {
     const version = header(request, "x-api-version");
-    if (version === API_VERSION) return undefined;
+    if (version === undefined || version === "" || version === API_VERSION) return undefined;
     if (version !== undefined && REMOVED_VERSIONS.has(version)) {
       return errorResponse(410, "version_removed", `API version ${version} has been removed; use ${API_VERSION}`);
     }
@@ -146,7 +150,8 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
     let placed;
     try {
       await delay();
-      placed = placeOrder(settings, { key, rawBody, mode });
+      // The playground's documented test header: emails go out only when asked for.
+      placed = placeOrder(settings, { key, rawBody, mode, sendEmail: header(request, "x-send-email")?.toLowerCase() === "true" });
     } catch (error) {
       state.idempotency.release(key);
       throw error;
@@ -184,7 +189,8 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
       query,
       DEFAULT_PRODUCT_PAGE_LIMIT,
       (product) =>
-        (orderable === null || String(product.is_orderable) === orderable) &&
+        // The spec: `true` returns only orderable products, `false` returns all of them.
+        (orderable !== "true" || product.is_orderable) &&
         (countries.length === 0 || product.countries_redeemable_in.some((country) => countries.includes(country))) &&
         (categories.length === 0 || (product.categories ?? []).some((category) => categories.includes(category))),
     );

@@ -35,6 +35,8 @@ export interface SimulatedOrder {
   totalDiscount: string;
   description?: string;
   metadata?: Record<string, string>;
+  /** The playground's X-Send-Email: true was sent: Runa would really email EMAIL items (the simulator never does). */
+  sendEmail: boolean;
   items: SimulatedOrderItem[];
 }
 

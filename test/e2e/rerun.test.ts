@@ -20,7 +20,8 @@ describe("re-runs", () => {
     const rows = Array.from({ length: 10 }, (_, i) => `10,USD,TGT-US,p${i}@example.com`);
     writeFileSync(join(cwd, "bonus.csv"), `amount,currency,product_code,email\n${rows.join("\n")}\n`);
 
-    const refused = await runCli(["run", "bonus.csv", "--base-url", sim.url, ...FAST], { cwd });
+    // In production the balance check refuses before any POST (the playground would go on: see playground.test.ts)
+    const refused = await runCli(["run", "bonus.csv", "--base-url", sim.url, "--env", "production", "--yes", ...FAST], { cwd });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/balance is short: USD needs 95\.00, has 48\.00/);
     expect(postsTo(sim)).toBe(0);

@@ -72,6 +72,22 @@ describe("answers that did not come from Runa", () => {
   });
 });
 
+describe("X-Api-Version", () => {
+  it("warns once when Runa answers in another version than 2024-02-05, and not when it matches", async () => {
+    const sim = await simulator({ ordersPerMinute: 100_000 });
+    const cwd = workDir();
+    const file = writeRewards(cwd, 3);
+    const newer = await faultProxy(sim.url, { apiVersion: "2026-06-01" });
+    const warned = await runCli(["run", file, "--base-url", newer.url, ...FAST], { cwd });
+    expect(warned.code, warned.stderr).toBe(0);
+    const warnings = warned.stderr.split("\n").filter((line) => line.includes("API version 2026-06-01"));
+    expect(warnings).toEqual(["runa-batch: warning: Runa answered with API version 2026-06-01, not 2024-02-05 that this tool speaks; check that runa-batch is up to date"]);
+    const same = await runCli(["run", file, "--base-url", sim.url, "--batch-id", "again", ...FAST], { cwd });
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).not.toMatch(/API version/);
+  });
+});
+
 describe("422 validation_error details", () => {
   it("reach the results error_message, the journal and the log", async () => {
     const sim = await simulator({ ordersPerMinute: 100_000 });

@@ -42,6 +42,8 @@ export interface ProxyFaults {
   before?: (post: PostSeen) => ForeignAnswer | undefined;
   /** Asked once the simulator answered (and so committed): an answer here replaces the real one. */
   after?: (post: PostSeen, answer: { status: number; body: string }) => ForeignAnswer | undefined;
+  /** Passed on as every answer's X-Api-Version instead of the simulator's. */
+  apiVersion?: string;
 }
 
 export async function faultProxy(target: string, faults: ProxyFaults): Promise<FaultProxy> {
@@ -70,7 +72,7 @@ export async function faultProxy(target: string, faults: ProxyFaults): Promise<F
       const late = post ? faults.after?.(post, { status: upstream.status, body }) : undefined;
       if (late) return answer(response, late);
       const passed: Record<string, string> = { "content-type": upstream.headers.get("content-type") ?? "application/json" };
-      const version = upstream.headers.get("x-api-version");
+      const version = faults.apiVersion ?? upstream.headers.get("x-api-version");
       if (version) passed["x-api-version"] = version;
       response.writeHead(upstream.status, passed);
       response.end(body);

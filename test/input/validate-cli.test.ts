@@ -67,14 +67,18 @@ describe("runValidate against the simulator", () => {
     expect(simulator.state.requests.every((request) => request.method === "GET")).toBe(true);
   });
 
-  it("warns when the balance is short", async () => {
+  it("warns when the balance is short in production, and only notes it in the playground", async () => {
     const poor = await startSimulator({ port: 0, balances: { USD: "10.00" } });
     try {
       const output: string[] = [];
       const connection = { client: new RunaClient({ baseUrl: poor.url, apiKey: "test" }), baseUrl: poor.url, simulated: true, secrets: [], stateDirectory: () => tempDir(), close: async () => undefined };
-      const code = await runValidate(args("fixtures/messy/trailing-empty-columns.csv"), { write: (text) => output.push(text), openConnection: async () => connection });
+      const code = await runValidate(args("fixtures/messy/trailing-empty-columns.csv", { env: "production" }), { write: (text) => output.push(text), openConnection: async () => connection });
       expect(code).toBe(EXIT.OK);
       expect(output.join("")).toContain("WARNING: the USD balance (10.00) is 35.75 short of the 45.75 this file costs");
+      const playground: string[] = [];
+      await runValidate(args("fixtures/messy/trailing-empty-columns.csv"), { write: (text) => playground.push(text), openConnection: async () => connection });
+      expect(playground.join("")).toContain("Note: the USD balance is 35.75 short of the 45.75 this file costs; the playground accepts orders whatever the balance");
+      expect(playground.join("")).not.toContain("WARNING");
     } finally {
       await poor.close();
     }

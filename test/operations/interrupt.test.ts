@@ -11,8 +11,8 @@ import { writeRewards } from "./helpers.ts";
 
 const ROWS = 40;
 
-/** Sends SIGINT `times` times (20 ms apart) once `ready()` holds; `at()` is when the first was sent. */
-function interruptAfter(ready: () => boolean, times: number): { onSpawn: (child: ChildProcess) => void; at: () => number } {
+/** Sends `signal` (SIGINT by default) `times` times (20 ms apart) once `ready()` holds; `at()` is when the first was sent. */
+function interruptAfter(ready: () => boolean, times: number, signal: NodeJS.Signals = "SIGINT"): { onSpawn: (child: ChildProcess) => void; at: () => number } {
   let at = 0;
   return {
     at: () => at,
@@ -21,7 +21,7 @@ function interruptAfter(ready: () => boolean, times: number): { onSpawn: (child:
         if (!ready()) return;
         clearInterval(watch);
         at = Date.now();
-        for (let i = 0; i < times; i += 1) setTimeout(() => child.kill("SIGINT"), i * 20);
+        for (let i = 0; i < times; i += 1) setTimeout(() => child.kill(signal), i * 20);
       }, 10);
       child.on("exit", () => clearInterval(watch));
     },
@@ -116,4 +116,22 @@ describe("interrupting a run", () => {
     expect(sim.state.countOrders()).toBe(12);
     for (const [key, orders] of sim.state.ordersByKey()) expect(orders, key).toHaveLength(1);
   });
+
+  it("labels rows accepted but unfinished at a SIGTERM as interrupted, not as timed out", async () => {
+    // Orders stay PROCESSING for a minute: every accepted row is still unfinished when the run stops.
+    const sim = await simulator({ completionDelayMs: 60_000, ordersPerMinute: 10_000 });
+    const cwd = workDir();
+    const file = writeRewards(cwd, "term", 6);
+    const signal = interruptAfter(() => sim.state.countOrders() >= 2, 1, "SIGTERM");
+    const first = await runCli(["run", file, "--base-url", sim.url, "--rate", "300"], { cwd, onSpawn: signal.onSpawn });
+    expect(first.code).toBe(130);
+    const pending = readResults(join(cwd, "output", "term.results.csv")).filter((row) => row.status === "PENDING");
+    expect(pending.length).toBeGreaterThanOrEqual(2);
+    for (const row of pending) {
+      expect(row.error_type).toBe("interrupted");
+      expect(row.error_message).toContain("the run was interrupted before Runa finished it");
+    }
+    expect(`${first.stdout}${first.stderr}`).not.toContain("poll timeout");
+  });
 });
+

@@ -28,6 +28,7 @@ describe("simulatorOptionsFromFlags", () => {
         slowCompletionRate: 0.5,
         idempotencyInProgressRate: 0.6,
         seed: 9,
+        playground: true,
         balance: ["USD=10.00", "GBP=5"],
       }),
     ).toEqual({
@@ -37,6 +38,7 @@ describe("simulatorOptionsFromFlags", () => {
       completionDelayMs: 50,
       failureRate: 0.1,
       seed: 9,
+      playground: true,
       balances: { USD: "10.00", GBP: "5" },
       faults: {
         serverErrorRate: 0.2,

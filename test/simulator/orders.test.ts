@@ -150,8 +150,12 @@ describe("pagination", () => {
       path = `/product?limit=4&after=${page.json.pagination.cursors.after}`;
     }
     expect(codes).toEqual(sim.state.catalog.products.map((product) => product.code));
-    const orderable = await call(sim, "/product?is_orderable=false");
-    expect(orderable.json.catalog.map((product: { code: string }) => product.code)).toEqual(["OLD-US"]);
+    // the spec: "If `true`, returns only those which can be ordered, if `false`, returns all products"
+    const all = await call(sim, "/product?is_orderable=false");
+    expect(all.json.catalog.map((product: { code: string }) => product.code)).toEqual(sim.state.catalog.products.map((product) => product.code));
+    const orderable = await call(sim, "/product?is_orderable=true");
+    expect(orderable.json.catalog.map((product: { code: string }) => product.code)).toEqual(sim.state.catalog.products.filter((product) => product.is_orderable).map((product) => product.code));
+    expect(orderable.json.catalog.length).toBeLessThan(all.json.catalog.length);
     const germanOrAustrian = await call(sim, "/product?countries_redeemable_in=AT");
     expect(germanOrAustrian.json.catalog.map((product: { code: string }) => product.code)).toEqual(["ZAL-DE"]);
   });
@@ -194,9 +198,22 @@ describe("auth and version", () => {
     expect(closed.state.countOrders()).toBe(0);
   });
 
-  it("refuses a missing or unknown version (400 invalid_version) and the removed one (410)", async () => {
+  it("falls back to the account's default version (2024-02-05) when none is sent, and names it on every answer", async () => {
     const sim = await simulator();
-    expect((await postOrder(sim, undefined, { headers: { "x-api-version": "" } })).json.type).toBe("invalid_version");
+    const response = await fetch(`${sim.url}/order`, {
+      method: "POST",
+      headers: { "x-api-key": "k", "x-idempotency-key": "no-version", "content-type": "application/json" },
+      body: orderBody(),
+    });
+    expect(response.status).toBe(202);
+    expect(response.headers.get("x-api-version")).toBe("2024-02-05");
+    for (const path of ["/ping", "/balance", "/product", "/order/O-NOPE"]) {
+      expect((await fetch(`${sim.url}${path}`, { headers: { "x-api-key": "k" } })).headers.get("x-api-version"), path).toBe("2024-02-05");
+    }
+  });
+
+  it("refuses an unknown version (400 invalid_version) and the removed one (410)", async () => {
+    const sim = await simulator();
     expect((await postOrder(sim, undefined, { headers: { "x-api-version": "2099-01-01" } })).json.type).toBe("invalid_version");
     const removed = await postOrder(sim, undefined, { headers: { "x-api-version": "2023-07-27" } });
     expect(removed.status).toBe(410);

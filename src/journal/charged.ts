@@ -1,0 +1,32 @@
+// What a batch's orders cost, from its journal: the figures the summary and reconcile report.
+import { decimal, toMoneyText, type Decimal } from "../money.ts";
+import type { JournalState, OrderState } from "./journal-state.ts";
+
+export interface ChargedTotal {
+  currency: string;
+  orders: number;
+  price: string;
+}
+
+/**
+ * What a COMPLETED order cost: Runa's total_price as journaled (else, from a journal written before
+ * it was kept, the sum of its items' prices); undefined for any order not COMPLETED.
+ */
+export function orderCharge(order: OrderState): string | undefined {
+  if (order.phase !== "settled" || order.outcome !== "COMPLETED") return undefined;
+  return order.totalPrice ?? toMoneyText((order.payouts ?? []).reduce((sum, payout) => sum.plus(payout.price ?? 0), decimal(0)));
+}
+
+/** Every COMPLETED order of the journal, per currency: what the batch has spent. */
+export function chargedTotals(journal: JournalState): ChargedTotal[] {
+  const totals = new Map<string, { orders: number; price: Decimal }>();
+  for (const order of journal.orders.values()) {
+    const charge = orderCharge(order);
+    if (charge === undefined) continue;
+    const total = totals.get(order.currency) ?? { orders: 0, price: decimal(0) };
+    total.orders += 1;
+    total.price = total.price.plus(charge);
+    totals.set(order.currency, total);
+  }
+  return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => ({ currency, orders: total.orders, price: toMoneyText(total.price) }));
+}

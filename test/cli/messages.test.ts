@@ -1,0 +1,84 @@
+// Messages that used to mislead a first-time user, each now saying what actually happened.
+import { existsSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli, workDir } from "../helpers/cli.ts";
+import { readResults } from "../helpers/results.ts";
+
+const HEADER = "reference,amount,currency,product_code,email";
+const VALID = ["R-1,25,USD,AMZ-US,a@example.com", "R-2,10,USD,TGT-US,b@example.com"];
+
+function csv(cwd: string, name: string, rows: string[]): string {
+  const file = join(cwd, name);
+  writeFileSync(file, `${[HEADER, ...rows].join("\n")}\n`);
+  return file;
+}
+
+describe("messages that say what happened", () => {
+  it("names a workbook given as a CSV, instead of calling it Latin-1 text", async () => {
+    const cwd = workDir();
+    // The first bytes of every .xlsx (a ZIP archive), then binary noise.
+    writeFileSync(join(cwd, "rewards.csv"), Buffer.concat([Buffer.from("PK\x03\x04\x14\x00\x06\x00", "latin1"), Buffer.from([0x9d, 0xff, 0x0a, 0x80])]));
+    const result = await runCli(["validate", "rewards.csv", "--simulate"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("this is a ZIP archive, such as an Excel .xlsx");
+    expect(result.stderr).not.toContain("Latin-1");
+  });
+
+  it("--skip-invalid says the invalid rows are left out and the valid ones ordered, never 'nothing was ordered'", async () => {
+    const cwd = workDir();
+    const file = csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+    const result = await runCli(["run", file, "--simulate", "--rate", "6000", "--skip-invalid"], { cwd });
+    expect(`${result.stdout}${result.stderr}`).not.toContain("nothing was ordered");
+    expect(result.stderr).toContain("--skip-invalid: the 1 invalid row(s) are left out");
+    expect(result.stderr).toContain("the 2 valid row(s) are ordered");
+    expect(readResults(join(cwd, "output", "rewards.results.csv")).map((row) => row.status)).toEqual(["COMPLETED", "COMPLETED", "INVALID"]);
+    expect(result.code).toBe(3);
+  });
+
+  it("an unreachable base URL fails at once with what to check, not after retries with a bare ECONNREFUSED", async () => {
+    const cwd = workDir();
+    const file = csv(cwd, "rewards.csv", VALID);
+    // A port that was free a moment ago: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port: free } = server.address() as { port: number };
+        server.close(() => resolve(free));
+      });
+    });
+    const result = await runCli(["validate", file, "--base-url", `http://127.0.0.1:${port}`], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("ECONNREFUSED");
+    expect(result.stderr).toContain("Nothing answers at that address: check --base-url / RUNA_BASE_URL");
+  });
+
+  it("removes a stale error CSV once the file is valid (validate and run)", async () => {
+    const cwd = workDir();
+    const errors = join(cwd, "output", "rewards.errors.csv");
+    csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+    expect((await runCli(["validate", "rewards.csv", "--simulate"], { cwd })).code).toBe(2);
+    expect(existsSync(errors)).toBe(true);
+    csv(cwd, "rewards.csv", VALID);
+    const fixed = await runCli(["validate", "rewards.csv", "--simulate"], { cwd });
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toContain("Removed output/rewards.errors.csv");
+    expect(existsSync(errors)).toBe(false);
+
+    csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+    expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(2);
+    expect(existsSync(errors)).toBe(true);
+    csv(cwd, "rewards.csv", VALID);
+    expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(0);
+    expect(existsSync(errors)).toBe(false);
+  });
+
+  it("reports a reused reference on every row that repeats it, valid or not", async () => {
+    const cwd = workDir();
+    const file = csv(cwd, "rewards.csv", ["R-1,25,USD,AMZ-US,a@example.com", "R-1,ten,USD,AMZ-US,b@example.com", "R-2,10,USD,TGT-US,c@example.com", "R-2,10,USD,TGT-US,d@example.com"]);
+    const result = await runCli(["validate", file, "--simulate"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/row 3 \(line 3\) .*reference: reference "R-1" is also used on row 2/);
+    expect(result.stdout).toMatch(/row 5 \(line 5\) reference: reference "R-2" is also used on row 4/);
+  });
+});
