@@ -51,7 +51,7 @@ export async function planRekey(file: string, input: InputOptions, journal: Jour
     entry.rows.push(checked.row);
     orders.set(order.key, entry);
   }
-  for (const row of wanted) problems.push(`row ${row} is not in ${file}`);
+  for (const row of wanted) problems.push(`row ${row} is not in ${input.displayName ?? file}`);
   for (const { order, rows: named } of orders.values()) {
     const missing = order.rows.map((member) => member.row).filter((row) => !named.includes(row));
     if (missing.length > 0) problems.push(`row ${named.join(", ")} shares order ${order.key} with row ${missing.join(", ")}: one order gets one key, so name all of its rows`);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { journalFile, runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
 
@@ -16,7 +16,7 @@ describe("a damaged journal", () => {
     const cwd = workDir();
     writeFileSync(join(cwd, "pay.csv"), ROWS);
     expect((await runCli(["run", "pay.csv", "--base-url", sim.url, ...FAST], { cwd })).code).toBe(0);
-    const journalPath = join(cwd, "output", "pay.journal.jsonl");
+    const journalPath = journalFile(cwd, "pay");
     const lines = readFileSync(journalPath, "utf8").split("\n");
     const settled = lines.findIndex((line) => line.includes('"type":"settled"'));
     lines[settled] = lines[settled]!.replace(/"status":"COMPLETED"/, '"status":"FAILED"'); // would re-order the row
@@ -25,11 +25,11 @@ describe("a damaged journal", () => {
 
     const run = await runCli(["run", "pay.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`output/pay.journal.jsonl is damaged at line ${settled + 1}: its checksum does not match`);
+    expect(run.stderr).toContain(`${journalPath} is damaged at line ${settled + 1}: its checksum does not match`);
     expect(run.stderr).toMatch(/Restore the file from a backup/);
     expect(run.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
-    expect(existsSync(join(cwd, "output", "pay.lock"))).toBe(false);
-    const status = await runCli(["status", "pay"], { cwd });
+    expect(existsSync(journalPath.replace(/\.journal\.jsonl$/, ".lock"))).toBe(false);
+    const status = await runCli(["status", "pay", "--base-url", sim.url], { cwd });
     expect(status.code).toBe(1);
     expect(status.stderr).toContain(`is damaged at line ${settled + 1}`);
     expect(sim.state.countOrderPosts()).toBe(posts);
@@ -42,7 +42,7 @@ describe("a damaged journal", () => {
     writeFileSync(join(cwd, "pay.csv"), ROWS);
     const killed = await runCli(["run", "pay.csv", "--base-url", sim.url, ...FAST], { cwd, env: { RUNA_BATCH_CRASH_AT: "accepted:2" } });
     expect(killed.signal).toBe("SIGKILL");
-    const journalPath = join(cwd, "output", "pay.journal.jsonl");
+    const journalPath = journalFile(cwd, "pay");
     const text = readFileSync(journalPath, "utf8");
     writeFileSync(journalPath, text.slice(0, text.length - 25)); // the last record torn mid-write
 

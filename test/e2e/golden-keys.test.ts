@@ -57,7 +57,7 @@ describe("golden idempotency keys", () => {
     const results = () => readResults(join(cwd, "output", "golden.results.csv"));
 
     const first = await runCli(["run", "golden.csv", "--batch-id", BATCH, "--base-url", sim.url, "--ignore-balance", ...FAST], { cwd });
-    expect(first.code, first.stderr).toBe(3);
+    expect(first.code, first.stderr).toBe(4); // insufficient_funds stops the run account-wide (exit 4)
     expect(results().map((row) => [row.row, row.status, row.idempotency_key])).toEqual([
       ["2", "COMPLETED", GOLDEN.row2.gen0],
       ["3", "COMPLETED", GOLDEN.row3.gen0],

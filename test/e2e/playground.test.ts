@@ -31,7 +31,7 @@ describe("playground balance", () => {
     const sim = await simulator({ balances: { USD: "5.00" } });
     const cwd = workDir();
     writeFileSync(join(cwd, "prod.csv"), THREE_ROWS);
-    const result = await runCli(["run", "prod.csv", "--base-url", sim.url, "--env", "production", "--yes", ...FAST], { cwd });
+    const result = await runCli(["run", "prod.csv", "--base-url", sim.url, "--env", "production", "--batch-id", "prod-2026-11", "--yes", ...FAST], { cwd });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/the account balance is short: USD needs 28\.50, has 5\.00/);
     expect(sim.state.countOrderPosts()).toBe(0);
@@ -49,7 +49,7 @@ describe("--send-emails", () => {
     const posts = sim.state.requests.filter((request) => request.method === "POST" && request.path === "/order");
     expect(posts.map((request) => request.headers["x-send-email"])).toEqual(["true", "true", "true"]);
 
-    const quiet = await runCli(["run", "mail.csv", "--base-url", sim.url, "--batch-id", "quiet", ...FAST], { cwd });
+    const quiet = await runCli(["run", "mail.csv", "--base-url", sim.url, "--batch-id", "quiet", "--allow-repeat-payments", ...FAST], { cwd });
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(sim.state.orders.slice(3).map((order) => order.sendEmail)).toEqual([false, false, false]);
   });
@@ -58,7 +58,7 @@ describe("--send-emails", () => {
     const sim = await simulator();
     const cwd = workDir();
     writeFileSync(join(cwd, "mail.csv"), THREE_ROWS);
-    const result = await runCli(["run", "mail.csv", "--base-url", sim.url, "--env", "production", "--yes", "--send-emails", ...FAST], { cwd });
+    const result = await runCli(["run", "mail.csv", "--base-url", sim.url, "--env", "production", "--batch-id", "mail-2026-11", "--yes", "--send-emails", ...FAST], { cwd });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/--send-emails is for the playground only: in production Runa always emails EMAIL rows/);
     expect(sim.state.requests).toEqual([]);

@@ -1,7 +1,7 @@
 // `runa-batch reconcile` end to end: the real CLI against the simulator, which lists its orders
 // with Runa's GET /order pagination. Every scenario also checks that reconcile sent nothing.
 import { rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decimal, toMoneyText } from "../../src/money.ts";
 import type { RunningSimulator } from "../../src/simulator/index.ts";
@@ -142,7 +142,7 @@ describe("runa-batch reconcile", () => {
 
     // the same journals against another account, which has none of their orders
     const other = await simulator();
-    const missing = await reconcile(other, cwd);
+    const missing = await reconcile(other, cwd, ["--journal-dir", dirname(journalFile(cwd, "bonus"))]);
     expect(missing.code).toBe(3);
     const rows = missing.rows.filter((row) => row.finding === "missing_at_runa");
     expect(rows.map((row) => row.order_id).sort()).toEqual([...orderIds(cwd, "october.results.csv"), ...orderIds(cwd, "bonus.results.csv")].sort());

@@ -21,7 +21,7 @@ describe("re-runs", () => {
     writeFileSync(join(cwd, "bonus.csv"), `amount,currency,product_code,email\n${rows.join("\n")}\n`);
 
     // In production the balance check refuses before any POST (the playground would go on: see playground.test.ts)
-    const refused = await runCli(["run", "bonus.csv", "--base-url", sim.url, "--env", "production", "--yes", ...FAST], { cwd });
+    const refused = await runCli(["run", "bonus.csv", "--base-url", sim.url, "--env", "production", "--batch-id", "bonus", "--yes", ...FAST], { cwd });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/balance is short: USD needs 95\.00, has 48\.00/);
     expect(postsTo(sim)).toBe(0);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MAX_POST_ATTEMPTS } from "../../src/config.ts";
 import type { SimulatorFaults } from "../../src/simulator/index.ts";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { journalFile, runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
 
@@ -61,7 +61,7 @@ describe("stuck keys", () => {
     for (const [index, row] of done.entries()) expect(row.idempotency_key).not.toBe(firstKeys[index]);
     expect(sim.state.countOrders()).toBe(2);
     expect([...sim.state.ordersByKey().values()].every((orders) => orders.length === 1)).toBe(true);
-    expect(readFileSync(join(cwd, "output", "gifts.journal.jsonl"), "utf8")).toMatch(/"type":"rekey"/);
+    expect(readFileSync(journalFile(cwd, "gifts"), "utf8")).toMatch(/"type":"rekey"/);
 
     // and a COMPLETED row is never re-keyed
     const paid = await runCli([...args, "--rekey", "2", "--yes"], { cwd });
