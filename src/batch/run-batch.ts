@@ -22,7 +22,7 @@ import { openInput, type InputOptions } from "./check-rows.ts";
 import { CostTally, type CurrencyCost } from "./validation-report.ts";
 import { OrderGrouper, type PendingRow } from "./group-rows.ts";
 import { idempotencyKey, orderKey } from "./idempotency-key.ts";
-import { createOrderLimiter, createPollLimiter } from "./limiters.ts";
+import { createOrderLimiter, createPollLimiter, type SharedPause } from "./limiters.ts";
 import { orderBody, rowSignature, signaturesInBody } from "./order-body.ts";
 import { orderMetadata } from "./order-metadata.ts";
 import type { OrderLine } from "./order-line.ts";
@@ -80,6 +80,8 @@ export interface RunDependencies {
   beforeSending?: (toSend: CurrencyCost[]) => Promise<void>;
   /** Shared order limiter (e.g. Redis-backed); default: one for this process at `ordersPerMinute`. */
   orderLimiter?: Bottleneck;
+  /** The 429 pause shared with every process using the same budget (see limiters.ts). */
+  sharedPause?: SharedPause;
   /** Asked before --rekey gives rows a new key: true to go on. Without it --rekey is refused. */
   confirmRekey?: (question: string) => Promise<boolean>;
   /** Called once the plan is made and after each order is sent or settled (the progress display). */
@@ -154,6 +156,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       sending,
       counters: newCounters(),
       pausedUntil: 0,
+      ...(dependencies.sharedPause ? { sharedPause: dependencies.sharedPause } : {}),
       now,
       ...(dependencies.onProgress ? { onProgress: dependencies.onProgress } : {}),
     };
