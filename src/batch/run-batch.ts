@@ -12,7 +12,7 @@ import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
-import { chargedTotals, type ChargedTotal } from "../journal/charged.ts";
+import { chargedTotals, ordersNotInFile, type ChargedTotal, type OrderNotInFile } from "../journal/charged.ts";
 import type { MemberRow } from "../journal/records.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
@@ -108,6 +108,8 @@ export interface RunSummary {
    * batch has spent.
    */
   charged: ChargedTotal[];
+  /** Orders of the batch for rows the file no longer has (deleted, or now invalid): in `charged`, not in the results CSV. */
+  ordersNotInFile: OrderNotInFile[];
   /** What was already complete before this run (a re-run sends nothing for these). */
   alreadyCompleted: number;
   counters: RunCounters;
@@ -172,7 +174,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     const failure = await sendAndPoll(options, context, plan.replaces);
 
     crashPoint("before-results");
-    const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal, context.stop.aborted);
+    const { statuses, completed, wholeOrdersLost, notInFile } = await writeBatchResults(options, journal, context.stop.aborted);
     const charged = chargedTotals(journal.state);
     // The results still reflect every journaled step; then the fault stops the run.
     if (failure) throw failure.error;
@@ -183,6 +185,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       statuses,
       completed,
       charged,
+      ordersNotInFile: notInFile,
       alreadyCompleted: plan.counts.done,
       counters: context.counters,
       elapsedMs: now() - startedAt,
@@ -432,11 +435,13 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
   const statuses: Record<RowStatus, number> = { COMPLETED: 0, FAILED: 0, REJECTED: 0, PENDING: 0, INVALID: 0, ERROR: 0, NOT_SENT: 0 };
   const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
   const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
+  const accounted = new Set<OrderState>();
   const { header, delimiter, rows } = await openInput(options.file, options.input);
   async function* lines(): AsyncGenerator<ResultLine> {
     for await (const checked of rows) {
       const result = rowResult(checked, journal.state, options.batchId, interrupted);
       statuses[result.status] += 1;
+      if (checked.result.ok) for (const order of journal.state.ordersOfRow(checked.result.order.fingerprint)) accounted.add(order);
       if ((result.status === "FAILED" || result.status === "REJECTED") && checked.result.ok) {
         const order = journal.state.orderOfRow(checked.result.order.fingerprint);
         if (order && order.rows.length > 1) lostOrders.set(order.key, { status: result.status, rows: order.rows.length });
@@ -461,5 +466,5 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
   }));
   const lost = [...lostOrders.values()];
   const wholeOrdersLost = { failed: lost.filter((order) => order.status === "FAILED").length, rejected: lost.filter((order) => order.status === "REJECTED").length, rows: lost.reduce((sum, order) => sum + order.rows, 0) };
-  return { statuses, completed, wholeOrdersLost };
+  return { statuses, completed, wholeOrdersLost, notInFile: ordersNotInFile(journal.state, accounted) };
 }
