@@ -26,7 +26,7 @@ import { createOrderLimiter, createPollLimiter, type SharedPause } from "./limit
 import { orderBody, rowSignature, signaturesInBody } from "./order-body.ts";
 import { orderMetadata } from "./order-metadata.ts";
 import type { OrderLine } from "./order-line.ts";
-import { recentCache } from "./recent-cache.ts";
+import { recentCache } from "../recent-cache.ts";
 import { planRow, isRepostExpired, mayHavePaid, type RowPlan } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { planRekey, rekeyQuestion } from "./rekey.ts";

@@ -1,8 +1,8 @@
 // The durable record of one batch: every step is written (and fsynced) before the tool acts on it.
 import { mkdirSync, openSync, fsyncSync, closeSync } from "node:fs";
 import { join } from "node:path";
-import { JournalFile, readRecords } from "./journal-file.ts";
-import { JournalState } from "./journal-state.ts";
+import { JournalFile, linePosition, readRecords, recordAt } from "./journal-file.ts";
+import { JournalState, type RecordSource } from "./journal-state.ts";
 import type { JournalRecord, MemberRow, OrderOutcome, RowPayout } from "./records.ts";
 
 /** Where a batch keeps its files. The batch id is made safe for a file name. */
@@ -17,7 +17,7 @@ export function batchPaths(directory: string, batchId: string) {
 }
 
 export function readJournal(path: string): JournalState {
-  return JournalState.from(readRecords<JournalRecord>(path));
+  return JournalState.from(readRecords<JournalRecord>(path), journalSource(path));
 }
 
 export class BatchJournal {
@@ -37,7 +37,7 @@ export class BatchJournal {
     const file = JournalFile.open(path);
     let state: JournalState;
     try {
-      state = JournalState.from(file.records<JournalRecord>());
+      state = JournalState.from(file.records<JournalRecord>(), journalSource(path));
     } catch (error) {
       file.close();
       throw error;
@@ -94,6 +94,11 @@ export class BatchJournal {
   #at(): string {
     return this.#now().toISOString();
   }
+}
+
+/** The journal file as the state's source: records remember their lines, which are read back by path. */
+function journalSource(path: string): RecordSource {
+  return { positionOf: linePosition, recordAt: (at) => recordAt<JournalRecord>(path, at) };
 }
 
 function syncDirectory(directory: string): void {

@@ -1,6 +1,21 @@
 // The journal folded into what is known about each order and each row. Pure: replaying the same
 // records always gives the same state, which is what makes a re-run after a crash predictable.
 import type { JournalRecord, MemberRow, OrderOutcome, RowPayout } from "./records.ts";
+import type { LinePosition } from "./journal-file.ts";
+import { recentCache } from "../recent-cache.ts";
+
+/**
+ * The journal file behind the records, when there is one: an order's body and a settled order's
+ * payouts (most of a journal's bytes) are then read back from their line when used, not held in
+ * memory for every order of a million-row batch.
+ */
+export interface RecordSource {
+  positionOf(record: JournalRecord): LinePosition | undefined;
+  recordAt(at: LinePosition): JournalRecord;
+}
+
+/** Lines read back at once: a results pass walks a few orders' rows at a time. */
+const READ_BACK_CACHED_LINES = 64;
 
 export type OrderPhase =
   | "planned" // key chosen, never sent
@@ -39,9 +54,16 @@ export class JournalState {
   readonly #replaced = new Set<string>();
   batchId?: string;
   createdAt?: string;
+  readonly #source: RecordSource | undefined;
+  readonly #readBack: ((at: LinePosition) => JournalRecord) | undefined;
 
-  static from(records: Iterable<JournalRecord>): JournalState {
-    const state = new JournalState();
+  constructor(source?: RecordSource) {
+    this.#source = source;
+    this.#readBack = source && recentCache(READ_BACK_CACHED_LINES, (at: LinePosition) => source.recordAt(at));
+  }
+
+  static from(records: Iterable<JournalRecord>, source?: RecordSource): JournalState {
+    const state = new JournalState(source);
     for (const record of records) state.apply(record);
     return state;
   }
@@ -54,7 +76,9 @@ export class JournalState {
     }
     if (record.type === "order") {
       const { key, gen, rows, currency, body, at } = record;
-      this.orders.set(key, { key, gen, rows, currency, body, phase: "planned", plannedAt: at, posts: 0, serverErrorStreak: 0 });
+      const order: OrderState = { key, gen, rows, currency, body, phase: "planned", plannedAt: at, posts: 0, serverErrorStreak: 0 };
+      this.#keepOnDisk(order, "body", record);
+      this.orders.set(key, order);
       for (const member of rows) this.#record(member, key);
       return;
     }
@@ -85,6 +109,7 @@ export class JournalState {
         order.orderId = record.orderId;
         order.outcome = record.status;
         order.payouts = record.payouts;
+        this.#keepOnDisk(order, "payouts", record);
         if (record.totalPrice !== undefined) order.totalPrice = record.totalPrice;
         break;
       case "server_error":
@@ -118,6 +143,23 @@ export class JournalState {
       const order = this.orders.get(keys.at(-1)!);
       if (order) yield { member, order };
     }
+  }
+
+  /** With a source, `field` becomes a getter reading the record's line back (checked, and cached for a few lines). */
+  #keepOnDisk(order: OrderState, field: "body" | "payouts", record: Extract<JournalRecord, { type: "order" | "settled" }>): void {
+    const at = this.#source?.positionOf(record);
+    if (!at || !this.#readBack) return;
+    const readBack = this.#readBack;
+    const { type, key } = record;
+    Object.defineProperty(order, field, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const again = readBack(at);
+        if (again.type !== type || again.key !== key) throw new Error(`journal line at byte ${at.offset} is not the ${type} record of ${key}`);
+        return again[field as keyof typeof again];
+      },
+    });
   }
 
   #record(member: MemberRow, key: string): void {
