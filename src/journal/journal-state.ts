@@ -48,8 +48,10 @@ export interface OrderState {
 
 export class JournalState {
   readonly orders = new Map<string, OrderState>();
-  /** Every order per row fingerprint, oldest first (the last is the row's current one), and the row as that order carries it. */
-  readonly #historyOfRow = new Map<string, { keys: string[]; member: MemberRow }>();
+  /** Latest order per row fingerprint (a later generation replaces an earlier one), and the row as that order carries it. */
+  readonly #latestOfRow = new Map<string, { key: string; member: MemberRow }>();
+  /** The earlier orders of the few rows that have more than one, oldest first: one map entry per such row, none for the rest. */
+  readonly #earlierOrders = new Map<string, string[]>();
   /** Rows replaced by an edited row ordered anew (MemberRow.replaces): their history lives on in it. */
   readonly #replaced = new Set<string>();
   batchId?: string;
@@ -122,25 +124,27 @@ export class JournalState {
   }
 
   orderOfRow(fingerprint: string): OrderState | undefined {
-    const key = this.#historyOfRow.get(fingerprint)?.keys.at(-1);
-    return key === undefined ? undefined : this.orders.get(key);
+    const latest = this.#latestOfRow.get(fingerprint);
+    return latest === undefined ? undefined : this.orders.get(latest.key);
   }
 
   /** The row as its latest order carries it (its key generation, its place in the file). */
   memberOfRow(fingerprint: string): MemberRow | undefined {
-    return this.#historyOfRow.get(fingerprint)?.member;
+    return this.#latestOfRow.get(fingerprint)?.member;
   }
 
-  /** Every order placed or planned for a row, oldest first: the earlier ones were superseded. */
+  /** Every order placed or planned for a row, oldest first: all but the last were superseded. */
   ordersOfRow(fingerprint: string): OrderState[] {
-    return (this.#historyOfRow.get(fingerprint)?.keys ?? []).flatMap((key) => this.orders.get(key) ?? []);
+    const latest = this.#latestOfRow.get(fingerprint);
+    if (latest === undefined) return [];
+    return [...(this.#earlierOrders.get(fingerprint) ?? []), latest.key].flatMap((key) => this.orders.get(key) ?? []);
   }
 
   /** Every row the journal knows, with its latest order (a row replaced by its edited self is not counted twice). */
   *rows(): Generator<{ member: MemberRow; order: OrderState }> {
-    for (const [fp, { keys, member }] of this.#historyOfRow) {
+    for (const [fp, { key, member }] of this.#latestOfRow) {
       if (this.#replaced.has(fp)) continue;
-      const order = this.orders.get(keys.at(-1)!);
+      const order = this.orders.get(key);
       if (order) yield { member, order };
     }
   }
@@ -163,14 +167,15 @@ export class JournalState {
   }
 
   #record(member: MemberRow, key: string): void {
-    const history = this.#historyOfRow.get(member.fp) ?? { keys: [], member };
-    if (history.keys.at(-1) !== key) history.keys.push(key);
-    history.member = member;
-    const earlier = member.replaces === undefined || member.replaces === member.fp ? undefined : this.#historyOfRow.get(member.replaces);
-    if (earlier && !this.#replaced.has(member.replaces!)) {
-      this.#replaced.add(member.replaces!);
-      history.keys.unshift(...earlier.keys.filter((earlierKey) => !history.keys.includes(earlierKey)));
+    const { fp, replaces } = member;
+    const previous = this.#latestOfRow.get(fp)?.key;
+    if (previous !== undefined && previous !== key) this.#earlierOrders.set(fp, [...(this.#earlierOrders.get(fp) ?? []), previous]);
+    this.#latestOfRow.set(fp, { key, member });
+    const replaced = replaces === undefined || replaces === fp || this.#replaced.has(replaces) ? undefined : this.#latestOfRow.get(replaces)?.key;
+    if (replaced !== undefined) {
+      this.#replaced.add(replaces!);
+      const inherited = [...(this.#earlierOrders.get(replaces!) ?? []), replaced].filter((earlier) => earlier !== key);
+      this.#earlierOrders.set(fp, [...inherited, ...(this.#earlierOrders.get(fp) ?? [])]);
     }
-    this.#historyOfRow.set(member.fp, history);
   }
 }
