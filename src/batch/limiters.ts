@@ -50,10 +50,23 @@ export function orderBudgetId(baseUrl: string, apiKey: string): string {
   return `runa-batch:orders:${baseUrl.replace(/\/+$/, "").toLowerCase()}:${keyHash}`;
 }
 
+/**
+ * A 429 pause every process sharing the budget honours: the account is over its limit, whichever
+ * process saw it. Kept as a Redis key's time to live, so hosts' clocks do not matter.
+ */
+export interface SharedPause {
+  /** Milliseconds left of the current pause (0 when there is none). */
+  remainingMs(): Promise<number>;
+  /** Pauses every process for at least `ms` from now; never shortens a longer pause. */
+  extend(ms: number): Promise<void>;
+}
+
 export interface OrderBudget {
   limiter: Bottleneck;
   /** The Redis limiter id when shared, else undefined. */
   sharedId?: string;
+  /** Set when shared: the 429 pause of every process using the budget. */
+  pause?: SharedPause;
   /** Disconnects from Redis (a no-op for a local budget); the process cannot exit before this. */
   close(): Promise<void>;
 }
@@ -146,7 +159,35 @@ export async function openOrderBudget(options: OrderBudgetOptions): Promise<Orde
     throw new UsageError(`cannot set up the shared order budget in Redis at ${where}: ${error instanceof Error ? error.message : String(error)}. Nothing was sent.`, "redis_unreachable");
   }
   options.log?.info({ redis: where, limiterId: id, minTimeMs: spacing }, "order budget shared through redis");
-  return { limiter, sharedId: id, close };
+  return { limiter, sharedId: id, pause: sharedPause(client, `${id}:paused`, options.log), close };
+}
+
+/** Sets the key's time to live to `ms` unless it already lives longer: one atomic step. */
+const EXTEND_PAUSE_SCRIPT = `local left = redis.call('PTTL', KEYS[1])
+if left < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+return 1`;
+
+function sharedPause(client: Redis, key: string, log: Logger | undefined): SharedPause {
+  // A Redis fault must not stop the run here: the local pause still holds, and the limiter itself
+  // waits for Redis before any POST.
+  const warn = (error: unknown): void => log?.warn({ err: error instanceof Error ? error.message : String(error) }, "shared 429 pause unavailable; pausing this process only");
+  return {
+    remainingMs: async () => {
+      try {
+        return Math.max(0, await client.pttl(key));
+      } catch (error) {
+        warn(error);
+        return 0;
+      }
+    },
+    extend: async (ms) => {
+      try {
+        await client.eval(EXTEND_PAUSE_SCRIPT, 1, key, String(Math.max(1, Math.ceil(ms))));
+      } catch (error) {
+        warn(error);
+      }
+    },
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { JournalRefusal } from "../errors.ts";
 import { openInput, type InputOptions } from "./check-rows.ts";
 import { FingerprintIndex, type OrderLine } from "./order-line.ts";
 import { rowSignature, signaturesInBody } from "./order-body.ts";
-import { recentCache } from "./recent-cache.ts";
+import { recentCache } from "../recent-cache.ts";
 import { isRepostExpired, mayHavePaid, planRow, type RowPlan } from "./plan-row.ts";
 import { CostTally, type CurrencyCost } from "./validation-report.ts";
 

@@ -4,7 +4,7 @@ import type { ResultFields } from "../csv/write-results.ts";
 import type { CheckedRow } from "./check-rows.ts";
 import { idempotencyKey } from "./idempotency-key.ts";
 import { STUCK_KEY } from "./plan-row.ts";
-import { recentCache } from "./recent-cache.ts";
+import { recentCache } from "../recent-cache.ts";
 import type { RowPayout } from "../journal/records.ts";
 
 /** A row's payout through an index of its order's payouts, not a scan of up to 200 per row. */

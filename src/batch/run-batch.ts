@@ -12,7 +12,7 @@ import { adoptLegacyJournal, BatchJournal, batchPaths } from "../journal/batch-j
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
-import { chargedTotals, type ChargedTotal } from "../journal/charged.ts";
+import { chargedTotals, ordersNotInFile, type ChargedTotal, type OrderNotInFile } from "../journal/charged.ts";
 import { Ledger } from "../journal/ledger.ts";
 import type { MemberRow, RunInput } from "../journal/records.ts";
 import { batchStateFiles } from "../journal/state-directory.ts";
@@ -25,7 +25,7 @@ import type { CurrencyCost } from "./validation-report.ts";
 import { continuationRefusal } from "./batch-identity.ts";
 import { OrderGrouper, type PendingRow } from "./group-rows.ts";
 import { idempotencyKey, orderKey } from "./idempotency-key.ts";
-import { createOrderLimiter, createPollLimiter } from "./limiters.ts";
+import { createOrderLimiter, createPollLimiter, type SharedPause } from "./limiters.ts";
 import { orderBody } from "./order-body.ts";
 import { orderMetadata } from "./order-metadata.ts";
 import { editCheck, planBatch, refuseUnsafePlan, type RunPlan } from "./plan-batch.ts";
@@ -91,6 +91,8 @@ export interface RunDependencies {
   beforeSending?: (toSend: CurrencyCost[]) => Promise<void>;
   /** Shared order limiter (e.g. Redis-backed); default: one for this process at `ordersPerMinute`. */
   orderLimiter?: Bottleneck;
+  /** The 429 pause shared with every process using the same budget (see limiters.ts). */
+  sharedPause?: SharedPause;
   /** Asked before --rekey gives rows a new key: true to go on. Without it --rekey is refused. */
   confirmRekey?: (question: string) => Promise<boolean>;
   /** Called once the plan is made and after each order is sent or settled (the progress display). */
@@ -117,6 +119,8 @@ export interface RunSummary {
    * batch has spent.
    */
   charged: ChargedTotal[];
+  /** Orders of the batch for rows the file no longer has (deleted, or now invalid): in `charged`, not in the results CSV. */
+  ordersNotInFile: OrderNotInFile[];
   /** What was already complete before this run (a re-run sends nothing for these). */
   alreadyCompleted: number;
   counters: RunCounters;
@@ -174,6 +178,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       sending,
       counters: newCounters(),
       pausedUntil: 0,
+      ...(dependencies.sharedPause ? { sharedPause: dependencies.sharedPause } : {}),
       now,
       ...(dependencies.onProgress ? { onProgress: dependencies.onProgress } : {}),
     };
@@ -189,7 +194,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     const failure = await sendAndPoll(options, context, journal, plan.replaces);
 
     crashPoint("before-results");
-    const { statuses, completed, wholeOrdersLost } = await writeBatchResults(options, journal, context.stop.aborted);
+    const { statuses, completed, wholeOrdersLost, notInFile } = await writeBatchResults(options, journal, context.stop.aborted);
     const charged = chargedTotals(journal.state);
     // The results still reflect every journaled step; then the fault stops the run.
     if (failure) throw failure.error;
@@ -200,6 +205,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       statuses,
       completed,
       charged,
+      ordersNotInFile: notInFile,
       alreadyCompleted: plan.counts.done,
       counters: context.counters,
       elapsedMs: now() - startedAt,
@@ -334,11 +340,13 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
   const statuses: Record<RowStatus, number> = { COMPLETED: 0, FAILED: 0, REJECTED: 0, PENDING: 0, INVALID: 0, ERROR: 0, NOT_SENT: 0 };
   const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
   const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
+  const accounted = new Set<OrderState>();
   const { header, delimiter, rows } = await openInput(options.file, options.input);
   async function* lines(): AsyncGenerator<ResultLine> {
     for await (const checked of rows) {
       const result = rowResult(checked, journal.state, options.batchId, interrupted);
       statuses[result.status] += 1;
+      if (checked.result.ok) for (const order of journal.state.ordersOfRow(checked.result.order.fingerprint)) accounted.add(order);
       if ((result.status === "FAILED" || result.status === "REJECTED") && checked.result.ok) {
         const order = journal.state.orderOfRow(checked.result.order.fingerprint);
         if (order && order.rows.length > 1) lostOrders.set(order.key, { status: result.status, rows: order.rows.length });
@@ -363,5 +371,5 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
   }));
   const lost = [...lostOrders.values()];
   const wholeOrdersLost = { failed: lost.filter((order) => order.status === "FAILED").length, rejected: lost.filter((order) => order.status === "REJECTED").length, rows: lost.reduce((sum, order) => sum + order.rows, 0) };
-  return { statuses, completed, wholeOrdersLost };
+  return { statuses, completed, wholeOrdersLost, notInFile: ordersNotInFile(journal.state, accounted) };
 }

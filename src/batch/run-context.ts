@@ -3,6 +3,7 @@
 import type Bottleneck from "bottleneck";
 import type { Logger } from "pino";
 import type { BatchJournal } from "../journal/batch-journal.ts";
+import type { SharedPause } from "./limiters.ts";
 import type { RunaClient } from "../runa/client.ts";
 import type { AccountWideErrorType, RetryReason } from "../runa/retry-policy.ts";
 
@@ -47,6 +48,8 @@ export interface RunContext {
   counters: RunCounters;
   /** After a 429 nobody sends until this time (ms since epoch): the whole account is over its budget. */
   pausedUntil: number;
+  /** With a shared budget (--redis-url): the same pause for every process using it. */
+  sharedPause?: SharedPause;
   now: () => number;
   /** Told of each change of an order's state, e.g. to draw progress (see RunDependencies.onProgress). */
   onProgress?: (event: ProgressEvent) => void;

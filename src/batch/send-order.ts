@@ -11,6 +11,12 @@ import { pause, stoppable, type RunContext } from "./run-context.ts";
 
 export type SendOutcome = "accepted" | "rejected" | "unresolved" | "stopped";
 
+/** A POST not sent because senders are paused after a 429 (this process's or a shared one). */
+interface SharedPauseSeen {
+  kind: "paused";
+  ms: number;
+}
+
 /** 422 details shown per row: enough to name the problem, short enough for a CSV cell. */
 const MAX_DETAILS_SHOWN = 5;
 
@@ -21,19 +27,36 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
   for (let attempt = 1; attempt <= MAX_POST_ATTEMPTS; attempt += 1) {
     const wait = context.pausedUntil - context.now();
     if (wait > 0 && !(await pause(wait, sending))) return "stopped";
-    const result = await stoppable(sending, () => context.orderLimiter.schedule(async () => {
+    let rateLimitedPauseMs = 0;
+    const result = await stoppable(sending, () => context.orderLimiter.schedule(async (): Promise<Attempt<{ id: string; status: string }> | SharedPauseSeen | undefined> => {
       // Checked inside the limiter: a job queued before the stop must not start after it.
       if (sending.aborted) return undefined;
+      // A 429 seen since this job was queued, here or by another process sharing the budget: the
+      // account is over its limit for everyone.
+      const pausedMs = Math.max(context.pausedUntil - context.now(), (await context.sharedPause?.remainingMs()) ?? 0);
+      if (pausedMs > 0) return { kind: "paused", ms: pausedMs };
       journal.posting(order.key, order.posts + 1);
       crashPoint("before-post");
       counters.posts += 1;
       counters.firstPostAt ??= context.now();
       const answer = await client.createOrder(order.body, order.key);
-      // Still inside the limiter: the next queued job sees the halt before it can start.
+      // Still inside the limiter: the next queued job sees the halt or the pause before it can start.
       haltOnAccountWideRefusal(context, order, answer);
+      const judged = judge(answer);
+      if (judged.verdict === "retry" && judged.reason === "rate_limited") {
+        rateLimitedPauseMs = retryDelayMs("rate_limited", attempt, context.timeScale);
+        context.pausedUntil = Math.max(context.pausedUntil, context.now() + rateLimitedPauseMs);
+        await context.sharedPause?.extend(rateLimitedPauseMs);
+      }
       return answer;
     }));
     if (!result) return "stopped";
+    if (result.kind === "paused") {
+      // Nothing was sent: wait out the shared pause, then try again without using up an attempt.
+      context.pausedUntil = Math.max(context.pausedUntil, context.now() + result.ms);
+      attempt -= 1;
+      continue;
+    }
     crashPoint("after-post");
 
     const verdict = judge(result);
@@ -64,8 +87,8 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
       }
     }
     counters.retries[reason] += 1;
-    const delay = retryDelayMs(reason, attempt, context.timeScale);
-    if (reason === "rate_limited") context.pausedUntil = Math.max(context.pausedUntil, context.now() + delay);
+    // A 429 already paused every sender (inside the limiter, above); the others back off alone.
+    const delay = reason === "rate_limited" ? rateLimitedPauseMs : retryDelayMs(reason, attempt, context.timeScale);
     log.warn({ key: order.key, attempt, reason, errorType: lastError.type, delayMs: delay }, "order attempt will be retried");
     if (!(await pause(delay, sending))) return "stopped";
   }

@@ -214,6 +214,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         timeScale: scale,
         onProgress: progress.update,
         orderLimiter: budget.limiter,
+        ...(budget.pause ? { sharedPause: budget.pause } : {}),
         confirmRekey: async (question) => argv.yes || (await progress.aside(() => askYesNo(question, stop.signal))),
         // Priced from the plan, so a re-run is not refused (or asked about) for rows already paid.
         beforeSending: async (toSend) => {

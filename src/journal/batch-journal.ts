@@ -1,8 +1,8 @@
 // The durable record of one batch: every step is written (and fsynced) before the tool acts on it.
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { JournalFile, readRecords } from "./journal-file.ts";
-import { JournalState } from "./journal-state.ts";
+import { JournalFile, linePosition, readRecords, recordAt } from "./journal-file.ts";
+import { JournalState, type RecordSource } from "./journal-state.ts";
 import type { Ledger } from "./ledger.ts";
 import type { JournalRecord, MemberRow, OrderOutcome, RowPayout, RunInput } from "./records.ts";
 import { JournalRefusal } from "../errors.ts";
@@ -56,7 +56,7 @@ export function adoptLegacyJournal(legacy: string, target: string, batchId: stri
 }
 
 export function readJournal(path: string): JournalState {
-  return JournalState.from(readRecords<JournalRecord>(path));
+  return JournalState.from(readRecords<JournalRecord>(path), journalSource(path));
 }
 
 export class BatchJournal {
@@ -84,7 +84,7 @@ export class BatchJournal {
     const file = JournalFile.open(path);
     let state: JournalState;
     try {
-      state = JournalState.from(file.records<JournalRecord>());
+      state = JournalState.from(file.records<JournalRecord>(), journalSource(path));
       if (state.batchId !== undefined && state.batchId !== batchId) {
         throw new JournalRefusal(
           `the journal ${path} belongs to batch "${state.batchId}", not "${batchId}"; nothing was sent. Two batches never share a journal: pick a batch id of its own for this one.`,
@@ -165,6 +165,11 @@ export class BatchJournal {
   #at(): string {
     return this.#now().toISOString();
   }
+}
+
+/** The journal file as the state's source: records remember their lines, which are read back by path. */
+function journalSource(path: string): RecordSource {
+  return { positionOf: linePosition, recordAt: (at) => recordAt<JournalRecord>(path, at) };
 }
 
 function syncDirectory(directory: string): void {

@@ -1,4 +1,5 @@
-// What a batch's orders cost, from its journal: the figures the summary and reconcile report.
+// What a batch's orders cost, and which of them the file no longer shows, from its journal: the
+// figures the summary and reconcile report.
 import { decimal, toMoneyText, type Decimal } from "../money.ts";
 import type { JournalState, OrderState } from "./journal-state.ts";
 
@@ -29,4 +30,34 @@ export function chargedTotals(journal: JournalState): ChargedTotal[] {
     totals.set(order.currency, total);
   }
   return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => ({ currency, orders: total.orders, price: toMoneyText(total.price) }));
+}
+
+/** An order of the batch that no row of the file, as it is now, carries (current or superseded). */
+export interface OrderNotInFile {
+  orderId?: string;
+  key: string;
+  /** COMPLETED, FAILED, PENDING (accepted, not final), or UNKNOWN (sent, no answer recorded). */
+  status: string;
+  /** The rows it paid, as numbered when it was planned. */
+  rows: number[];
+  price?: string;
+}
+
+/**
+ * The journal's orders that may exist at Runa but belong to no row of the file (rows deleted since,
+ * or now invalid): `accounted` holds the orders the file's rows carry.
+ */
+export function ordersNotInFile(journal: JournalState, accounted: ReadonlySet<OrderState>): OrderNotInFile[] {
+  const orders: OrderNotInFile[] = [];
+  for (const order of journal.orders.values()) {
+    if (accounted.has(order)) continue;
+    const status = order.phase === "settled" ? (order.outcome ?? "FAILED") : order.phase === "accepted" ? "PENDING" : order.phase === "posted" || order.phase === "unresolved" ? "UNKNOWN" : undefined;
+    if (status === undefined) continue; // never sent, or a final 4xx: no order exists
+    const entry: OrderNotInFile = { key: order.key, status, rows: order.rows.map((member) => member.row) };
+    if (order.orderId !== undefined) entry.orderId = order.orderId;
+    const charge = orderCharge(order);
+    if (charge !== undefined) entry.price = charge;
+    orders.push(entry);
+  }
+  return orders;
 }

@@ -6,6 +6,10 @@
 // A line is `{"crc":"<crc32 of the rest, 8 hex>",` followed by the record's own JSON without its
 // opening brace: still one JSON object per line, and the checksum is checked without re-encoding.
 // Journals written before checksums have lines without the prefix; they stay readable (see readLines).
+//
+// Every record read or appended remembers where its line is (linePosition), so what is large and
+// rarely needed (an order's body, a settled order's payouts) can stay on disk and be read back
+// (recordAt), checked against its checksum again, instead of being held in memory for every order.
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { crc32 } from "node:zlib";
 import { openPrivateFile, READ_APPEND_NO_FOLLOW, READ_NO_FOLLOW } from "../csv/safe-file.ts";
@@ -20,11 +24,26 @@ const PREFIX_LENGTH = CRC_OPEN.length + CRC_DIGITS + CRC_CLOSE.length;
 const NEWLINE = 0x0a;
 const CHUNK_BYTES = 1 << 20;
 
+/** Where a record's line is in the journal: its first byte and its length without the newline. */
+export interface LinePosition {
+  offset: number;
+  length: number;
+}
+
+/** Positions of the records this process read or wrote; weak, so a record folded and dropped costs nothing. */
+const positions = new WeakMap<object, LinePosition>();
+
+export function linePosition(record: object): LinePosition | undefined {
+  return positions.get(record);
+}
+
 export class JournalFile {
   readonly #fd: number;
+  #size: number;
 
   private constructor(readonly path: string, fd: number) {
     this.#fd = fd;
+    this.#size = 0;
   }
 
   /** Opens (creating it if need be) for appending and reading back, with a torn last line healed. */
@@ -33,6 +52,7 @@ export class JournalFile {
     const file = new JournalFile(path, fd);
     try {
       file.#healTornTail();
+      file.#size = fstatSync(fd).size;
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -47,8 +67,12 @@ export class JournalFile {
 
   /** Writes one record and flushes it to disk. Synchronous on purpose: nothing else may interleave. */
   append(record: object): void {
-    writeSync(this.#fd, encodeLine(record));
+    const line = encodeLine(record);
+    const length = Buffer.byteLength(line);
+    writeSync(this.#fd, line);
     fsyncSync(this.#fd);
+    positions.set(record, { offset: this.#size, length: length - 1 });
+    this.#size += length;
   }
 
   close(): void {
@@ -83,6 +107,29 @@ export function* readRecords<T>(path: string): Generator<T> {
   }
   try {
     yield* readLines<T>(fd, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The record whose line is at `at` in the journal at `path`, read again and checked again. Opened
+ * anew for each read (never through a link), so it also serves after the journal is closed.
+ */
+export function recordAt<T>(path: string, at: LinePosition): T {
+  const fd = openSync(path, READ_NO_FOLLOW);
+  try {
+    const line = Buffer.alloc(at.length);
+    const read = readSync(fd, line, 0, at.length, at.offset);
+    const decoded = decodeLine(line.subarray(0, read).toString("utf8"));
+    if (decoded.kind !== "record") {
+      throw new JournalRefusal(
+        `the journal ${path} changed under this run: the line at byte ${at.offset} no longer reads back (${decoded.kind === "damaged" ? decoded.reason : "not a record"}). ` +
+          "Nothing more is sent. Find out what else writes to the journal, then re-run.",
+        "journal_damaged",
+      );
+    }
+    return decoded.record as T;
   } finally {
     closeSync(fd);
   }
@@ -137,11 +184,12 @@ function decodeLine(line: string): Decoded {
  */
 function* readLines<T>(fd: number, path: string): Generator<T> {
   let checkedSeen = false;
-  for (const { text, number, complete } of lines(fd)) {
+  for (const { text, number, complete, offset, length } of lines(fd)) {
     if (complete && text.trim() === "" && !checkedSeen) continue;
     const decoded = decodeLine(text);
     if (decoded.kind === "record" && (decoded.checked || (complete && !checkedSeen))) {
       checkedSeen ||= decoded.checked;
+      positions.set(decoded.record as object, { offset, length });
       yield decoded.record as T;
     } else if (!complete || (decoded.kind === "unreadable" && !checkedSeen)) {
       continue; // torn by a crash mid-write, now or under an older version
@@ -161,16 +209,19 @@ function damagedJournal(path: string, line: number, reason: string): JournalRefu
   );
 }
 
-/** The file's lines as text, read in chunks; `complete` is false for a last line without its newline. */
-function* lines(fd: number): Generator<{ text: string; number: number; complete: boolean }> {
+/**
+ * The file's lines as text, read in chunks, with their byte offset and length (newline excluded);
+ * `complete` is false for a last line without its newline.
+ */
+function* lines(fd: number): Generator<{ text: string; number: number; complete: boolean } & LinePosition> {
   const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   let pending: Buffer[] = [];
   let position = 0;
+  let lineStart = 0;
   let number = 0;
   for (;;) {
     const read = readSync(fd, chunk, 0, CHUNK_BYTES, position);
     if (read === 0) break;
-    position += read;
     const view = chunk.subarray(0, read);
     let start = 0;
     for (let end = view.indexOf(NEWLINE); end !== -1; end = view.indexOf(NEWLINE, start)) {
@@ -178,12 +229,14 @@ function* lines(fd: number): Generator<{ text: string; number: number; complete:
       const text = pending.length === 0 ? piece.toString("utf8") : Buffer.concat([...pending, piece]).toString("utf8");
       pending = [];
       number += 1;
-      yield { text, number, complete: true };
+      yield { text, number, complete: true, offset: lineStart, length: position + end - lineStart };
       start = end + 1;
+      lineStart = position + start;
     }
     if (start < read) pending.push(Buffer.from(view.subarray(start))); // a copy: the chunk is reused
+    position += read;
   }
-  if (pending.length > 0) yield { text: Buffer.concat(pending).toString("utf8"), number: number + 1, complete: false };
+  if (pending.length > 0) yield { text: Buffer.concat(pending).toString("utf8"), number: number + 1, complete: false, offset: lineStart, length: position - lineStart };
 }
 
 function lastByte(fd: number, size: number): number {

@@ -94,6 +94,11 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
     if (rows?.price === charged.price) continue;
     lines.push(`  ${charged.currency}: the batch's ${charged.orders} completed order(s) charged ${charged.price} in all, including orders superseded by an edit (superseded_order_ids in the results) or for rows no longer in the file`);
   }
+  const elsewhere = summary.ordersNotInFile;
+  if (elsewhere.length > 0) {
+    const listed = elsewhere.slice(0, MAX_LISTED_ROWS).map((order) => `${order.orderId ?? `key ${order.key}`} ${order.status} (then ${order.rows.length === 1 ? `row ${order.rows[0]}` : `${order.rows.length} rows from row ${Math.min(...order.rows)}`})`);
+    lines.push(`  ${elsewhere.length} order(s) of this batch are for rows no longer in the file (deleted, or now invalid): ${listed.join("; ")}${elsewhere.length > listed.length ? "; ..." : ""}; all are in the summary JSON`);
+  }
   const { failed, rejected, rows } = summary.wholeOrdersLost;
   if (failed + rejected > 0) {
     lines.push(`  ${failed} multi-row order(s) FAILED and ${rejected} were rejected as a whole: all ${rows} of their rows share that fate (one order, one outcome)`);

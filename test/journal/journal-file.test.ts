@@ -122,3 +122,31 @@ describe("journal lines", () => {
     expect(state.orders.get("kb")?.body).toBe(body);
   });
 });
+
+describe("bodies and payouts", () => {
+  it("stay on disk: read back from their own lines when used, and checked again", () => {
+    const body = '{"items":[{"face_value":10}]}';
+    const path = writtenJournal(body);
+    const journal = BatchJournal.open(path, "batch");
+    const payouts = [{ fp: fp("a"), itemId: "I-1", url: "https://pay.example/I-1", price: "9.50" }];
+    journal.settled("ka", "O-1", "COMPLETED", payouts, "9.50");
+    const order = journal.state.orders.get("ka")!;
+    expect(Object.getOwnPropertyDescriptor(order, "body")?.get).toBeTypeOf("function"); // not a copy in memory
+    expect(Object.getOwnPropertyDescriptor(order, "payouts")?.get).toBeTypeOf("function");
+    expect(order.body).toBe(body);
+    expect(order.payouts).toEqual(payouts);
+    journal.close();
+    expect(order.body).toBe(body); // also once the journal is closed
+
+    const fresh = readJournal(path);
+    expect(fresh.orders.get("kb")?.body).toBe(body);
+    expect(fresh.orders.get("ka")?.payouts).toEqual(payouts);
+    // changed under a run (same length, so positions still line up): refused, not read as data
+    const text = lines(path);
+    const planned = text.findIndex((line) => line.includes('"type":"order"') && line.includes('"ka"'));
+    text[planned] = text[planned]!.replace("face_value\\\":10", "face_value\\\":90");
+    writeLines(path, text);
+    const error = refusal(() => fresh.orders.get("ka")!.body);
+    expect(error.message).toMatch(/changed under this run/);
+  });
+});

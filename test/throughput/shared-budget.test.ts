@@ -54,6 +54,34 @@ describe.skipIf(redisMissing())("shared order budget through Redis", () => {
     expect(spans[1]!.from).toBeLessThan(spans[0]!.to);
   }, 50_000);
 
+  it("a 429 seen by one process pauses every process sharing the budget: nobody sends until the pause ends", async () => {
+    // Every 15th POST is answered 429 whatever the pace; the first 429 pauses 5 s x 0.2 = 1 s.
+    const sim = await simulator({ ordersPerMinute: 100_000, faults: { rateLimitBurst: { every: 15, length: 1 } } });
+    const cwd = workDir();
+    const perProcess = 25;
+    const files = ["north", "south"].map((name, index) => writeRewards(cwd, name, rows(perProcess, (row) => plainRow(row + index * perProcess))));
+    const args = (file: string) => ["run", file, "--base-url", sim.url, "--rate", "600", "--redis-url", redis.url, "--poll-timeout", "60"];
+    const env = { RUNA_BATCH_TIME_SCALE: "0.2" };
+    const [north, south] = await Promise.all(files.map((file) => runCli(args(file), { cwd, env, timeoutMs: 90_000 })));
+    expect(north!.code, north!.stderr.slice(-2000)).toBe(0);
+    expect(south!.code, south!.stderr.slice(-2000)).toBe(0);
+    expect(sim.state.countOrders()).toBe(2 * perProcess);
+    expect([...sim.state.ordersByKey().values()].every((orders) => orders.length === 1)).toBe(true);
+
+    const posts = sim.state.requests.filter((request) => request.method === "POST" && request.path === "/order");
+    const first429 = posts.find((request) => request.responseStatus === 429)!;
+    expect(first429).toBeDefined();
+    // POSTs already on their way when the 429 came back may still land (a generous allowance for a
+    // loaded machine); after that, none until the 1 s pause is over. Unshared, the other process
+    // would have gone on at 10 a second.
+    const pauseMs = 5_000 * 0.2;
+    const inFlightAllowanceMs = 300;
+    const duringPause = posts.filter((request) => request.receivedAt > first429.receivedAt + inFlightAllowanceMs && request.receivedAt < first429.receivedAt + pauseMs - 50);
+    expect(duringPause.map((request) => request.receivedAt - first429.receivedAt)).toEqual([]);
+    const resumed = posts.find((request) => request.receivedAt > first429.receivedAt + inFlightAllowanceMs);
+    expect(resumed, "sending resumed after the pause").toBeDefined();
+  }, 100_000);
+
   it("refuses to start, sending nothing, when Redis cannot be reached", async () => {
     const sim = await simulator();
     const cwd = workDir();
