@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import pino, { type Logger } from "pino";
 import { POLLS_PER_SECOND } from "../config.ts";
-import { JournalRefusal, UsageError } from "../errors.ts";
+import { describeFault, isStorageFault, JournalRefusal, StorageError, UsageError } from "../errors.ts";
 import { BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
@@ -174,10 +174,16 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     const failure = await sendAndPoll(options, context, plan.replaces);
 
     crashPoint("before-results");
-    const { statuses, completed, wholeOrdersLost, notInFile } = await writeBatchResults(options, journal, context.stop.aborted);
+    let written: Awaited<ReturnType<typeof writeBatchResults>>;
+    try {
+      written = await writeBatchResults(options, journal, context.stop.aborted);
+    } catch (error) {
+      throw storageFailure(options, paths.journal, journal.state, failure?.error, error);
+    }
+    const { statuses, completed, wholeOrdersLost, notInFile } = written;
     const charged = chargedTotals(journal.state);
     // The results still reflect every journaled step; then the fault stops the run.
-    if (failure) throw failure.error;
+    if (failure) throw isStorageFault(failure.error) ? storageFailure(options, paths.journal, journal.state, failure.error) : failure.error;
     return {
       batchId: options.batchId,
       resultsFile: options.resultsFile,
@@ -207,6 +213,31 @@ async function rekey(options: RunOptions, rows: number[], journal: BatchJournal,
     journal.rekeyed(order.key);
     log.warn({ key: order.key, rows: named }, "key given up by --rekey: these rows are sent under a new key");
   }
+}
+
+/**
+ * What a disk fault mid-run means for the money: sending stopped; orders sent before it may be
+ * placed, and each was journaled before it was sent, so a re-run replays them instead of paying
+ * twice. Says whether the results file reflects them, and what to do. `failure` is the fault that
+ * stopped sending, if one did; `resultsError` why the results file could not be written, if so.
+ */
+function storageFailure(options: RunOptions, journalPath: string, state: JournalState, failure: unknown, resultsError?: unknown): StorageError {
+  const sent = [...state.orders.values()].filter((order) => order.firstPostAt !== undefined).length;
+  const reason = (error: unknown): string => (isStorageFault(error) ? describeFault(error) : error instanceof Error ? error.message : String(error));
+  const results = resultsError === undefined ? `The results file ${options.resultsFile} shows every row as journaled.` : `The results file ${options.resultsFile} could not be written (${reason(resultsError)}); a re-run writes it.`;
+  const next = "Free space or fix the disk, then re-run the same command: orders already placed are not placed again (unanswered ones are re-sent with the same key, which Runa replays).";
+  if (failure === undefined) {
+    return new StorageError(
+      `batch "${options.batchId}": the ${sent} order(s) sent were all journaled (${journalPath}), but the results file ${options.resultsFile} could not be written (${reason(resultsError)}). ` +
+        `Fix that, then re-run the same command: a re-run writes it without sending anything again for rows already paid.`,
+      resultsError,
+    );
+  }
+  const what = isStorageFault(failure) ? `could not write ${failure.path ?? "the journal"}: ${describeFault(failure)}` : `stopped: ${reason(failure)}`;
+  return new StorageError(
+    `batch "${options.batchId}": ${what}. Sending stopped; ${sent} order(s) had been sent by then and may be placed: each was journaled (${journalPath}) before it was sent. ${results} ${next}`,
+    failure,
+  );
 }
 
 export interface RunPlan {
@@ -367,9 +398,15 @@ async function sendAndPoll(options: RunOptions, context: RunContext, replaces: R
     context.onProgress?.({ type: "polled", outcome: settled, rows: order.rows.length, counters: context.counters });
     return outcome;
   };
+  // A disk fault stops new POSTs at once (jobs waiting for a rate slot are dropped: each is
+  // journaled as planned, not sent); orders in flight are still polled.
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+    if (isStorageFault(error)) context.sending.abort();
+  };
   const track = (task: Promise<unknown>): void => {
     tasks.add(task);
-    task.catch((error: unknown) => void (failure ??= { error })).finally(() => tasks.delete(task));
+    task.catch(fail).finally(() => tasks.delete(task));
   };
   const planGroup = (group: PendingRow[]): OrderState => {
     const rowKeys = group.map(({ line, generation }) => idempotencyKey(options.batchId, line.fingerprint, generation));
@@ -387,22 +424,26 @@ async function sendAndPoll(options: RunOptions, context: RunContext, replaces: R
     return journal.state.orders.get(key)!;
   };
 
-  const { rows } = await openInput(options.file, options.input);
-  for await (const checked of rows) {
-    if (context.sending.signal.aborted || failure) break;
-    if (!checked.result.ok) continue;
-    const line = checked.result.order;
-    const plan = planRow(line.fingerprint, journal.state, edited(line));
-    if (plan.action === "done") continue;
-    // A conflict gets here only with --accept-changes: the row becomes a new order.
-    if (plan.action === "new" || plan.action === "conflict") {
-      const group = grouper.add({ line, row: checked.row, generation: plan.generation });
-      if (group) await launch(planGroup(group), "send");
-    } else if (!acted.has(plan.order.key)) {
-      await launch(plan.order, plan.action === "poll" ? "poll" : "send");
+  try {
+    const { rows } = await openInput(options.file, options.input);
+    for await (const checked of rows) {
+      if (context.sending.signal.aborted || failure) break;
+      if (!checked.result.ok) continue;
+      const line = checked.result.order;
+      const plan = planRow(line.fingerprint, journal.state, edited(line));
+      if (plan.action === "done") continue;
+      // A conflict gets here only with --accept-changes: the row becomes a new order.
+      if (plan.action === "new" || plan.action === "conflict") {
+        const group = grouper.add({ line, row: checked.row, generation: plan.generation });
+        if (group) await launch(planGroup(group), "send");
+      } else if (!acted.has(plan.order.key)) {
+        await launch(plan.order, plan.action === "poll" ? "poll" : "send");
+      }
     }
+    if (!context.sending.signal.aborted && !failure) for (const group of grouper.flush()) await launch(planGroup(group), "send");
+  } catch (error) {
+    fail(error); // a journal that cannot be written: orders in flight still settle before we stop
   }
-  if (!context.sending.signal.aborted && !failure) for (const group of grouper.flush()) await launch(planGroup(group), "send");
   while (tasks.size > 0) await Promise.allSettled([...tasks]);
   return failure;
 }

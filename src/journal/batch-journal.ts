@@ -3,6 +3,7 @@ import { mkdirSync, openSync, fsyncSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { JournalFile, linePosition, readRecords, recordAt } from "./journal-file.ts";
 import { JournalState, type RecordSource } from "./journal-state.ts";
+import { writeFault } from "./crash-points.ts";
 import type { JournalRecord, MemberRow, OrderOutcome, RowPayout } from "./records.ts";
 
 /** Where a batch keeps its files. The batch id is made safe for a file name. */
@@ -23,6 +24,7 @@ export function readJournal(path: string): JournalState {
 export class BatchJournal {
   readonly state: JournalState;
   readonly #file: JournalFile;
+  #broken: { error: unknown } | undefined;
   readonly #now: () => Date;
 
   private constructor(file: JournalFile, state: JournalState, now: () => Date) {
@@ -87,7 +89,16 @@ export class BatchJournal {
   }
 
   #write(record: JournalRecord): void {
-    this.#file.append(record);
+    // After a failed write (disk full, read-only) the journal may end in half a line: nothing more
+    // is appended after it, so the damage stays a torn last line, which the next run heals.
+    if (this.#broken) throw this.#broken.error;
+    try {
+      writeFault();
+      this.#file.append(record);
+    } catch (error) {
+      this.#broken = { error };
+      throw error;
+    }
     this.state.apply(record);
   }
 
