@@ -19,7 +19,7 @@ import { writeResults, type ResultLine, type RowStatus } from "../csv/write-resu
 import { refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { decimal, toMoneyText, type Decimal } from "../money.ts";
 import { openInput, type InputOptions } from "./check-rows.ts";
-import { CostTally, type CurrencyCost } from "./validation-report.ts";
+import { CostTally, type ChoicesToEstimate, type CurrencyCost } from "./validation-report.ts";
 import { OrderGrouper, type PendingRow } from "./group-rows.ts";
 import { idempotencyKey, orderKey } from "./idempotency-key.ts";
 import { createOrderLimiter, createPollLimiter, type SharedPause } from "./limiters.ts";
@@ -77,7 +77,7 @@ export interface RunDependencies {
    * (rows already COMPLETED excluded): the place for the balance check and the production
    * confirmation. Throwing stops the run with nothing sent.
    */
-  beforeSending?: (toSend: CurrencyCost[]) => Promise<void>;
+  beforeSending?: (toSend: CurrencyCost[], choices: ChoicesToEstimate) => Promise<void>;
   /** Shared order limiter (e.g. Redis-backed); default: one for this process at `ordersPerMinute`. */
   orderLimiter?: Bottleneck;
   /** The 429 pause shared with every process using the same budget (see limiters.ts). */
@@ -140,7 +140,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     if (options.rekeyRows && options.rekeyRows.length > 0) await rekey(options, options.rekeyRows, journal, dependencies, log);
     const plan = await planBatch(options, journal.state, now());
     refuseUnsafePlan(plan, options);
-    await dependencies.beforeSending?.(plan.toSend);
+    await dependencies.beforeSending?.(plan.toSend, plan.choices);
     log.info(plan.counts, "run planned");
 
     const stop = dependencies.stop ?? new AbortController().signal;
@@ -244,6 +244,8 @@ export interface RunPlan {
   counts: Record<RowPlan["action"], number>;
   /** Rows to be sent (new, re-sent, or accepted changes), priced per currency. */
   toSend: CurrencyCost[];
+  /** The product-choice rows among them, for exact prices (price-estimates.ts). */
+  choices: ChoicesToEstimate;
   conflicts: string[];
   expired: string[];
   /** Edited rows (by row number) that, ordered anew, replace a paid row: the fingerprint they replace. */
@@ -291,7 +293,7 @@ export async function planBatch(options: Pick<RunOptions, "file" | "input">, jou
     replaces.set(row, member.fp);
     conflicts.push(`row ${row} changed after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key} (then row ${member.row}); as edited it would be a second order`);
   }
-  return { counts, toSend: toSend.totals(), conflicts, expired, replaces };
+  return { counts, toSend: toSend.totals(), choices: toSend.choices(), conflicts, expired, replaces };
 }
 
 function paidOrSent(order: OrderState): string {
