@@ -11,6 +11,8 @@ export const EXIT = {
   INCOMPLETE: 3,
   /** Runa refused the account (funds, spending limit, key, API version): the run stopped sending. */
   ACCOUNT_STOPPED: 4,
+  /** A file could not be written (disk full, read-only, not a file): orders may have been placed. */
+  STORAGE_FAILED: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -79,5 +81,28 @@ export class JournalRefusal extends BatchError {
 export class UnsafePathError extends BatchError {
   constructor(message: string) {
     super(message, "unsafe_path", EXIT.USAGE);
+  }
+}
+
+/** Errors of the disk rather than of the program: full, read-only, permission, a directory in the way. */
+const STORAGE_CODES = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "EIO", "EFBIG", "EMFILE", "ENFILE"]);
+
+export function isStorageFault(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && STORAGE_CODES.has((error as NodeJS.ErrnoException).code ?? "");
+}
+
+/** "ENOSPC (no space left on device)" from Node's "ENOSPC: no space left on device, write". */
+export function describeFault(error: NodeJS.ErrnoException): string {
+  const what = error.message.replace(/^[A-Z]+: /, "").split(",")[0];
+  return `${error.code} (${what})`;
+}
+
+/**
+ * Raised when a file of the run (journal, results, log, summary) could not be written part-way:
+ * sending stopped, but orders may have been placed before; the message says which and what next.
+ */
+export class StorageError extends BatchError {
+  constructor(message: string, cause: unknown) {
+    super(message, "storage_failed", EXIT.STORAGE_FAILED, { cause });
   }
 }

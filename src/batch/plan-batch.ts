@@ -10,7 +10,7 @@ import { FingerprintIndex, type OrderLine } from "./order-line.ts";
 import { rowSignature, signaturesInBody } from "./order-body.ts";
 import { recentCache } from "../recent-cache.ts";
 import { isRepostExpired, mayHavePaid, planRow, type RowPlan } from "./plan-row.ts";
-import { CostTally, type CurrencyCost } from "./validation-report.ts";
+import { CostTally, type ChoicesToEstimate, type CurrencyCost } from "./validation-report.ts";
 
 export interface PlanOptions {
   file: string;
@@ -32,6 +32,8 @@ export interface RunPlan {
   counts: Record<RowPlan["action"], number>;
   /** Rows to be sent (new, re-sent, or accepted changes), priced per currency. */
   toSend: CurrencyCost[];
+  /** The product choices (MULTIPLE, TEMPLATE) among them, for POST /order/estimate. */
+  choices: ChoicesToEstimate;
   refusals: Refusal[];
   /** Rows an earlier run may have paid that the file no longer holds (by fingerprint). */
   missingPaidRows: string[];
@@ -108,7 +110,7 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
         `${expired.join("\n  ")}`,
     });
   }
-  return { counts, toSend: toSend.totals(), refusals, missingPaidRows, replaces };
+  return { counts, toSend: toSend.totals(), choices: toSend.choices(), refusals, missingPaidRows, replaces };
 }
 
 function paidOrSent(order: OrderState): string {

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import pino, { type Logger } from "pino";
 import { POLLS_PER_SECOND } from "../config.ts";
-import { JournalRefusal, UsageError } from "../errors.ts";
+import { describeFault, isStorageFault, JournalRefusal, StorageError, UsageError } from "../errors.ts";
 import { adoptLegacyJournal, BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
@@ -21,7 +21,7 @@ import { writeResults, type ResultLine, type RowStatus } from "../csv/write-resu
 import { ensurePrivateDirectory, refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { decimal, toMoneyText, type Decimal } from "../money.ts";
 import { openInput, type InputOptions } from "./check-rows.ts";
-import type { CurrencyCost } from "./validation-report.ts";
+import type { ChoicesToEstimate, CurrencyCost } from "./validation-report.ts";
 import { continuationRefusal } from "./batch-identity.ts";
 import { OrderGrouper, type PendingRow } from "./group-rows.ts";
 import { idempotencyKey, orderKey } from "./idempotency-key.ts";
@@ -88,7 +88,7 @@ export interface RunDependencies {
    * (rows already COMPLETED excluded): the place for the balance check and the production
    * confirmation. Throwing stops the run with nothing sent.
    */
-  beforeSending?: (toSend: CurrencyCost[]) => Promise<void>;
+  beforeSending?: (toSend: CurrencyCost[], choices: ChoicesToEstimate) => Promise<void>;
   /** Shared order limiter (e.g. Redis-backed); default: one for this process at `ordersPerMinute`. */
   orderLimiter?: Bottleneck;
   /** The 429 pause shared with every process using the same budget (see limiters.ts). */
@@ -158,7 +158,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     if (options.rekeyRows && options.rekeyRows.length > 0) await rekey(options, options.rekeyRows, journal, dependencies, log);
     const plan = await planBatch(options, journal.state, now());
     refuseUnsafePlan(plan, options.batchId, options);
-    await dependencies.beforeSending?.(plan.toSend);
+    await dependencies.beforeSending?.(plan.toSend, plan.choices);
     if (options.runInput) journal.ranWith(options.runInput);
     if (options.acceptChanges) journal.released(plan.missingPaidRows);
     log.info(plan.counts, "run planned");
@@ -194,10 +194,16 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     const failure = await sendAndPoll(options, context, journal, plan.replaces);
 
     crashPoint("before-results");
-    const { statuses, completed, wholeOrdersLost, notInFile } = await writeBatchResults(options, journal, context.stop.aborted);
+    let written: Awaited<ReturnType<typeof writeBatchResults>>;
+    try {
+      written = await writeBatchResults(options, journal, context.stop.aborted);
+    } catch (error) {
+      throw storageFailure(options, paths.journal, journal.state, failure?.error, error);
+    }
+    const { statuses, completed, wholeOrdersLost, notInFile } = written;
     const charged = chargedTotals(journal.state);
     // The results still reflect every journaled step; then the fault stops the run.
-    if (failure) throw failure.error;
+    if (failure) throw isStorageFault(failure.error) ? storageFailure(options, paths.journal, journal.state, failure.error) : failure.error;
     return {
       batchId: options.batchId,
       resultsFile: options.resultsFile,
@@ -227,6 +233,31 @@ async function rekey(options: RunOptions, rows: number[], journal: BatchJournal,
     journal.rekeyed(order.key);
     log.warn({ key: order.key, rows: named }, "key given up by --rekey: these rows are sent under a new key");
   }
+}
+
+/**
+ * What a disk fault mid-run means for the money: sending stopped; orders sent before it may be
+ * placed, and each was journaled before it was sent, so a re-run replays them instead of paying
+ * twice. Says whether the results file reflects them, and what to do. `failure` is the fault that
+ * stopped sending, if one did; `resultsError` why the results file could not be written, if so.
+ */
+function storageFailure(options: RunOptions, journalPath: string, state: JournalState, failure: unknown, resultsError?: unknown): StorageError {
+  const sent = [...state.orders.values()].filter((order) => order.firstPostAt !== undefined).length;
+  const reason = (error: unknown): string => (isStorageFault(error) ? describeFault(error) : error instanceof Error ? error.message : String(error));
+  const results = resultsError === undefined ? `The results file ${options.resultsFile} shows every row as journaled.` : `The results file ${options.resultsFile} could not be written (${reason(resultsError)}); a re-run writes it.`;
+  const next = "Free space or fix the disk, then re-run the same command: orders already placed are not placed again (unanswered ones are re-sent with the same key, which Runa replays).";
+  if (failure === undefined) {
+    return new StorageError(
+      `batch "${options.batchId}": the ${sent} order(s) sent were all journaled (${journalPath}), but the results file ${options.resultsFile} could not be written (${reason(resultsError)}). ` +
+        `Fix that, then re-run the same command: a re-run writes it without sending anything again for rows already paid.`,
+      resultsError,
+    );
+  }
+  const what = isStorageFault(failure) ? `could not write ${failure.path ?? "the journal"}: ${describeFault(failure)}` : `stopped: ${reason(failure)}`;
+  return new StorageError(
+    `batch "${options.batchId}": ${what}. Sending stopped; ${sent} order(s) had been sent by then and may be placed: each was journaled (${journalPath}) before it was sent. ${results} ${next}`,
+    failure,
+  );
 }
 
 /**
@@ -270,9 +301,15 @@ async function sendAndPoll(options: RunOptions, context: RunContext, journal: Ba
     context.onProgress?.({ type: "polled", outcome: settled, rows: order.rows.length, counters: context.counters });
     return outcome;
   };
+  // A disk fault stops new POSTs at once (jobs waiting for a rate slot are dropped: each is
+  // journaled as planned, not sent); orders in flight are still polled.
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+    if (isStorageFault(error)) context.sending.abort();
+  };
   const track = (task: Promise<unknown>): void => {
     tasks.add(task);
-    task.catch((error: unknown) => void (failure ??= { error })).finally(() => tasks.delete(task));
+    task.catch(fail).finally(() => tasks.delete(task));
   };
   const planGroup = (group: PendingRow[]): OrderState => {
     const rowKeys = group.map(({ line, generation }) => idempotencyKey(options.batchId, line.fingerprint, generation));
@@ -290,24 +327,28 @@ async function sendAndPoll(options: RunOptions, context: RunContext, journal: Ba
     return journal.state.orders.get(key)!;
   };
 
-  const { rows } = await openInput(options.file, options.input);
-  for await (const checked of rows) {
-    if (context.sending.signal.aborted || failure) break;
-    if (!checked.result.ok) continue;
-    const line = checked.result.order;
-    const plan = planRow(line.fingerprint, journal.state, edited(line));
-    if (plan.action === "done") continue;
-    // The plan refused conflicts unless --accept-changes, on these same bytes (a snapshot): this is a second lock on that door.
-    if (plan.action === "conflict" && !options.acceptChanges) throw new JournalRefusal(`row ${checked.row} changed after planning; nothing more was sent`, "conflict");
-    // A conflict gets here only with --accept-changes: the row becomes a new order.
-    if (plan.action === "new" || plan.action === "conflict") {
-      const group = grouper.add({ line, row: checked.row, generation: plan.generation });
-      if (group) await launch(planGroup(group), "send");
-    } else if (!acted.has(plan.order.key)) {
-      await launch(plan.order, plan.action === "poll" ? "poll" : "send");
+  try {
+    const { rows } = await openInput(options.file, options.input);
+    for await (const checked of rows) {
+      if (context.sending.signal.aborted || failure) break;
+      if (!checked.result.ok) continue;
+      const line = checked.result.order;
+      const plan = planRow(line.fingerprint, journal.state, edited(line));
+      if (plan.action === "done") continue;
+      // The plan refused conflicts unless --accept-changes, on these same bytes (a snapshot): this is a second lock on that door.
+      if (plan.action === "conflict" && !options.acceptChanges) throw new JournalRefusal(`row ${checked.row} changed after planning; nothing more was sent`, "conflict");
+      // A conflict gets here only with --accept-changes: the row becomes a new order.
+      if (plan.action === "new" || plan.action === "conflict") {
+        const group = grouper.add({ line, row: checked.row, generation: plan.generation });
+        if (group) await launch(planGroup(group), "send");
+      } else if (!acted.has(plan.order.key)) {
+        await launch(plan.order, plan.action === "poll" ? "poll" : "send");
+      }
     }
+    if (!context.sending.signal.aborted && !failure) for (const group of grouper.flush()) await launch(planGroup(group), "send");
+  } catch (error) {
+    fail(error); // a journal that cannot be written: orders in flight still settle before we stop
   }
-  if (!context.sending.signal.aborted && !failure) for (const group of grouper.flush()) await launch(planGroup(group), "send");
   while (tasks.size > 0) await Promise.allSettled([...tasks]);
   return failure;
 }

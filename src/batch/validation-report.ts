@@ -28,7 +28,19 @@ export interface CurrencyCost {
   price: string;
   /** Rows whose discount is not known in advance (MULTIPLE, TEMPLATE, or no multiplier in the catalog): priced at face value. */
   undiscountedRows: number;
+  /** Product-choice rows priced exactly by Runa's estimate (see price-estimates.ts). */
+  estimatedRows?: number;
 }
+
+/** Product-choice (MULTIPLE) rows kept for POST /order/estimate, by currency; beyond a cap only counted. */
+export interface ChoicesToEstimate {
+  byCurrency: Map<string, { values: string[]; amount: string }[]>;
+  /** Rows not kept because the cap was reached: then none is estimated. */
+  overflow: number;
+}
+
+/** More product-choice rows than this are not estimated (memory stays flat, requests few). */
+export const MAX_ESTIMATED_ROWS = 5_000;
 
 export interface ValidationReport {
   file: string;
@@ -41,12 +53,16 @@ export interface ValidationReport {
   problemCount: number;
   /** Per currency, valid rows only, sorted by currency code. */
   costs: CurrencyCost[];
+  /** The product-choice rows whose exact price Runa can estimate. */
+  choices: ChoicesToEstimate;
+  /** Set when exact prices were asked for and could not all be had (say why). */
+  pricingNote?: string;
 }
 
 /** One streaming pass over the file: memory holds the report's first problems and one total per currency. */
 export async function validateInput(file: string, options: InputOptions): Promise<ValidationReport> {
   const input = await openInput(file, options);
-  const report: ValidationReport = { file, rows: 0, valid: 0, invalid: 0, problems: [], problemCount: 0, costs: [] };
+  const report: ValidationReport = { file, rows: 0, valid: 0, invalid: 0, problems: [], problemCount: 0, costs: [], choices: { byCurrency: new Map(), overflow: 0 } };
   const costs = new CostTally(options);
   for await (const row of input.rows) {
     report.rows++;
@@ -62,6 +78,7 @@ export async function validateInput(file: string, options: InputOptions): Promis
     }
   }
   report.costs = costs.totals();
+  report.choices = costs.choices();
   return report;
 }
 
@@ -74,6 +91,8 @@ export class CostTally {
   readonly #byCurrency = new Map<string, { rows: number; face: bigint; price: bigint; undiscounted: number }>();
   readonly #fractions = new Map<string, KeptFraction>();
   readonly #catalog: InputOptions["catalog"];
+  readonly #choices: ChoicesToEstimate = { byCurrency: new Map(), overflow: 0 };
+  #kept = 0;
 
   constructor(options: InputOptions) {
     this.#catalog = options.catalog;
@@ -93,9 +112,26 @@ export class CostTally {
     if (multiplier === undefined) {
       tally.undiscounted++;
       tally.price += face;
+      if (order.products.type === "MULTIPLE") this.#keepChoice(order.currency, order.products.values, order.amount);
     } else {
       tally.price += discountedCents(face, this.#fraction(multiplier));
     }
+  }
+
+  #keepChoice(currency: string, values: string[], amount: string): void {
+    if (this.#kept >= MAX_ESTIMATED_ROWS) {
+      this.#choices.overflow++;
+      return;
+    }
+    this.#kept++;
+    const list = this.#choices.byCurrency.get(currency) ?? [];
+    list.push({ values, amount });
+    this.#choices.byCurrency.set(currency, list);
+  }
+
+  /** The product-choice rows to price with Runa's estimate (see price-estimates.ts). */
+  choices(): ChoicesToEstimate {
+    return this.#choices;
   }
 
   #fraction(multiplier: string): KeptFraction {
@@ -145,12 +181,23 @@ export function formatReport(report: ValidationReport): string {
         [false, true, true, true, true],
       ).map((line) => `  ${line}`),
     );
-    const undiscounted = report.costs.reduce((total, cost) => total + cost.undiscountedRows, 0);
-    if (undiscounted > 0) {
-      lines.push(`  ${plural(undiscounted, "row")} (product choices, templates or products without a listed discount) counted at face value: their discount is known only when ordered.`);
-    }
+    lines.push(...pricingLines(report.costs, report.pricingNote));
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** What the prices above rest on: Runa's estimate, or face value where the discount is not known. */
+export function pricingLines(costs: CurrencyCost[], note: string | undefined): string[] {
+  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+  const lines: string[] = [];
+  const estimated = costs.reduce((total, cost) => total + (cost.estimatedRows ?? 0), 0);
+  const undiscounted = costs.reduce((total, cost) => total + cost.undiscountedRows, 0);
+  if (estimated > 0) lines.push(`  ${plural(estimated, "product-choice row")} priced exactly by Runa (POST /order/estimate).`);
+  if (note) lines.push(`  ${note}`);
+  if (undiscounted > 0) {
+    lines.push(`  ${plural(undiscounted, "row")} (templates, products without a listed discount, or choices not estimated) counted at face value: their discount is known only when ordered.`);
+  }
+  return lines;
 }
 
 /** Left/right-aligned columns; `right[i]` right-aligns column i (numbers). */

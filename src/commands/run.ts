@@ -7,6 +7,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { openOrderBudget, type OrderBudget } from "../batch/limiters.ts";
 import { runBatch } from "../batch/run-batch.ts";
 import { parseRowList } from "../batch/rekey.ts";
+import { priceExactly } from "../batch/price-estimates.ts";
 import { DEFAULT_REPEAT_WINDOW_DAYS, POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
 import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
 import { snapshotInput, type InputSnapshot } from "../batch/batch-identity.ts";
@@ -217,8 +218,14 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         ...(budget.pause ? { sharedPause: budget.pause } : {}),
         confirmRekey: async (question) => argv.yes || (await progress.aside(() => askYesNo(question, stop.signal))),
         // Priced from the plan, so a re-run is not refused (or asked about) for rows already paid.
-        beforeSending: async (toSend) => {
-          if (toSend.length === 0) return; // nothing will be spent
+        beforeSending: async (planned, choices) => {
+          if (planned.length === 0) return; // nothing will be spent
+          // Production prices product choices exactly (Runa's estimate), within the order budget.
+          const limiter = budget!.limiter;
+          const { costs: toSend, note } = production
+            ? await priceExactly(planned, choices, (body) => limiter.schedule(() => connection.client.estimateOrder(body)))
+            : { costs: planned, note: undefined };
+          if (note) progress.note(note);
           if (!argv.ignoreBalance) {
             progress.stage("checking the balance");
             const short = (await checkBalances(connection.client, toSend)).filter((balance) => balance.shortfall !== undefined);
@@ -233,7 +240,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
               );
             }
           }
-          if (production && !argv.yes && !(await progress.aside(() => askYesNo(confirmationText(toSend, batchId), stop.signal)))) {
+          if (production && !argv.yes && !(await progress.aside(() => askYesNo(confirmationText(toSend, batchId, note), stop.signal)))) {
             throw new UsageError("not confirmed: nothing was ordered", "not_confirmed");
           }
         },

@@ -8,6 +8,8 @@ import type { Argv, CommandModule } from "yargs";
 import { checkBalances, formatBalances, formatReport, removeStaleErrorCsv, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { isProduction } from "../report/production-guard.ts";
+import { pacedEvery, priceExactly } from "../batch/price-estimates.ts";
+import { ORDERS_PER_MINUTE } from "../config.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -52,6 +54,10 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
     const catalog = await catalogFor(connection, argv.refreshCatalog);
     const options = { catalog, allowDuplicates: argv.allowDuplicates, delimiter };
     const report = await validateInput(file, options);
+    // Product choices priced by Runa itself, at the default order rate (validate has no --rate).
+    const priced = await priceExactly(report.costs, report.choices, pacedEvery(Math.ceil(60_000 / ORDERS_PER_MINUTE), (body) => connection.client.estimateOrder(body)));
+    report.costs = priced.costs;
+    if (priced.note) report.pricingNote = priced.note;
     deps.write(formatReport(report));
     if (report.invalid > 0) {
       const written = await writeErrorCsv(file, options, errorsOut, argv.bom);

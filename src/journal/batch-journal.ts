@@ -3,6 +3,7 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, re
 import { join } from "node:path";
 import { JournalFile, linePosition, readRecords, recordAt } from "./journal-file.ts";
 import { JournalState, type RecordSource } from "./journal-state.ts";
+import { writeFault } from "./crash-points.ts";
 import type { Ledger } from "./ledger.ts";
 import type { JournalRecord, MemberRow, OrderOutcome, RowPayout, RunInput } from "./records.ts";
 import { JournalRefusal } from "../errors.ts";
@@ -62,6 +63,7 @@ export function readJournal(path: string): JournalState {
 export class BatchJournal {
   readonly state: JournalState;
   readonly #file: JournalFile;
+  #broken: { error: unknown } | undefined;
   readonly #now: () => Date;
   readonly #ledger: Ledger | undefined;
   readonly #batchId: string;
@@ -158,7 +160,16 @@ export class BatchJournal {
   }
 
   #write(record: JournalRecord): void {
-    this.#file.append(record);
+    // After a failed write (disk full, read-only) the journal may end in half a line: nothing more
+    // is appended after it, so the damage stays a torn last line, which the next run heals.
+    if (this.#broken) throw this.#broken.error;
+    try {
+      writeFault();
+      this.#file.append(record);
+    } catch (error) {
+      this.#broken = { error };
+      throw error;
+    }
     this.state.apply(record);
   }
 

@@ -20,3 +20,16 @@ export function crashPoint(point: CrashPoint): void {
   remaining -= 1;
   if (remaining === 0) process.kill(process.pid, "SIGKILL"); // a real crash: no handler, no flush
 }
+
+// RUNA_BATCH_WRITE_FAULT=<n>:<CODE> (tests only) makes the n-th journal write and every one after
+// it fail with CODE (ENOSPC, EROFS, EACCES, EISDIR), as a disk that fills or turns read-only
+// part-way through a run would, even for root, who ignores permission bits.
+const [faultAt, faultCode] = (process.env.RUNA_BATCH_WRITE_FAULT ?? "").split(":");
+let writesBeforeFault = Number(faultAt ?? 0);
+
+export function writeFault(): void {
+  if (!faultCode) return;
+  writesBeforeFault -= 1;
+  if (writesBeforeFault > 0) return;
+  throw Object.assign(new Error(`${faultCode}: injected write fault, write`), { code: faultCode, syscall: "write" });
+}

@@ -67,9 +67,11 @@ export class JournalFile {
 
   /** Writes one record and flushes it to disk. Synchronous on purpose: nothing else may interleave. */
   append(record: object): void {
-    const line = encodeLine(record);
-    const length = Buffer.byteLength(line);
-    writeSync(this.#fd, line);
+    const line = Buffer.from(encodeLine(record), "utf8");
+    const length = line.length;
+    // A disk that fills mid-line takes part of it and returns a short count, not an error: write
+    // the rest, so a full disk surfaces as ENOSPC here instead of a record that is only half there.
+    for (let written = 0; written < length; ) written += writeSync(this.#fd, line, written);
     fsyncSync(this.#fd);
     positions.set(record, { offset: this.#size, length: length - 1 });
     this.#size += length;

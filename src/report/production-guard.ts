@@ -3,7 +3,7 @@
 // is refused before its first request to Runa otherwise (the catalog and balance calls included).
 import { createInterface } from "node:readline";
 import type { CurrencyCost } from "../batch/validation-report.ts";
-import { table } from "../batch/validation-report.ts";
+import { pricingLines, table } from "../batch/validation-report.ts";
 import { ENVIRONMENTS, type Environment } from "../config.ts";
 import { UsageError } from "../errors.ts";
 
@@ -31,7 +31,7 @@ export function refuseUnattendedProduction(options: { production: boolean; yes: 
 }
 
 /** The question asked on a terminal before a production run: what each currency will cost. */
-export function confirmationText(costs: CurrencyCost[], batchId: string): string {
+export function confirmationText(costs: CurrencyCost[], batchId: string, pricingNote?: string): string {
   const rows = costs.reduce((sum, cost) => sum + cost.rows, 0);
   const lines = [
     "",
@@ -41,6 +41,7 @@ export function confirmationText(costs: CurrencyCost[], batchId: string): string
       costs.map((cost) => [cost.currency, String(cost.rows), cost.faceValue, cost.discount, cost.price]),
       [false, true, true, true, true],
     ).map((line) => `  ${line}`),
+    ...pricingLines(costs, pricingNote),
     `Rows an earlier run of batch ${batchId} already COMPLETED are not ordered again.`,
     `Order these ${rows} row(s) in production? [y/N] `,
   ];

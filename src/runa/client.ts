@@ -1,7 +1,7 @@
 // The one place that talks HTTP to Runa. Each call is ONE attempt: retries are decided by
 // retry-policy.ts and paced by the limiters in batch/, so nothing here retries on its own.
 import type { Got } from "got";
-import { API_VERSION, type ApiErrorBody, type Balance, type OrderLookup, type OrderPage, type ProductPage } from "./types.ts";
+import { API_VERSION, type ApiErrorBody, type Balance, type OrderEstimate, type OrderLookup, type OrderPage, type ProductPage } from "./types.ts";
 
 /** What one HTTP attempt came to. Network failures are values, not exceptions, so callers branch once. */
 export type Attempt<T> =
@@ -87,6 +87,11 @@ export class RunaClient {
         ...(this.#options.sendEmails ? { "x-send-email": "true" } : {}),
       },
     });
+  }
+
+  /** POST /order/estimate: the exact price of an order (up to 500 items), nothing ordered. */
+  estimateOrder(body: string): Promise<Attempt<OrderEstimate>> {
+    return this.#send("order/estimate", { method: "POST", body, headers: { "content-type": "application/json" } });
   }
 
   getOrder(orderId: string): Promise<Attempt<OrderLookup>> {

@@ -124,6 +124,14 @@ export interface Balance {
   currency: string;
 }
 
+/** POST /order/estimate's answer (OrderPriceResponse); prices are JSON numbers there. */
+export interface OrderEstimate {
+  currency: string;
+  total_price: number;
+  total_discount: number;
+  items: { face_value: number; price: number; discount_multiplier: string; currency: string }[];
+}
+
 /** Runa's error body: branch on `type` only. 422 adds `details`. */
 export interface ApiErrorBody {
   type: string;

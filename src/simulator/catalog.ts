@@ -42,6 +42,8 @@ export interface PricedItem {
   countries: string[];
   faceValue: Big;
   price: Big;
+  /** The discount applied, as Runa writes it ("0.05" is 5 % off). */
+  discountMultiplier: string;
   /** The `products` object as a completed order shows it (templates list their product codes). */
   detailedProducts: unknown;
 }
@@ -161,6 +163,7 @@ export class Catalog {
         countries: intersect(products.map((product) => product.countries_redeemable_in)),
         faceValue,
         price: discountedPrice(faceValue, discount.toString()),
+        discountMultiplier: discount.toFixed(2),
         detailedProducts: { type: "MULTIPLE", values: codes },
       },
     };
@@ -178,6 +181,7 @@ export class Catalog {
         countries: [template.country],
         faceValue,
         price: discountedPrice(faceValue, template.discount_multiplier),
+        discountMultiplier: decimal(template.discount_multiplier).toFixed(2),
         detailedProducts: { type: "TEMPLATE", template_id: templateId, values: template.product_codes },
       },
     };
@@ -202,6 +206,7 @@ function priced(product: CatalogProduct, faceValue: Big, detailedProducts: unkno
       countries: product.countries_redeemable_in,
       faceValue,
       price: discountedPrice(faceValue, product.discount_multiplier),
+      discountMultiplier: decimal(product.discount_multiplier).toFixed(2),
       detailedProducts,
     },
   };

@@ -6,6 +6,7 @@ import { API_VERSION } from "../runa/types.ts";
 import type { RateLimitBurst } from "./options.ts";
 import { paginate } from "./pagination.ts";
 import { errorResponse, placeOrder, type OrderContext } from "./place-order.ts";
+import { estimateOrder } from "./estimate-order.ts";
 import { chance } from "./random.ts";
 import { SlidingWindow, type RecordedRequest, type StoredResponse } from "./state.ts";
 import { listView, lookupView } from "./views.ts";
@@ -81,6 +82,7 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
     if (refusal) return refusal;
 
     if (path === "/order" && method === "POST") return postOrder(request, record.rawBody, record.receivedAt);
+    if (path === "/order/estimate" && method === "POST") return estimateOrder(state.catalog, record.rawBody);
     if (method !== "GET") return errorResponse(404, "not_found", `no route ${method} ${path}`);
     if (path === "/balance") return getBalance(query);
     if (path === "/order") return getOrders(query);

@@ -42,6 +42,8 @@ export interface ProxyFaults {
   before?: (post: PostSeen) => ForeignAnswer | undefined;
   /** Asked once the simulator answered (and so committed): an answer here replaces the real one. */
   after?: (post: PostSeen, answer: { status: number; body: string }) => ForeignAnswer | undefined;
+  /** Asked for every request first: an answer here is sent instead of forwarding it. */
+  route?: (method: string, path: string) => ForeignAnswer | undefined;
   /** Passed on as every answer's X-Api-Version instead of the simulator's. */
   apiVersion?: string;
 }
@@ -63,6 +65,8 @@ export async function faultProxy(target: string, faults: ProxyFaults): Promise<F
         if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) headers[name] = value;
       }
       const method = request.method ?? "GET";
+      const routed = faults.route?.(method, (request.url ?? "").split("?")[0] ?? "");
+      if (routed) return answer(response, routed);
       const isOrderPost = method === "POST" && (request.url ?? "").split("?")[0] === "/order";
       const post = isOrderPost ? { n: ++posts, key: headers["x-idempotency-key"] ?? "" } : undefined;
       const early = post ? faults.before?.(post) : undefined;

@@ -75,7 +75,8 @@ describe("costs", () => {
     ]);
     const text = formatReport(report);
     expect(text).toContain("row 6 (line 6) amount: 15.00 is not a denomination of TGT-US");
-    expect(text).toContain("2 rows (product choices, templates or products without a listed discount) counted at face value");
+    expect(text).toContain("2 rows (templates, products without a listed discount, or choices not estimated) counted at face value");
+    expect([...report.choices.byCurrency.get("USD")!]).toEqual([{ values: ["AMZ-US", "STB-US"], amount: "30.00" }]);
   });
 });
 

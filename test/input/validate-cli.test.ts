@@ -49,7 +49,9 @@ describe("runValidate against the simulator", () => {
     expect(await runValidate(args("fixtures/sample-rewards.csv"), deps(output))).toBe(EXIT.OK);
     const text = output.join("");
     expect(text).toContain("15 rows, 15 valid, 0 invalid");
-    expect(text).toMatch(/USD\s+8\s+298\.97\s+8\.18\s+290\.79/);
+    // the product-choice row priced by Runa's estimate: exactly what a run of the sample is charged
+    expect(text).toMatch(/USD\s+8\s+298\.97\s+9\.08\s+289\.89/);
+    expect(text).toContain("1 product-choice row priced exactly by Runa (POST /order/estimate)");
     expect(text).toContain("Account balance:");
     expect(text).toContain("is valid: 15 rows ready to order");
     expect(simulator.state.countOrderPosts()).toBe(before);
@@ -64,7 +66,8 @@ describe("runValidate against the simulator", () => {
     expect(text).toContain(`The 2 invalid rows with their errors: ${extra.errorsOut}`);
     expect(existsSync(extra.errorsOut)).toBe(true);
     expect(simulator.state.countOrderPosts()).toBe(0);
-    expect(simulator.state.requests.every((request) => request.method === "GET")).toBe(true);
+    // reads, and the price estimate of the valid rows' product choices: nothing that orders
+    expect(simulator.state.requests.every((request) => request.method === "GET" || request.path === "/order/estimate")).toBe(true);
   });
 
   it("warns when the balance is short in production, and only notes it in the playground", async () => {

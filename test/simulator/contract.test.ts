@@ -117,3 +117,38 @@ describe("contract of the simulator's answers", () => {
     expectContract("POST", "/order", limited);
   });
 });
+
+describe("POST /order/estimate", () => {
+  const estimateBody = (items: object[], currency = "USD") => JSON.stringify({ payment_method: { type: "ACCOUNT_BALANCE", currency }, items });
+
+  it("prices SINGLE and MULTIPLE items exactly as an order would be charged, per the spec, and orders nothing", async () => {
+    const sim = await simulator();
+    const body = estimateBody([
+      { products: { type: "SINGLE", value: "TGT-US" }, face_value: 25 },
+      { products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] }, face_value: 30 },
+    ]);
+    expect(validateRequest({ method: "POST", path: "/order/estimate", headers: {}, body: JSON.parse(body) })).toEqual([]);
+    const estimate = await call(sim, "/order/estimate", { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect(estimate.status).toBe(200);
+    expectContract("POST", "/order/estimate", estimate);
+    expect(sim.state.countOrders()).toBe(0);
+
+    // the same two items as a real order: the estimate is what the order costs
+    const order = await postOrder(sim, orderBody([item({ product: "TGT-US", faceValue: 25 }), item({ products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] }, faceValue: 30 })]), { key: "estimate-check" });
+    const settled = await untilSettled(sim, order.json.id);
+    expect(estimate.json.total_price).toBe(Number(settled.json.total_price));
+    expect(estimate.json.items.map((entry: { price: number }) => entry.price)).toEqual(settled.json.items.map((entry: { price: string }) => Number(entry.price)));
+  });
+
+  it.each([
+    ["no items", estimateBody([]), 422],
+    ["a TEMPLATE item (the spec's estimate takes SINGLE or MULTIPLE)", estimateBody([{ products: { type: "TEMPLATE", template_id: "PT-01HQ12PV4B8XMBRTK281JM54KK" }, face_value: 20 }]), 422],
+    ["not JSON", "{", 422],
+  ])("refuses %s with 422 and details", async (_name, body, status) => {
+    const sim = await simulator();
+    const answer = await call(sim, "/order/estimate", { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect(answer.status).toBe(status);
+    expect(answer.json.details.length).toBeGreaterThan(0);
+    expectContract("POST", "/order/estimate", answer);
+  });
+});
