@@ -167,6 +167,9 @@ function repeatRefusals(
       if (match.outcome === "FAILED" || match.outcome === "REJECTED") continue; // paid nobody
       const sameBatch = match.batchId === options.batchId;
       if (sameBatch && journal.orders.has(match.key)) continue; // the journal's own rules apply
+      // Planned by this batch but never sent (the journal's write failed, or a crash): it paid nobody,
+      // and without its journal line it never will. Another batch's plan still counts: resumed, it would send.
+      if (sameBatch && !match.posted) continue;
       if (!sameBatch && now - Date.parse(match.plannedAt) > options.repeatWindowMs) continue;
       const entry = byBatch.get(match.batchId) ?? { rows: [], orders: new Set<string>(), latest: match.plannedAt, lost: sameBatch };
       entry.rows.push(rowOf(contentId));

@@ -121,6 +121,8 @@ export class BatchJournal {
   }
 
   posting(key: string, attempt: number): void {
+    // The ledger first: a lost journal's sent orders must still be known as sent.
+    if (attempt === 1) this.#ledger?.posting(key);
     this.#write({ type: "post", key, attempt, at: this.#at() });
   }
 

@@ -3,6 +3,7 @@
 // results file used as input, a lost journal). Each batch's journal stays the truth about its own
 // orders; the ledger only points at them. Lines (JSON, short names: it grows with every batch):
 //   {"t":"o","b":batch,"k":orderKey,"at":iso,"c":[contentId…]}  planned, written before the journal's plan
+//   {"t":"p","k":orderKey}                                      about to be POSTed (before the journal's post line)
 //   {"t":"a","k":orderKey,"o":orderId}                          Runa accepted it
 //   {"t":"s","k":orderKey,"s":"COMPLETED"|"FAILED"|"REJECTED"}   final
 // Written before the journal's plan line, so an order can never be sent without its ledger line;
@@ -15,6 +16,7 @@ export type LedgerOutcome = "COMPLETED" | "FAILED" | "REJECTED";
 
 type LedgerLine =
   | { t: "o"; b: string; k: string; at: string; c: string[] }
+  | { t: "p"; k: string }
   | { t: "a"; k: string; o: string }
   | { t: "s"; k: string; s: LedgerOutcome };
 
@@ -35,6 +37,11 @@ export class Ledger {
 
   planned(batchId: string, key: string, at: string, contentIds: string[]): void {
     this.#append({ t: "o", b: batchId, k: key, at, c: contentIds });
+  }
+
+  /** Before a POST: from here the order may exist. */
+  posting(key: string): void {
+    this.#append({ t: "p", k: key });
   }
 
   accepted(key: string, orderId: string): void {
@@ -60,6 +67,8 @@ export interface LedgerMatch {
   key: string;
   plannedAt: string;
   orderId?: string;
+  /** Whether it was ever POSTed (or answered): planned only, it paid nobody yet. */
+  posted: boolean;
   /** undefined: not final (accepted, or sent with no answer recorded): it may have paid. */
   outcome?: LedgerOutcome;
 }
@@ -90,7 +99,7 @@ export function searchLedger(path: string, query: LedgerQuery): LedgerFindings {
     if (line.t !== "o") continue;
     for (const contentId of line.c) {
       if (!query.hasContent(contentId)) continue;
-      const match = orders.get(line.k) ?? { batchId: line.b, key: line.k, plannedAt: line.at };
+      const match = orders.get(line.k) ?? { batchId: line.b, key: line.k, plannedAt: line.at, posted: false };
       orders.set(line.k, match);
       const list = findings.byContent.get(contentId) ?? [];
       if (!list.includes(match)) list.push(match);
@@ -99,20 +108,27 @@ export function searchLedger(path: string, query: LedgerQuery): LedgerFindings {
   }
   const byKey = new Map<string, string>(); // order key -> order id, for order ids the query asks about
   for (const line of ledgerLines(path)) {
-    if (line.t === "a") {
-      const order = orders.get(line.k);
-      if (order) order.orderId = line.o;
+    const order = line.t === "o" ? undefined : orders.get(line.k);
+    if (line.t === "p") {
+      if (order) order.posted = true;
+    } else if (line.t === "a") {
+      if (order) {
+        order.orderId = line.o;
+        order.posted = true;
+      }
       if (query.hasOrderId(line.o)) byKey.set(line.k, line.o);
     } else if (line.t === "s") {
-      const order = orders.get(line.k);
-      if (order) order.outcome = line.s;
+      if (order) {
+        order.outcome = line.s;
+        order.posted = true;
+      }
     }
   }
   if (byKey.size > 0) {
     for (const line of ledgerLines(path)) {
       const orderId = byKey.get(line.k);
       if (orderId === undefined) continue;
-      const match = findings.byOrderId.get(orderId) ?? { batchId: "", key: line.k, plannedAt: "", orderId };
+      const match = findings.byOrderId.get(orderId) ?? { batchId: "", key: line.k, plannedAt: "", orderId, posted: true };
       if (line.t === "o") {
         match.batchId = line.b;
         match.plannedAt = line.at;

@@ -59,9 +59,10 @@ async function rerunUntilPaid(sim: RunningSimulator, cwd: string, file: string):
 }
 
 describe("a disk fault part-way through a run (injected into the journal's writes)", () => {
-  // The n-th journal write and all after it fail: early (before any POST), among the first POSTs, late.
+  // The n-th journal write and all after it fail: early (before any POST: write 1 names the batch,
+  // write 2 the run's input, write 3 plans the first order), among the first POSTs, late.
   const cases: [number, string][] = [
-    [2, "ENOSPC"],
+    [3, "ENOSPC"],
     [12, "EACCES"],
     [22, "EROFS"],
     [40, "EISDIR"],
