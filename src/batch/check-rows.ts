@@ -34,6 +34,8 @@ export interface InputOptions {
   allowDuplicates: boolean;
   /** Force the field delimiter (";" for European Excel); detected from the header otherwise. */
   delimiter?: string | undefined;
+  /** The sheet of an .xlsx workbook to read (default its first). */
+  sheet?: string | undefined;
 }
 
 export interface Input {
@@ -59,7 +61,7 @@ interface ColumnMap {
 }
 
 export async function openInput(file: string, options: InputOptions): Promise<Input> {
-  const source = await openRecords(file, { delimiter: options.delimiter });
+  const source = await openRecords(file, { delimiter: options.delimiter, sheet: options.sheet });
   let columns: ColumnMap;
   try {
     columns = mapColumns(file, source.header, source.headerLine);

@@ -37,6 +37,7 @@ interface RunArgs extends ConnectionArgs {
   forceAfterExpiry: boolean;
   refreshCatalog: boolean;
   delimiter?: string;
+  sheet?: string;
   bom: boolean;
   logFile?: string;
   quiet: boolean;
@@ -65,6 +66,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         "force-after-expiry": { type: "boolean", default: false, describe: "Re-send keys older than Runa's 30-day idempotency window" },
         "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
         delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , or ;)" },
+        sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
         bom: { type: "boolean", default: true, describe: "Start the results and error CSVs with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)" },
         "log-file": { type: "string", describe: "JSON-lines log (default output/<batch>.log.jsonl)" },
         quiet: { type: "boolean", alias: "q", default: false, describe: "No progress and no warnings on stderr: only errors, then the summary on stdout (the log file is complete)" },
@@ -125,7 +127,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   try {
     progress.stage("loading the product catalog");
     const delimiter = parseDelimiter(argv.delimiter);
-    const inputOptions = { catalog: await catalogFor(connection, argv.refreshCatalog), allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}) };
+    const inputOptions = { catalog: await catalogFor(connection, argv.refreshCatalog), allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}), sheet: argv.sheet };
 
     progress.stage(`validating ${file}`);
     const report = await validateInput(file, inputOptions);

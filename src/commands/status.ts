@@ -17,6 +17,7 @@ interface StatusArgs extends ConnectionArgs {
   batchId?: string;
   out?: string;
   delimiter?: string;
+  sheet?: string;
   allowDuplicates: boolean;
 }
 
@@ -29,6 +30,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         "batch-id": { type: "string", describe: "The batch id the file was run with (default: the file's name without extension)" },
         out: { type: "string", describe: "The results CSV the batch was run with; its folder holds the journal (default output/)" },
         delimiter: { type: "string", describe: "Field delimiter of the file (default: detected)" },
+        sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
         "allow-duplicates": { type: "boolean", default: false, describe: "As given to run" },
       }) as unknown as Argv<StatusArgs>,
   handler: async (argv) => {
@@ -125,7 +127,7 @@ async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: Jour
     try {
       const catalog = await catalogFor(connection, false);
       const delimiter = parseDelimiter(argv.delimiter);
-      const input = { catalog, allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}) };
+      const input = { catalog, allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}), sheet: argv.sheet };
       plan = await planBatch({ file: argv.target, input }, journal, Date.now());
     } finally {
       await connection.close();
