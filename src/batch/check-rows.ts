@@ -39,6 +39,8 @@ export interface InputOptions {
    * so the file cannot change under it): messages name the user's file, never the copy.
    */
   displayName?: string | undefined;
+  /** The sheet of an .xlsx workbook to read (default its first). */
+  sheet?: string | undefined;
 }
 
 export interface Input {
@@ -87,7 +89,7 @@ function renamed(error: unknown, file: string, name: string): unknown {
 }
 
 async function openNamedInput(file: string, options: InputOptions): Promise<Input> {
-  const source = await openRecords(file, { delimiter: options.delimiter });
+  const source = await openRecords(file, { delimiter: options.delimiter, sheet: options.sheet });
   let columns: ColumnMap;
   try {
     columns = mapColumns(file, source.header, source.headerLine);

@@ -42,6 +42,7 @@ interface RunArgs extends ConnectionArgs {
   repeatWindow: number;
   refreshCatalog: boolean;
   delimiter?: string;
+  sheet?: string;
   bom: boolean;
   logFile?: string;
   quiet: boolean;
@@ -77,6 +78,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         "repeat-window": { type: "number", defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`, describe: "Days within which the same recipient, amount and product paid by another batch is refused as a repeat; 0 for never" },
         "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
         delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , or ;)" },
+        sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
         bom: { type: "boolean", default: true, describe: "Start the results and error CSVs with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)" },
         "log-file": { type: "string", describe: "JSON-lines log (default output/<batch>.log.jsonl)" },
         quiet: { type: "boolean", alias: "q", default: false, describe: "No progress and no warnings on stderr: only errors, then the summary on stdout (the log file is complete)" },
@@ -148,7 +150,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     if (argv.batchId === undefined && !argv.quiet) progress.note(`batch id "${batchId}", from the file's name: give --batch-id to name the period (required in production)`);
     progress.stage("loading the product catalog");
     const delimiter = parseDelimiter(argv.delimiter);
-    const inputOptions = { catalog: await catalogFor(connection, argv.refreshCatalog), allowDuplicates: argv.allowDuplicates, displayName: file, ...(delimiter ? { delimiter } : {}) };
+    const inputOptions = { catalog: await catalogFor(connection, argv.refreshCatalog), allowDuplicates: argv.allowDuplicates, displayName: file, ...(delimiter ? { delimiter } : {}), sheet: argv.sheet };
 
     // Every pass reads this private copy: the file cannot change under the run.
     snapshot = await snapshotInput(file);

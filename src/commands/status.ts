@@ -21,6 +21,7 @@ interface StatusArgs extends ConnectionArgs {
   batchId?: string;
   out?: string;
   delimiter?: string;
+  sheet?: string;
   allowDuplicates: boolean;
   repeatWindow: number;
 }
@@ -38,6 +39,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         out: { type: "string", describe: "The results CSV the batch was run with; a journal from before the state folder may still be beside it (default output/)" },
         "repeat-window": { type: "number", defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`, describe: "As given to run" },
         delimiter: { type: "string", describe: "Field delimiter of the file (default: detected)" },
+        sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
         "allow-duplicates": { type: "boolean", default: false, describe: "As given to run" },
       }) as unknown as Argv<StatusArgs>,
   handler: async (argv) => {
@@ -148,7 +150,7 @@ async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: Jour
     try {
       const catalog = await catalogFor(connection, false);
       const delimiter = parseDelimiter(argv.delimiter);
-      const input = { catalog, allowDuplicates: argv.allowDuplicates, displayName: argv.target, ...(delimiter ? { delimiter } : {}) };
+      const input = { catalog, allowDuplicates: argv.allowDuplicates, displayName: argv.target, ...(delimiter ? { delimiter } : {}), sheet: argv.sheet };
       const now = Date.now();
       continuation = continuationRefusal(journal, snapshot.input, batchId, now);
       plan = await planBatch(

@@ -16,6 +16,7 @@ import { catalogFor, parseDelimiter } from "./input-options.ts";
 export interface ValidateArgs extends ConnectionArgs {
   input: string;
   delimiter?: string | undefined;
+  sheet?: string | undefined;
   allowDuplicates: boolean;
   refreshCatalog: boolean;
   errorsOut?: string | undefined;
@@ -34,6 +35,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .positional("input", { type: "string", demandOption: true, describe: "The rewards CSV" })
       .options({
         delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , ; or tab)" },
+        sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
         "allow-duplicates": { type: "boolean", default: false, describe: "Accept identical rows (each is then ordered once)" },
         "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
         bom: { type: "boolean", default: true, describe: "Start the error CSV with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)" },
@@ -52,7 +54,7 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
   const connection = await deps.openConnection(argv);
   try {
     const catalog = await catalogFor(connection, argv.refreshCatalog);
-    const options = { catalog, allowDuplicates: argv.allowDuplicates, delimiter };
+    const options = { catalog, allowDuplicates: argv.allowDuplicates, delimiter, sheet: argv.sheet };
     const report = await validateInput(file, options);
     // Product choices priced by Runa itself, at the default order rate (validate has no --rate).
     const priced = await priceExactly(report.costs, report.choices, pacedEvery(Math.ceil(60_000 / ORDERS_PER_MINUTE), (body) => connection.client.estimateOrder(body)));

@@ -6,8 +6,10 @@
 // *content* of a record is left to the row checks, so all of those are reported in one pass.
 import { isUtf8 } from "node:buffer";
 import { open } from "node:fs/promises";
+import { extname } from "node:path";
 import { CsvError, parse, type Parser } from "csv-parse";
-import { InputFileError } from "../errors.ts";
+import { InputFileError, UsageError } from "../errors.ts";
+import { readWorkbookSheet } from "./read-workbook.ts";
 
 /**
  * Real reward rows are a few hundred bytes; a record longer than this is a broken file (an unclosed
@@ -46,10 +48,17 @@ export interface RecordSource {
 export interface ReadOptions {
   /** Force the field delimiter; otherwise it is detected from the header line ("," or ";" or tab). */
   delimiter?: string | undefined;
+  /** For an .xlsx workbook: the sheet to read (default its first). */
+  sheet?: string | undefined;
 }
+
+/** Rows handed on per batch from a workbook (a CSV hands on one batch per chunk read). */
+const WORKBOOK_BATCH_ROWS = 1_000;
 
 /** Opens `file`, reads up to the header row and returns it with the remaining records as a stream. */
 export async function openRecords(file: string, options: ReadOptions = {}): Promise<RecordSource> {
+  if (extname(file).toLowerCase() === ".xlsx") return openWorkbook(file, options.sheet);
+  if (options.sheet !== undefined) throw new UsageError(`--sheet names a sheet of an .xlsx workbook; ${file} is read as CSV`);
   const records = readRecords(file, options);
   const first = await records.next();
   if (first.done) throw new InputFileError(file, undefined, undefined, "the file is empty: expected a header row such as amount,currency,product_code,email");
@@ -63,6 +72,24 @@ export async function openRecords(file: string, options: ReadOptions = {}): Prom
     close: async () => {
       await records.return(undefined);
     },
+  };
+}
+
+/** The sheet's rows as records: the first non-blank row is the header, as in a CSV. */
+async function openWorkbook(file: string, sheet: string | undefined): Promise<RecordSource> {
+  const [header, ...rows] = (await readWorkbookSheet(file, sheet)).rows;
+  if (!header) throw new InputFileError(file, undefined, undefined, "the sheet is empty: expected a header row such as amount,currency,product_code,email");
+  return {
+    header: trimTrailingEmpty(header.cells.map((cell) => cell.trim())),
+    headerLine: header.line,
+    // What the results and error CSVs are written with.
+    delimiter: ",",
+    records: {
+      async *[Symbol.asyncIterator]() {
+        for (let at = 0; at < rows.length; at += WORKBOOK_BATCH_ROWS) yield rows.slice(at, at + WORKBOOK_BATCH_ROWS);
+      },
+    },
+    close: async () => undefined,
   };
 }
 

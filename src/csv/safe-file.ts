@@ -105,11 +105,14 @@ export async function writeFileAtomically(path: string, source: Readable, ...tra
   const temporary = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     const fd = openPrivateFile(temporary, CREATE_NEW);
+    const out = createWriteStream(temporary, { fd, autoClose: false });
     try {
-      await pipeline([source, ...transforms, createWriteStream(temporary, { fd, autoClose: false })]);
+      await pipeline([source, ...transforms, out]);
       fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      // A failed pipeline destroys the stream, and a destroyed stream closes its fd whatever autoClose
+      // says: closing it again threw EBADF over the real error (always on Node 24, now and then on 20).
+      if (!out.destroyed) closeSync(fd);
     }
     renameSync(temporary, path);
   } catch (error) {

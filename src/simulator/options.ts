@@ -13,7 +13,7 @@ export const SLOW_COMPLETION_FACTOR = 10;
 /** Runa keeps an idempotency key's request and response for 30 days. */
 export const IDEMPOTENCY_TTL_MS = 30 * 24 * 60 * 60 * 1_000;
 export const RATE_WINDOW_MS = 60_000;
-/** Simulated payout links expire a year after issue. */
+/** Simulated payout links expire a year after issue: the simulator's choice, Runa documents no period. */
 export const PAYOUT_EXPIRY_MS = 365 * 24 * 60 * 60 * 1_000;
 export const SIMULATOR_HOST = "127.0.0.1";
 
@@ -62,7 +62,7 @@ export interface SimulatorOptions {
   ordersPerMinute?: number;
   /** How long an async order stays PROCESSING. */
   completionDelayMs?: number;
-  /** Share of async orders that end FAILED (their price is refunded). */
+  /** Share of async orders that end FAILED (the simulator returns their price to the balance: its own choice, Runa documents no refund). */
   failureRate?: number;
   /** Starting balances, decimal strings by currency. Default: DEFAULT_BALANCE in each catalog currency. */
   balances?: Record<string, string>;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { idempotencyKey, orderKey } from "../../src/batch/idempotency-key.ts";
 import { fingerprint } from "../../src/batch/order-line.ts";
+import { EXIT } from "../../src/errors.ts";
 import { runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
@@ -57,7 +58,7 @@ describe("golden idempotency keys", () => {
     const results = () => readResults(join(cwd, "output", "golden.results.csv"));
 
     const first = await runCli(["run", "golden.csv", "--batch-id", BATCH, "--base-url", sim.url, "--ignore-balance", ...FAST], { cwd });
-    expect(first.code, first.stderr).toBe(4); // insufficient_funds stops the run account-wide (exit 4)
+    expect(first.code, first.stderr).toBe(EXIT.ACCOUNT_STOPPED); // insufficient_funds stops the run; the USD rows were sent before it
     expect(results().map((row) => [row.row, row.status, row.idempotency_key])).toEqual([
       ["2", "COMPLETED", GOLDEN.row2.gen0],
       ["3", "COMPLETED", GOLDEN.row3.gen0],
