@@ -248,6 +248,8 @@ export interface RunPlan {
   choices: ChoicesToEstimate;
   conflicts: string[];
   expired: string[];
+  /** Rows that fail validation: a run refuses the file unless --skip-invalid. */
+  invalid: number;
   /** Edited rows (by row number) that, ordered anew, replace a paid row: the fingerprint they replace. */
   replaces: Map<number, string>;
 }
@@ -269,9 +271,13 @@ export async function planBatch(options: Pick<RunOptions, "file" | "input">, jou
   const seenFingerprints = new Set<string>();
   const candidates: { row: number; member: MemberRow; order: OrderState }[] = [];
   const replaces = new Map<number, string>();
+  let invalid = 0;
   const { rows } = await openInput(options.file, options.input);
   for await (const checked of rows) {
-    if (!checked.result.ok) continue;
+    if (!checked.result.ok) {
+      invalid += 1;
+      continue;
+    }
     const line = checked.result.order;
     const { fingerprint, reference } = line;
     const plan = planRow(fingerprint, journal, edited(line));
@@ -293,7 +299,7 @@ export async function planBatch(options: Pick<RunOptions, "file" | "input">, jou
     replaces.set(row, member.fp);
     conflicts.push(`row ${row} changed after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key} (then row ${member.row}); as edited it would be a second order`);
   }
-  return { counts, toSend: toSend.totals(), choices: toSend.choices(), conflicts, expired, replaces };
+  return { counts, toSend: toSend.totals(), choices: toSend.choices(), conflicts, expired, invalid, replaces };
 }
 
 function paidOrSent(order: OrderState): string {

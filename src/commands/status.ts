@@ -8,7 +8,7 @@ import { planBatch, type RunPlan } from "../batch/run-batch.ts";
 import { isRepostExpired, planRow, type RowPlan } from "../batch/plan-row.ts";
 import { batchPaths, readJournal } from "../journal/batch-journal.ts";
 import type { JournalState, OrderPhase, OrderState } from "../journal/journal-state.ts";
-import { BatchError } from "../errors.ts";
+import { BatchError, EXIT } from "../errors.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -34,8 +34,9 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         "allow-duplicates": { type: "boolean", default: false, describe: "As given to run" },
       }) as unknown as Argv<StatusArgs>,
   handler: async (argv) => {
-    process.stdout.write(await status(argv));
-    process.exitCode = 0;
+    const { text, exitCode } = await status(argv);
+    process.stdout.write(text);
+    process.exitCode = exitCode;
   },
 };
 
@@ -48,7 +49,8 @@ const PHASE_LABELS: Record<OrderPhase, string> = {
   settled: "settled",
 };
 
-async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<string> {
+/** The report, and the exit code a run would have before sending: 0 it would go ahead, 1 or 2 it would refuse. */
+async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: string; exitCode: number }> {
   const isFile = existsSync(argv.target) && extname(argv.target) !== "";
   const batchId = argv.batchId ?? (isFile ? basename(argv.target, extname(argv.target)) : argv.target);
   const directory = argv.out ? dirname(argv.out) : "output";
@@ -56,13 +58,14 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<string> {
   const lines = [`Batch ${batchId}`];
   if (!existsSync(journalPath)) {
     lines.push(`  no journal at ${journalPath}: nothing was sent for this batch from here; a run sends every valid row.`);
-    return `${lines.join("\n")}\n`;
+    return { text: `${lines.join("\n")}\n`, exitCode: EXIT.OK };
   }
   const journal = readJournal(journalPath);
   lines.push(`  journal: ${journalPath}${journal.createdAt ? ` (started ${journal.createdAt})` : ""}`);
   lines.push(...describeJournal(journal));
-  if (isFile) lines.push(...(await describeRerun(argv, journal)));
-  return `${lines.join("\n")}\n`;
+  const rerun = isFile ? await describeRerun(argv, journal) : { lines: [], exitCode: EXIT.OK };
+  lines.push(...rerun.lines);
+  return { text: `${lines.join("\n")}\n`, exitCode: rerun.exitCode };
 }
 
 function phaseLabel(order: OrderState): string {
@@ -120,7 +123,7 @@ function actionLines(counts: Partial<Record<RowPlan["action"], number>>): string
 }
 
 /** Plans the file's rows exactly as `run` would; needs the catalog to read the rows. */
-async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState): Promise<string[]> {
+async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState): Promise<{ lines: string[]; exitCode: number }> {
   let plan: RunPlan;
   try {
     const connection = await openConnection(argv);
@@ -134,10 +137,19 @@ async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: Jour
     }
   } catch (error) {
     if (!(error instanceof BatchError)) throw error;
-    return [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`];
+    return { lines: [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`], exitCode: EXIT.OK };
   }
   const lines = [`  for the ${Object.values(plan.counts).reduce((a, b) => a + b, 0)} valid row(s) of ${argv.target} a re-run would:`, ...actionLines(plan.counts)];
   for (const conflict of plan.conflicts) lines.push(`    ! ${conflict}`);
   if (plan.expired.length > 0) lines.push(`    ! ${plan.expired.length} key(s) first sent over 29 days ago with no answer: refused without --force-after-expiry`);
-  return lines;
+  // Say plainly when `run` would stop before sending anything, and exit as it would.
+  if (plan.invalid > 0) {
+    lines.push(`  a run now would REFUSE the file: ${plan.invalid} row(s) are invalid (runa-batch validate lists them); nothing is sent unless --skip-invalid`);
+    return { lines, exitCode: EXIT.INVALID_INPUT };
+  }
+  if (plan.conflicts.length > 0 || plan.expired.length > 0) {
+    lines.push("  a run now would REFUSE before sending anything, for the reasons marked ! above");
+    return { lines, exitCode: EXIT.USAGE };
+  }
+  return { lines, exitCode: EXIT.OK };
 }
