@@ -35,6 +35,8 @@ export interface RunPlan {
   /** The product choices (MULTIPLE, TEMPLATE) among them, for POST /order/estimate. */
   choices: ChoicesToEstimate;
   refusals: Refusal[];
+  /** Rows that fail validation: a run refuses the file unless --skip-invalid. */
+  invalid: number;
   /** Rows an earlier run may have paid that the file no longer holds (by fingerprint). */
   missingPaidRows: string[];
   /**
@@ -61,8 +63,12 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
   const carriedOrderIds = new Map<string, number>();
   const input = await openInput(options.file, options.input);
   const orderIdColumn = input.header.findIndex((name) => name.trim().toLowerCase() === "order_id");
+  let invalid = 0;
   for await (const checked of input.rows) {
-    if (!checked.result.ok) continue;
+    if (!checked.result.ok) {
+      invalid += 1;
+      continue;
+    }
     const line = checked.result.order;
     const plan = planRow(line.fingerprint, journal, edited(line));
     counts[plan.action] += 1;
@@ -110,7 +116,7 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
         `${expired.join("\n  ")}`,
     });
   }
-  return { counts, toSend: toSend.totals(), choices: toSend.choices(), refusals, missingPaidRows, replaces };
+  return { counts, toSend: toSend.totals(), choices: toSend.choices(), refusals, invalid, missingPaidRows, replaces };
 }
 
 function paidOrSent(order: OrderState): string {

@@ -9,7 +9,7 @@ import { runBatch } from "../batch/run-batch.ts";
 import { parseRowList } from "../batch/rekey.ts";
 import { priceExactly } from "../batch/price-estimates.ts";
 import { DEFAULT_REPEAT_WINDOW_DAYS, POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
-import { EXIT, UsageError, ValidationFailedError } from "../errors.ts";
+import { BatchError, EXIT, UsageError, ValidationFailedError } from "../errors.ts";
 import { snapshotInput, type InputSnapshot } from "../batch/batch-identity.ts";
 import { batchPaths } from "../journal/batch-journal.ts";
 import { refuseUnsafeTarget } from "../csv/safe-file.ts";
@@ -17,7 +17,7 @@ import { ledgerPath } from "../journal/ledger.ts";
 import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
 import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } from "../report/production-guard.ts";
-import { accountStopMessage, countProblems, formatSummary, writeSummaryJson } from "../report/summary.ts";
+import { accountStopMessage, countProblems, formatSummary, writeStoppedSummaryJson, writeSummaryJson } from "../report/summary.ts";
 import { checkBalances, formatReport, removeStaleErrorCsv, validateInput, writeErrorCsv, type BalanceCheck } from "../batch/validation-report.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
@@ -259,6 +259,9 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     }
     if (summary.interrupted) return EXIT_INTERRUPTED;
     return summary.statuses.COMPLETED === Object.values(summary.statuses).reduce((a, b) => a + b, 0) ? EXIT.OK : EXIT.INCOMPLETE;
+  } catch (error) {
+    if (error instanceof BatchError) await writeStoppedSummaryJson(batchPaths(dirname(resultsFile), batchId).summary, batchId, error).catch(() => undefined);
+    throw error;
   } finally {
     progress.stop();
     process.off("SIGINT", onSignal);
@@ -285,6 +288,7 @@ function rerunCommand(argv: ArgumentsCamelCase<RunArgs>, batchId: string): strin
   if (argv.config) parts.push("--config", argv.config);
   if (argv.logFile) parts.push("--log-file", argv.logFile);
   if (argv.delimiter) parts.push("--delimiter", argv.delimiter);
+  if (argv.sheet) parts.push("--sheet", argv.sheet);
   if (argv.pollTimeout !== POLL_TIMEOUT_MS / 1000) parts.push("--poll-timeout", String(argv.pollTimeout));
   if (argv.yes) parts.push("--yes");
   if (argv.rate !== ORDERS_PER_MINUTE) parts.push("--rate", String(argv.rate));

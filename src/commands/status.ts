@@ -43,9 +43,9 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         "allow-duplicates": { type: "boolean", default: false, describe: "As given to run" },
       }) as unknown as Argv<StatusArgs>,
   handler: async (argv) => {
-    const { text, refused } = await status(argv);
+    const { text, exitCode } = await status(argv);
     process.stdout.write(text);
-    process.exitCode = refused ? EXIT.USAGE : EXIT.OK;
+    process.exitCode = exitCode;
   },
 };
 
@@ -58,8 +58,8 @@ const PHASE_LABELS: Record<OrderPhase, string> = {
   settled: "settled",
 };
 
-/** What status found: the text, and whether a plain re-run would go ahead (exit 0) or refuse (exit 1). */
-async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: string; refused: boolean }> {
+/** The report, and the exit code a run would have before sending: 0 it would go ahead, 1 or 2 it would refuse. */
+async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: string; exitCode: number }> {
   const isFile = existsSync(argv.target) && extname(argv.target) !== "";
   const batchId = argv.batchId ?? (isFile ? basename(argv.target, extname(argv.target)) : argv.target);
   const stateDirectory = stateDirectoryOf(argv);
@@ -77,13 +77,13 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
   } else {
     lines.push(`  no journal for this batch in ${stateDirectory}: nothing was sent for it from this machine.`);
   }
-  let refused = false;
+  let exitCode: number = EXIT.OK;
   if (isFile) {
     const rerun = await describeRerun(argv, journal, batchId, stateDirectory);
     lines.push(...rerun.lines);
-    refused = rerun.refused;
+    exitCode = rerun.exitCode;
   }
-  return { text: `${lines.join("\n")}\n`, refused };
+  return { text: `${lines.join("\n")}\n`, exitCode };
 }
 
 function phaseLabel(order: OrderState): string {
@@ -141,7 +141,7 @@ function actionLines(counts: Partial<Record<RowPlan["action"], number>>): string
 }
 
 /** Plans the file's rows exactly as `run` would (identity, edits, other batches); needs the catalog to read the rows. */
-async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState, batchId: string, stateDirectory: string): Promise<{ lines: string[]; refused: boolean }> {
+async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState, batchId: string, stateDirectory: string): Promise<{ lines: string[]; exitCode: number }> {
   let plan: RunPlan;
   let continuation: string | undefined;
   try {
@@ -164,15 +164,21 @@ async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: Jour
     }
   } catch (error) {
     if (!(error instanceof BatchError)) throw error;
-    return { lines: [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`], refused: false };
+    return { lines: [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`], exitCode: EXIT.OK };
   }
   const lines = [`  for the ${Object.values(plan.counts).reduce((a, b) => a + b, 0)} valid row(s) of ${argv.target} a re-run would:`, ...actionLines(plan.counts)];
   const refusals = [...(continuation ? [`${continuation}`] : []), ...plan.refusals.map((refusal) => `${refusal.message}${OVERRIDES[refusal.kind]}`)];
-  if (refusals.length > 0) {
-    lines.push("  a plain re-run would REFUSE before sending anything:");
-    for (const refusal of refusals) lines.push(`    ! ${refusal}`);
+  for (const refusal of refusals) lines.push(`    ! ${refusal}`);
+  // Say plainly when `run` would stop before sending anything, and exit as it would.
+  if (plan.invalid > 0) {
+    lines.push(`  a run now would REFUSE the file: ${plan.invalid} row(s) are invalid (runa-batch validate lists them); nothing is sent unless --skip-invalid`);
+    return { lines, exitCode: EXIT.INVALID_INPUT };
   }
-  return { lines, refused: refusals.length > 0 };
+  if (refusals.length > 0) {
+    lines.push("  a run now would REFUSE before sending anything, for the reasons marked ! above");
+    return { lines, exitCode: EXIT.USAGE };
+  }
+  return { lines, exitCode: EXIT.OK };
 }
 
 const OVERRIDES: Record<Refusal["kind"], string> = {

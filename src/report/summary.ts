@@ -135,6 +135,15 @@ export async function writeSummaryJson(path: string, summary: RunSummary, contex
   await writeFileAtomically(path, Readable.from([`${JSON.stringify(document, null, 2)}\n`]));
 }
 
+/**
+ * The summary of a run that stopped on an error (a refusal before sending, or a fault): written over
+ * the previous run's, so a monitor never reads that one as this run's outcome.
+ */
+export async function writeStoppedSummaryJson(path: string, batchId: string, error: { message: string; code: string; exitCode: number }): Promise<void> {
+  const document = { batchId, stopped: true, exitCode: error.exitCode, error: error.code, message: error.message, at: new Date().toISOString() };
+  await writeFileAtomically(path, Readable.from([`${JSON.stringify(document, null, 2)}\n`]));
+}
+
 /** The one message of a run halted by an account-wide refusal: the cause, what waits, the fix. */
 export function accountStopMessage(summary: RunSummary, rerunCommand: string): string {
   const stop = summary.accountStop;

@@ -1,10 +1,11 @@
 // Messages that used to mislead a first-time user, each now saying what actually happened.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
+import { simulator } from "../helpers/simulator.ts";
 
 const HEADER = "reference,amount,currency,product_code,email";
 const VALID = ["R-1,25,USD,AMZ-US,a@example.com", "R-2,10,USD,TGT-US,b@example.com"];
@@ -81,4 +82,43 @@ describe("messages that say what happened", () => {
     expect(result.stdout).toMatch(/row 3 \(line 3\) .*reference: reference "R-1" is also used on row 2/);
     expect(result.stdout).toMatch(/row 5 \(line 5\) reference: reference "R-2" is also used on row 4/);
   });
+
+  it("status on a file a run would refuse says so and exits as that run would (2 invalid, 1 edited after paying)", async () => {
+    const sim = await simulator();
+    const cwd = workDir();
+    csv(cwd, "paid.csv", VALID);
+    expect((await runCli(["run", "paid.csv", "--base-url", sim.url, "--rate", "6000"], { cwd })).code).toBe(0);
+    const clean = await runCli(["status", "paid.csv", "--base-url", sim.url], { cwd });
+    expect(clean.stdout).not.toContain("REFUSE");
+    expect(clean.code).toBe(0);
+
+    csv(cwd, "paid.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+    const invalid = await runCli(["status", "paid.csv", "--base-url", sim.url], { cwd });
+    expect(invalid.stdout).toContain("a run now would REFUSE the file: 1 row(s) are invalid");
+    expect(invalid.code).toBe(2);
+
+    csv(cwd, "paid.csv", ["R-1,30,USD,AMZ-US,a@example.com", VALID[1]!]);
+    const edited = await runCli(["status", "paid.csv", "--base-url", sim.url], { cwd });
+    expect(edited.stdout).toContain("a run now would REFUSE before sending anything");
+    expect(edited.code).toBe(1);
+    const run = await runCli(["run", "paid.csv", "--base-url", sim.url, "--rate", "6000"], { cwd });
+    expect(run.code).toBe(1);
+    expect(sim.state.countOrders()).toBe(2);
+  });
+
+  it("a run that stops on an error replaces the previous run's summary.json with one that says so", async () => {
+    const cwd = workDir();
+    csv(cwd, "rewards.csv", VALID);
+    expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(0);
+    const summaryPath = join(cwd, "output", "rewards.summary.json");
+    expect(JSON.parse(readFileSync(summaryPath, "utf8")).statuses.COMPLETED).toBe(2);
+
+    csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+    expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(2);
+    const stopped = JSON.parse(readFileSync(summaryPath, "utf8"));
+    expect(stopped).toMatchObject({ batchId: "rewards", stopped: true, exitCode: 2, error: "validation_failed" });
+    expect(stopped.message).toContain("1 of 3 row(s) are invalid; nothing was ordered");
+    expect(stopped.statuses).toBeUndefined();
+  });
 });
+

@@ -135,7 +135,7 @@ async function editScenario(sim: RunningSimulator, itemsPerOrder: string, before
       // status says the same before anyone runs it
       const status = await runCli(["status", file, "--base-url", sim.url], { cwd });
       expect(status.code).toBe(1);
-      expect(status.stdout).toMatch(/a plain re-run would REFUSE/);
+      expect(status.stdout).toMatch(/a run now would REFUSE before sending anything/);
     }
   } else {
     expect(second.code, second.stderr).toBe(0);

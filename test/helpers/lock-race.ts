@@ -1,10 +1,13 @@
 // Releases N processes at the same moment on one batch lock, round after round, and counts how
 // often more than one held it at once (must be never). Used by the lock test and bench/lock-race.ts.
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./cli.ts";
+
+/** Above Linux's pid_max: never a live process. */
+const DEAD_PID = 2 ** 22 + 17;
 
 interface Report {
   round: number;
@@ -26,7 +29,11 @@ export interface RaceFigures {
   elapsedMs: number;
 }
 
-export async function raceForLock(processes: number, rounds: number, holdMs = 5): Promise<RaceFigures> {
+/**
+ * `staleFirst` plants, before each round, an entry left by a process that is gone: every racer
+ * then also races to clear it, the case where two runs used to delete each other's fresh lock.
+ */
+export async function raceForLock(processes: number, rounds: number, { holdMs = 5, staleFirst = false } = {}): Promise<RaceFigures> {
   const directory = mkdtempSync(join(tmpdir(), "runa-lock-race-"));
   const lockPath = join(directory, "stress.lock");
   const children: ChildProcess[] = [];
@@ -47,6 +54,11 @@ export async function raceForLock(processes: number, rounds: number, holdMs = 5)
   const started = Date.now();
   try {
     for (let round = 0; round < rounds; round += 1) {
+      if (staleFirst) {
+        mkdirSync(lockPath, { recursive: true, mode: 0o700 });
+        writeFileSync(join(lockPath, `stale-${round}.owner`), JSON.stringify({ pid: DEAD_PID, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }));
+        writeFileSync(join(lockPath, `stale-${round}.owner.held`), "");
+      }
       const reports = Promise.all(children.map((child) => new Promise<Report>((resolve) => pending.set(child, resolve))));
       for (const child of children) child.send({ round, holdMs }); // back to back: the same moment, as near as the OS allows
       const answers = await reports;

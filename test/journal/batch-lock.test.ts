@@ -87,8 +87,11 @@ describe("BatchLock", () => {
     expect(() => BatchLock.acquire(path, "b")).toThrow(/is a symbolic link/);
   });
 
-  it("has exactly one holder at a time when 8 processes are released at the same moment, 100 rounds", async () => {
-    const figures = await raceForLock(8, 100);
+  it.each([
+    ["a free lock", false],
+    ["a stale lock (its process gone) that every one of them tries to clear", true],
+  ])("has exactly one holder at a time when 8 processes race for %s, 100 rounds", async (_, staleFirst) => {
+    const figures = await raceForLock(8, 100, { staleFirst });
     expect(figures.errors).toEqual([]);
     expect(figures.overlaps, "rounds with two holders at once").toBe(0);
     expect(figures.noHolder, "rounds nobody won").toBeLessThan(100);
