@@ -2,16 +2,13 @@
 // re-run would do. Reads the journal only; with the input file and a connection, it also plans
 // every row of the file with the same rules `run` uses, sending nothing.
 import { existsSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { continuationRefusal, snapshotInput } from "../batch/batch-identity.ts";
-import { planBatch, type Refusal, type RunPlan } from "../batch/plan-batch.ts";
+import { findJournal, preflight, type Preflight } from "../batch/preflight.ts";
 import { isRepostExpired, planRow, type RowPlan } from "../batch/plan-row.ts";
 import { DEFAULT_REPEAT_WINDOW_DAYS } from "../config.ts";
-import { batchPaths, readJournal } from "../journal/batch-journal.ts";
+import { readJournal } from "../journal/batch-journal.ts";
 import { JournalState, type OrderPhase, type OrderState } from "../journal/journal-state.ts";
-import { ledgerPath } from "../journal/ledger.ts";
-import { batchStateFiles } from "../journal/state-directory.ts";
 import { BatchError, EXIT } from "../errors.ts";
 import { connectionOptions, openConnection, stateDirectoryOf, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
@@ -63,9 +60,8 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
   const isFile = existsSync(argv.target) && extname(argv.target) !== "";
   const batchId = argv.batchId ?? (isFile ? basename(argv.target, extname(argv.target)) : argv.target);
   const stateDirectory = stateDirectoryOf(argv);
-  const legacy = batchPaths(argv.out ? dirname(argv.out) : DEFAULT_OUTPUT_DIRECTORY, batchId).journal;
-  const current = batchStateFiles(stateDirectory, batchId).journal;
-  const journalPath = existsSync(current) || !existsSync(legacy) ? current : legacy;
+  const legacyDirectory = argv.out ? dirname(argv.out) : DEFAULT_OUTPUT_DIRECTORY;
+  const journalPath = findJournal(stateDirectory, legacyDirectory, batchId);
   const lines = [`Batch ${batchId}`];
   let journal = new JournalState();
   if (existsSync(journalPath)) {
@@ -79,7 +75,7 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
   }
   let exitCode: number = EXIT.OK;
   if (isFile) {
-    const rerun = await describeRerun(argv, journal, batchId, stateDirectory);
+    const rerun = await describeRerun(argv, journal, batchId, stateDirectory, legacyDirectory);
     lines.push(...rerun.lines);
     exitCode = rerun.exitCode;
   }
@@ -141,33 +137,24 @@ function actionLines(counts: Partial<Record<RowPlan["action"], number>>): string
 }
 
 /** Plans the file's rows exactly as `run` would (identity, edits, other batches); needs the catalog to read the rows. */
-async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState, batchId: string, stateDirectory: string): Promise<{ lines: string[]; exitCode: number }> {
-  let plan: RunPlan;
-  let continuation: string | undefined;
+async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState, batchId: string, stateDirectory: string, legacyDirectory: string): Promise<{ lines: string[]; exitCode: number }> {
+  let found: Preflight;
   try {
     const connection = await openConnection(argv);
-    const snapshot = await snapshotInput(argv.target);
     try {
       const catalog = await catalogFor(connection, false);
       const delimiter = parseDelimiter(argv.delimiter);
-      const input = { catalog, allowDuplicates: argv.allowDuplicates, displayName: argv.target, ...(delimiter ? { delimiter } : {}), sheet: argv.sheet };
-      const now = Date.now();
-      continuation = continuationRefusal(journal, snapshot.input, batchId, now);
-      plan = await planBatch(
-        { file: snapshot.path, input, batchId, ledgerFile: ledgerPath(stateDirectory), repeatWindowMs: argv.repeatWindow * 24 * 60 * 60_000 },
-        journal,
-        now,
-      );
+      const input = { catalog, allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}), sheet: argv.sheet };
+      found = await preflight({ file: argv.target, input, batchId, stateDirectory, legacyDirectory, repeatWindowMs: argv.repeatWindow * DAY_MS, journal });
     } finally {
-      snapshot.remove();
       await connection.close();
     }
   } catch (error) {
     if (!(error instanceof BatchError)) throw error;
     return { lines: [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`], exitCode: EXIT.OK };
   }
+  const { plan, refusals } = found;
   const lines = [`  for the ${Object.values(plan.counts).reduce((a, b) => a + b, 0)} valid row(s) of ${argv.target} a re-run would:`, ...actionLines(plan.counts)];
-  const refusals = [...(continuation ? [`${continuation}`] : []), ...plan.refusals.map((refusal) => `${refusal.message}${OVERRIDES[refusal.kind]}`)];
   for (const refusal of refusals) lines.push(`    ! ${refusal}`);
   // Say plainly when `run` would stop before sending anything, and exit as it would.
   if (plan.invalid > 0) {
@@ -181,9 +168,4 @@ async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: Jour
   return { lines, exitCode: EXIT.OK };
 }
 
-const OVERRIDES: Record<Refusal["kind"], string> = {
-  conflict: " [run refuses unless --accept-changes]",
-  repeat: " [run refuses unless --allow-repeat-payments]",
-  paid_order_id: " [run refuses]",
-  expired: " [run refuses unless --force-after-expiry]",
-};
+const DAY_MS = 24 * 60 * 60_000;

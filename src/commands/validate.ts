@@ -7,9 +7,10 @@ import { basename, extname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { checkBalances, formatBalances, formatReport, removeStaleErrorCsv, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
 import { EXIT, UsageError } from "../errors.ts";
+import { preflight } from "../batch/preflight.ts";
 import { isProduction } from "../report/production-guard.ts";
 import { pacedEvery, priceExactly } from "../batch/price-estimates.ts";
-import { ORDERS_PER_MINUTE } from "../config.ts";
+import { DEFAULT_REPEAT_WINDOW_DAYS, ORDERS_PER_MINUTE } from "../config.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -21,6 +22,8 @@ export interface ValidateArgs extends ConnectionArgs {
   refreshCatalog: boolean;
   errorsOut?: string | undefined;
   bom: boolean;
+  batchId?: string | undefined;
+  repeatWindow?: number | undefined;
 }
 
 export interface ValidateDeps {
@@ -40,6 +43,8 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
         "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
         bom: { type: "boolean", default: true, describe: "Start the error CSV with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)" },
         "errors-out": { type: "string", describe: "Where to write the invalid rows with their errors (default output/<input name>.errors.csv)" },
+        "batch-id": { type: "string", describe: "Also check the file as this batch would be run: another period's file, rows paid by other batches, edited paid rows (default: RUNA_BATCH_ID, else the file's name)" },
+        "repeat-window": { type: "number", defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`, describe: "As given to run" },
       }) as unknown as Argv<ValidateArgs>,
   handler: async (argv) => {
     process.exitCode = await runValidate(argv, { write: (text) => process.stdout.write(text), openConnection });
@@ -71,7 +76,16 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
       return EXIT.INVALID_INPUT;
     }
     if (removeStaleErrorCsv(errorsOut)) deps.write(`\nRemoved ${errorsOut}: it listed problems of an earlier version of the file.\n`);
-    deps.write(`\n${file} is valid: ${report.valid} row${report.valid === 1 ? "" : "s"} ready to order.\n`);
+    // The rows are fine; would a run of them as this batch be? (A rehearsal keeps no state to check against.)
+    const batchId = argv.batchId ?? basename(file, extname(file));
+    const found = connection.simulated
+      ? undefined
+      : await preflight({ file, input: options, batchId, stateDirectory: connection.stateDirectory(), legacyDirectory: "output", repeatWindowMs: (argv.repeatWindow ?? DEFAULT_REPEAT_WINDOW_DAYS) * 24 * 60 * 60_000 });
+    if (found && found.refusals.length > 0) {
+      deps.write(`\n${file} is valid, but a run of it as batch "${batchId}" would REFUSE before sending anything:\n${found.refusals.map((refusal) => `  ! ${refusal}\n`).join("")}`);
+      return EXIT.USAGE;
+    }
+    deps.write(`\n${file} is valid: ${report.valid} row${report.valid === 1 ? "" : "s"} ready to order${found ? ` as batch "${batchId}"` : ""}.\n`);
     return EXIT.OK;
   } finally {
     await connection.close();

@@ -164,6 +164,11 @@ describe("batch identity across files, folders and months", () => {
     const status = await runCli(["status", "rewards-copy.csv", "--base-url", sim.url], { cwd });
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/pay the same recipients .* as batch "rewards"/);
+    // validate says so before anyone runs it
+    const validated = await runCli(["validate", "rewards-copy.csv", "--base-url", sim.url], { cwd });
+    expect(validated.code).toBe(1);
+    expect(validated.stdout).toMatch(/is valid, but a run of it as batch "rewards-copy" would REFUSE before sending anything/);
+    expect(validated.stdout).toMatch(/as batch "rewards" did on/);
     // the explicit override
     const allowed = await run(sim, cwd, "rewards-copy.csv", "--allow-repeat-payments");
     expect(allowed.code, allowed.stderr).toBe(0);
@@ -201,6 +206,9 @@ describe("batch identity across files, folders and months", () => {
     const status = await runCli(["status", "nov/rewards.csv", "--base-url", sim.url], { cwd });
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/this run reads another file/);
+    const validated = await runCli(["validate", "nov/rewards.csv", "--base-url", sim.url], { cwd });
+    expect(validated.code).toBe(1);
+    expect(validated.stdout).toMatch(/this run reads another file.*\[a run refuses unless --continue-batch\]/);
     // Named as its own period, the rows October paid today are still flagged as repeats...
     const named = await run(sim, cwd, "nov/rewards.csv", "--batch-id", "rewards-nov", "--out", "output/nov.results.csv");
     expect(named.code).toBe(1);
