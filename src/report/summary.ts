@@ -149,8 +149,10 @@ export function accountStopMessage(summary: RunSummary, rerunCommand: string): s
   const stop = summary.accountStop;
   if (!stop) return "";
   const waiting = summary.statuses.NOT_SENT + summary.statuses.ERROR;
+  const refused = summary.statuses.REJECTED;
   return (
     `STOPPED: ${stop.cause} (Runa answered ${stop.status} ${stop.type}${stop.message ? `: ${stop.message}` : ""}). ` +
-    `No order was sent after it; ${waiting} row(s) wait. Fix: ${stop.fix}, then re-run exactly: ${rerunCommand}`
+    `No order was sent after it; ${waiting} row(s) wait unsent${refused > 0 ? ` and ${refused} were refused (REJECTED)` : ""}. ` +
+    `Fix: ${stop.fix}, then re-run exactly: ${rerunCommand}`
   );
 }

@@ -146,7 +146,7 @@ describe("account-wide refusals", () => {
     expect(count("NOT_SENT")).toBe(20 - posts.length);
     expect(count("NOT_SENT")).toBeGreaterThanOrEqual(20 - 3 - MAX_CONCURRENT_POSTS);
     for (const row of firstResults.filter((candidate) => candidate.status === "REJECTED")) expect(row.error_type).toBe("insufficient_funds");
-    expect(first.stdout).toMatch(new RegExp(`No order was sent after it; ${count("NOT_SENT")} row\\(s\\) wait`));
+    expect(first.stdout).toMatch(new RegExp(`No order was sent after it; ${count("NOT_SENT")} row\\(s\\) wait unsent and ${count("REJECTED")} were refused \\(REJECTED\\)\\. Fix: top up`));
 
     sim.state.topUp("USD", "1000.00");
     const postsBefore = posts.length;
