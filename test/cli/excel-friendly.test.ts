@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "csv-parse/sync";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { runCli, SLOW_TEST_MS, workDir } from "../helpers/cli.ts";
 
 const BOM = "\ufeff";
 
@@ -53,7 +53,7 @@ describe("Excel-friendly output", () => {
     const withoutBom = await runCli(["validate", file, "--simulate", "--errors-out", "without.csv", "--no-bom"], { cwd });
     expect(withoutBom.code).toBe(2);
     expect(readFileSync(join(cwd, "without.csv"), "utf8").startsWith("row;error;name;")).toBe(true);
-  });
+  }, SLOW_TEST_MS);
 
   it("stamps every log line with an ISO 8601 UTC time", async () => {
     const cwd = workDir();

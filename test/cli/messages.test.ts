@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { runCli, SLOW_TEST_MS, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
 
@@ -72,7 +72,7 @@ describe("messages that say what happened", () => {
     csv(cwd, "rewards.csv", VALID);
     expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(0);
     expect(existsSync(errors)).toBe(false);
-  });
+  }, SLOW_TEST_MS);
 
   it("reports a reused reference on every row that repeats it, valid or not", async () => {
     const cwd = workDir();
@@ -104,7 +104,7 @@ describe("messages that say what happened", () => {
     const run = await runCli(["run", "paid.csv", "--base-url", sim.url, "--rate", "6000"], { cwd });
     expect(run.code).toBe(1);
     expect(sim.state.countOrders()).toBe(2);
-  });
+  }, SLOW_TEST_MS);
 
   it("a run that stops on an error replaces the previous run's summary.json with one that says so", async () => {
     const cwd = workDir();
@@ -119,6 +119,6 @@ describe("messages that say what happened", () => {
     expect(stopped).toMatchObject({ batchId: "rewards", stopped: true, exitCode: 2, error: "validation_failed" });
     expect(stopped.message).toContain("1 of 3 row(s) are invalid; nothing was ordered");
     expect(stopped.statuses).toBeUndefined();
-  });
+  }, SLOW_TEST_MS);
 });
 

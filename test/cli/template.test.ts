@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { runCli, SLOW_TEST_MS, workDir } from "../helpers/cli.ts";
 import { loadCatalogFixture } from "../../src/simulator/catalog.ts";
 
 const simulatorCodes = new Map(loadCatalogFixture().catalog.map((product) => [product.code, product]));
@@ -29,7 +29,7 @@ describe("runa-batch template", () => {
     const validated = await runCli(["validate", "rewards-template.csv", "--simulate"], { cwd });
     expect(validated.stdout).toContain(`rewards-template.csv is valid: ${rows.length} rows ready to order`);
     expect(validated.code).toBe(0);
-  });
+  }, SLOW_TEST_MS);
 
   it("follows --currency, --distribution and --delimiter", async () => {
     const cwd = workDir();
@@ -42,7 +42,7 @@ describe("runa-batch template", () => {
       expect(simulatorCodes.get(row.product_code!)?.currency).toBe("GBP");
     }
     expect((await runCli(["validate", "uk.csv", "--simulate"], { cwd })).code).toBe(0);
-  });
+  }, SLOW_TEST_MS);
 
   it("never overwrites an existing file, and says which currencies exist when none matches", async () => {
     const cwd = workDir();
@@ -55,5 +55,5 @@ describe("runa-batch template", () => {
     const none = await runCli(["template", "--simulate", "--currency", "XYZ", "--out", "x.csv"], { cwd });
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no orderable gift card in XYZ \(it has: .*USD.*\)/);
-  });
+  }, SLOW_TEST_MS);
 });

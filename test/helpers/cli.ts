@@ -29,6 +29,9 @@ export function workDir(): string {
   return mkdtempSync(join(tmpdir(), "runa-batch-test-"));
 }
 
+/** The timeout of a test that runs the CLI several times: room for a loaded machine, where each run may take seconds. */
+export const SLOW_TEST_MS = 180_000;
+
 /** Fast waits for tests: a 5 s back-off takes 50 ms. The order rate is set with --rate. */
 export const FAST_ENV = { RUNA_BATCH_TIME_SCALE: "0.01", RUNA_API_KEY: "test-key-4f9a2c" };
 

@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { runCli, SLOW_TEST_MS, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { writeWorkbook, type Cell } from "../helpers/workbook.ts";
 import { readWorkbookSheet } from "../../src/csv/read-workbook.ts";
@@ -49,7 +49,7 @@ describe(".xlsx input", () => {
       for (const column of HEADER) expect(row[column], `${column} of row ${i + 2}`).toBe(csvRows[i]![column]);
     }
     expect(xlsxRows.map((row) => row.amount)).toEqual(["10.1", "12.50", "25"]);
-  });
+  }, SLOW_TEST_MS);
 
   it("reads --sheet by name, and names the sheets there are when it is missing", async () => {
     const cwd = workDir();
@@ -66,7 +66,7 @@ describe(".xlsx input", () => {
     const missing = await runCli(["validate", "book.xlsx", "--simulate", "--sheet", "Sheet9"], { cwd });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('the workbook has no sheet named "Sheet9" (it has: "Notes", "Rewards")');
-  });
+  }, SLOW_TEST_MS);
 
   it("reports a bad row with its sheet row number", async () => {
     const cwd = workDir();

@@ -4,7 +4,7 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { journalFile, runCli, workDir } from "../helpers/cli.ts";
+import { journalFile, runCli, SLOW_TEST_MS, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
 import { writeRewards } from "./helpers.ts";
@@ -61,7 +61,7 @@ describe("interrupting a run", () => {
     expect(sim.state.countOrders()).toBe(ROWS);
     for (const [key, orders] of sim.state.ordersByKey()) expect(orders, key).toHaveLength(1);
     expect(readResults(join(cwd, "output", "rewards-2026-11.results.csv")).every((row) => row.status === "COMPLETED")).toBe(true);
-  });
+  }, SLOW_TEST_MS);
 
   it("exits at once with 130 on a second SIGINT, and the re-run still orders each row exactly once", async () => {
     // Once the run is sending, every POST /order takes 5 s to answer, so the first SIGINT's orderly
@@ -115,7 +115,7 @@ describe("interrupting a run", () => {
     expect(rerun.code).toBe(0);
     expect(sim.state.countOrders()).toBe(12);
     for (const [key, orders] of sim.state.ordersByKey()) expect(orders, key).toHaveLength(1);
-  });
+  }, SLOW_TEST_MS);
 
   it("labels rows accepted but unfinished at a SIGTERM as interrupted, not as timed out", async () => {
     // Orders stay PROCESSING for a minute: every accepted row is still unfinished when the run stops.
