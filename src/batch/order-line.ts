@@ -53,19 +53,15 @@ export function referenceFingerprintText(reference: string): string {
 
 export function fingerprintText(fields: FingerprintFields): string {
   if (fields.reference !== undefined) return referenceFingerprintText(fields.reference);
+  return JSON.stringify(["runa-batch/row/v1", ...contentFields(fields)]);
+}
+
+/** What a row pays to whom, in a fixed order: the fields both identities below are made of. */
+function contentFields(fields: FingerprintFields): string[] {
   const products = fields.products;
   const selection =
     products.type === "SINGLE" ? products.value : products.type === "MULTIPLE" ? products.values.join("|") : products.template_id;
-  return JSON.stringify([
-    "runa-batch/row/v1",
-    fields.amount,
-    fields.currency,
-    products.type,
-    selection,
-    fields.distribution.type,
-    fields.email,
-    fields.description ?? "",
-  ]);
+  return [fields.amount, fields.currency, products.type, selection, fields.distribution.type, fields.email, fields.description ?? ""];
 }
 
 /**
@@ -77,20 +73,7 @@ export function fingerprintText(fields: FingerprintFields): string {
  * collision would only cause a refusal, the safe direction.
  */
 export function contentIdentity(fields: FingerprintFields): string {
-  const products = fields.products;
-  const selection =
-    products.type === "SINGLE" ? products.value : products.type === "MULTIPLE" ? products.values.join("|") : products.template_id;
-  const text = JSON.stringify([
-    "runa-batch/content/v1",
-    fields.amount,
-    fields.currency,
-    products.type,
-    selection,
-    fields.distribution.type,
-    fields.email,
-    fields.description ?? "",
-    fields.email === "" ? (fields.reference ?? "") : "",
-  ]);
+  const text = JSON.stringify(["runa-batch/content/v1", ...contentFields(fields), fields.email === "" ? (fields.reference ?? "") : ""]);
   return sha256Hex(text).slice(0, 16);
 }
 

@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { idempotencyKey, orderKey } from "../../src/batch/idempotency-key.ts";
-import { fingerprint } from "../../src/batch/order-line.ts";
+import { contentIdentity, fingerprint } from "../../src/batch/order-line.ts";
 import { EXIT } from "../../src/errors.ts";
 import { runCli, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
@@ -49,6 +49,14 @@ describe("golden idempotency keys", () => {
     expect(
       fingerprint({ amount: "25.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "PAYOUT_LINK" }, email: "" }),
     ).toBe("b76e056febeddf3e15ec613d0d572d3f1522f35d0242842a642baf34680bc297");
+  });
+
+  it("the ledger's content identity: fixed rows give these exact ids, so an upgrade never forgets which rows other batches paid", () => {
+    const kim = { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "EMAIL", email_address: "kim@example.com" }, email: "kim@example.com" } as const;
+    expect(contentIdentity(kim)).toBe("150c00d8cdc66746");
+    expect(contentIdentity({ ...kim, reference: "E-17" })).toBe("150c00d8cdc66746"); // with an email, the reference plays no part
+    const link = { amount: "25.00", currency: "GBP", products: { type: "MULTIPLE", values: ["AMZ-UK", "TSC-UK"] }, distribution: { type: "PAYOUT_LINK" }, email: "", reference: "R-7", description: "Q4 bonus" } as const;
+    expect(contentIdentity({ ...link, products: { type: "MULTIPLE", values: [...link.products.values] } })).toBe("be91de4ff4080282");
   });
 
   it("a fixed file run end to end sends exactly these keys, for generations 0 and 1 and for a grouped order", async () => {
