@@ -56,7 +56,7 @@ describe("exact prices", () => {
     sim.state.topUp("USD", exact); // short of the 70.00 face value, exactly the price
     const cwd = workDir();
     writeFileSync(join(cwd, "choices.csv"), CHOICES);
-    const result = await runCli(["run", "choices.csv", "--base-url", sim.url, "--env", "production", "--yes", ...FAST], { cwd });
+    const result = await runCli(["run", "choices.csv", "--base-url", sim.url, "--env", "production", "--batch-id", "choices-2026-11", "--yes", ...FAST], { cwd });
     expect(result.code, result.stderr).toBe(0);
     expect(sim.state.countOrders()).toBe(2);
     expect(sim.state.balance("USD")).toBe("0.00");
