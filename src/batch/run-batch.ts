@@ -191,7 +191,9 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     stop.addEventListener("abort", () => sending.abort(), { once: true });
     if (stop.aborted) sending.abort();
     context.onProgress?.({ type: "planned", counts: plan.counts, counters: context.counters });
-    const failure = await sendAndPoll(options, context, journal, plan.replaces);
+    // Every valid row already COMPLETED: the pass that sends would only read the file again.
+    const nothingToDo = plan.counts.poll + plan.counts.repost + plan.counts.new + plan.counts.conflict === 0;
+    const failure = nothingToDo ? undefined : await sendAndPoll(options, context, journal, plan.replaces);
 
     crashPoint("before-results");
     let written: Awaited<ReturnType<typeof writeBatchResults>>;
