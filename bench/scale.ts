@@ -18,7 +18,7 @@ import { startSimulator, type RunningSimulator } from "../src/simulator/index.ts
 import { HEADER, plainRow, rewardLine } from "../test/throughput/rewards-file.ts";
 
 const CLI = fileURLToPath(new URL("../bin/runa-batch.js", import.meta.url));
-const REPORT_MAX_RSS = fileURLToPath(new URL("./report-max-rss.mjs", import.meta.url));
+const REPORT_USAGE = fileURLToPath(new URL("./report-usage.mjs", import.meta.url));
 const SIZES = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [10_000, 100_000, 1_000_000];
 const ITEMS_PER_ORDER = 200;
 /** High enough that the client's spacing (1 ms) never paces the run: the cost measured is ours. */
@@ -35,13 +35,13 @@ interface Measured {
 
 /** One CLI command in a child process: wall time, and peak RSS as the child itself reports it. */
 function measure(args: string[], cwd: string): Promise<Measured> {
-  const rssFile = join(cwd, "max-rss");
+  const usageFile = join(cwd, "usage.json");
   return new Promise((resolve, reject) => {
     const startedAt = Date.now();
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ["--import", REPORT_MAX_RSS, CLI, ...args], {
+    const child = spawn(process.execPath, ["--import", REPORT_USAGE, CLI, ...args], {
       cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_API_KEY: "bench-key-not-secret", BENCH_MAX_RSS_FILE: rssFile },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_API_KEY: "bench-key-not-secret", BENCH_USAGE_FILE: usageFile },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -52,7 +52,7 @@ function measure(args: string[], cwd: string): Promise<Measured> {
     child.on("close", (exitCode) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (exitCode !== 0) process.stderr.write(`runa-batch ${args.join(" ")} exited ${exitCode}\n${stderr}\n`);
-      const peakMb = existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8")) / 1024 : Number.NaN;
+      const peakMb = existsSync(usageFile) ? (JSON.parse(readFileSync(usageFile, "utf8")) as { maxRssKb: number }).maxRssKb / 1024 : Number.NaN;
       resolve({ exitCode, seconds, peakMb, stdout, startedAt });
     });
   });
