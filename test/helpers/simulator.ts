@@ -84,8 +84,12 @@ export async function postOrder(
   });
 }
 
-/** Polls GET /order/{id} until it leaves PROCESSING (the simulator's delay is tens of ms in tests). */
-export async function untilSettled(sim: RunningSimulator, id: string, timeoutMs = 2_000): Promise<Answer> {
+/**
+ * Polls GET /order/{id} until it leaves PROCESSING (the simulator's delay is tens of ms in tests).
+ * The deadline is generous: the loop returns as soon as the order settles, so it only matters on a
+ * machine too busy to poll in time.
+ */
+export async function untilSettled(sim: RunningSimulator, id: string, timeoutMs = 30_000): Promise<Answer> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await call(sim, `/order/${id}`);
