@@ -31,7 +31,7 @@ export async function runAgainstSimulator(options: { name: string; rows: readonl
     const args = [CLI, "run", file, "--base-url", sim.url, "--rate", String(options.rate), "--items-per-order", String(options.itemsPerOrder), "--poll-timeout", "600"];
     let stderr = "";
     const exitCode = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_API_KEY: "bench-key-not-secret" }, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_STATE_DIR: join(cwd, "state"), RUNA_API_KEY: "bench-key-not-secret" }, stdio: ["ignore", "ignore", "pipe"] });
       child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
       child.on("error", reject);
       child.on("close", resolve);

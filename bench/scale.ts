@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { environmentName } from "../src/journal/state-directory.ts";
 import { startSimulator, type RunningSimulator } from "../src/simulator/index.ts";
 import { HEADER, plainRow, rewardLine } from "../test/throughput/rewards-file.ts";
 
@@ -41,7 +42,7 @@ function measure(args: string[], cwd: string): Promise<Measured> {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, ["--import", REPORT_USAGE, CLI, ...args], {
       cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_API_KEY: "bench-key-not-secret", BENCH_USAGE_FILE: usageFile },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_STATE_DIR: join(cwd, "state"), RUNA_API_KEY: "bench-key-not-secret", BENCH_USAGE_FILE: usageFile },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -123,10 +124,10 @@ async function runSize(rows: number): Promise<SizeResult> {
 
     const statusCsv = await measure(["status", file, ...connection], cwd);
     if (statusCsv.exitCode !== 0 || !statusCsv.stdout.includes(`skip ${rows} COMPLETED`)) problems.push(`status <csv>: exit ${statusCsv.exitCode}: ${statusCsv.stdout}`);
-    const statusId = await measure(["status", name], cwd);
+    const statusId = await measure(["status", name, ...connection], cwd);
     if (statusId.exitCode !== 0 || !statusId.stdout.includes(`skip ${rows} COMPLETED`)) problems.push(`status <batch-id>: exit ${statusId.exitCode}: ${statusId.stdout}`);
 
-    const journalMb = statSync(join(cwd, "output", `${name}.journal.jsonl`)).size / 1024 / 1024;
+    const journalMb = statSync(join(cwd, "state", environmentName(sim.url), `${name}.journal.jsonl`)).size / 1024 / 1024;
     const planningS = await planningSeconds(join(cwd, "output", `${name}.log.jsonl`), first.startedAt);
     return { rows, first, planningS, firstPosts, rerun, rerunPosts, statusCsv, statusId, journalMb, problems };
   } finally {

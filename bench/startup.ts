@@ -29,7 +29,7 @@ try {
     validate: [CLI, "validate", file, "--base-url", sim.url],
   };
   const usageFile = join(cwd, "usage.json");
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_API_KEY: "bench-key-not-secret", BENCH_USAGE_FILE: usageFile };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_STATE_DIR: join(cwd, "state"), RUNA_API_KEY: "bench-key-not-secret", BENCH_USAGE_FILE: usageFile };
   // Asynchronous, so the simulator in this process can answer while the child waits on it.
   const time = (args: string[]): Promise<{ wallMs: number; cpuMs: number }> =>
     new Promise((resolve, reject) => {
