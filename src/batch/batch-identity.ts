@@ -56,7 +56,9 @@ export async function snapshotInput(file: string): Promise<InputSnapshot> {
   } catch (error) {
     remove();
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${file}: cannot read the file${code ? ` (${code})` : ""}`);
+    if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") throw new UsageError(`${file}: cannot read the file (${code})`);
+    // Reading went wrong, or writing the copy did (a full temporary folder): nothing was sent either way.
+    throw new UsageError(`${file}: cannot take the private copy every pass of the run reads, in ${folder}${code ? ` (${code})` : ""}; nothing was sent. Free space there, or point TMPDIR at a folder with room.`);
   }
 }
 
