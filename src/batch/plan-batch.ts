@@ -4,6 +4,7 @@
 // file: rows paid earlier that are no longer in the file, and rows paid by other batches.
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
 import { searchLedger, type LedgerMatch } from "../journal/ledger.ts";
+import { EXAMPLE_REFERENCE } from "../catalog/template-rows.ts";
 import { JournalRefusal } from "../errors.ts";
 import { openInput, type InputOptions } from "./check-rows.ts";
 import { FingerprintIndex, type OrderLine } from "./order-line.ts";
@@ -19,12 +20,17 @@ export interface PlanOptions {
   /** The environment's ledger (absent: no cross-batch check, e.g. a rehearsal). */
   ledgerFile?: string;
   repeatWindowMs: number;
+  /** Production: the template's example rows, left in by mistake, would really be paid. */
+  production?: boolean;
 }
 
 /** Why a run must stop before any POST, and which flag (if any) lets it go on. */
 export interface Refusal {
-  /** "conflict": --accept-changes; "repeat": --allow-repeat-payments; "paid_order_id": none (clear the cell); "expired": --force-after-expiry. */
-  kind: "conflict" | "repeat" | "paid_order_id" | "expired";
+  /**
+   * "conflict": --accept-changes; "repeat": --allow-repeat-payments; "paid_order_id": none (clear the
+   * cell); "expired": --force-after-expiry; "example_row": none (delete the row).
+   */
+  kind: "conflict" | "repeat" | "paid_order_id" | "expired" | "example_row";
   message: string;
 }
 
@@ -64,6 +70,7 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
   const input = await openInput(options.file, options.input);
   const orderIdColumn = input.header.findIndex((name) => name.trim().toLowerCase() === "order_id");
   let invalid = 0;
+  const exampleRows: number[] = [];
   for await (const checked of input.rows) {
     if (!checked.result.ok) {
       invalid += 1;
@@ -72,6 +79,7 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
     const line = checked.result.order;
     const plan = planRow(line.fingerprint, journal, edited(line));
     counts[plan.action] += 1;
+    if (options.production && line.reference !== undefined && EXAMPLE_REFERENCE.test(line.reference) && plan.action !== "done") exampleRows.push(checked.row);
     if (plan.action === "conflict") refusals.push({ kind: "conflict", message: describeConflict(checked.row, line.reference, plan) });
     // A re-sent row whose first POST did land is already paid: counting it again errs on the safe side.
     if (plan.action === "new" || plan.action === "conflict" || plan.action === "repost") toSend.add(line);
@@ -107,6 +115,12 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
     });
     refusals.push(...repeatRefusals(findings.byContent, (contentId) => newContent.rowOf(contentId) ?? 0, journal, options, now));
     refusals.push(...carriedOrderRefusals(carriedOrderIds, findings.byOrderId));
+  }
+  if (exampleRows.length > 0) {
+    refusals.push({
+      kind: "example_row",
+      message: `${exampleRows.length} row(s) are still the template's example rows (reference EXAMPLE-n): row(s) ${namedRows(exampleRows)}. In production they would really be paid: delete them.`,
+    });
   }
   if (expired.length > 0) {
     refusals.push({
@@ -244,6 +258,7 @@ export function blockingRefusals(plan: RunPlan, overrides: Overrides): Refusal[]
       case "expired":
         return !overrides.forceAfterExpiry;
       case "paid_order_id":
+      case "example_row":
         return true;
     }
   });
@@ -254,6 +269,7 @@ const REFUSAL_HINTS: Record<Refusal["kind"], string> = {
   repeat: "Nothing tells a copy from new payments to the same people: --allow-repeat-payments sends them anyway.",
   paid_order_id: "Rows carrying the order id of an order that may have paid them are never sent again.",
   expired: "Check these in the Runa dashboard first; --force-after-expiry re-sends them anyway.",
+  example_row: "The example rows of `runa-batch template` are there to show the format only.",
 };
 
 /** Stops the run before any POST when the plan is unsafe and no flag the user gave allows it. */

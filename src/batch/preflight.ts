@@ -18,6 +18,7 @@ export interface PreflightOptions {
   /** Where an older version kept journals: beside the results. */
   legacyDirectory: string;
   repeatWindowMs: number;
+  production: boolean;
   /** The batch's journal when the caller has read it already. */
   journal?: JournalState;
 }
@@ -36,6 +37,7 @@ const OVERRIDES: Record<Refusal["kind"] | "other_file", string> = {
   repeat: " [a run refuses unless --allow-repeat-payments]",
   paid_order_id: " [a run refuses]",
   expired: " [a run refuses unless --force-after-expiry]",
+  example_row: " [a production run refuses]",
   other_file: " [a run refuses unless --continue-batch]",
 };
 
@@ -54,7 +56,7 @@ export async function preflight(options: PreflightOptions): Promise<Preflight> {
     const now = Date.now();
     const continuation = continuationRefusal(journal, snapshot.input, options.batchId, now);
     const plan = await planBatch(
-      { file: snapshot.path, input: { ...options.input, displayName: options.file }, batchId: options.batchId, ledgerFile: ledgerPath(options.stateDirectory), repeatWindowMs: options.repeatWindowMs },
+      { file: snapshot.path, input: { ...options.input, displayName: options.file }, batchId: options.batchId, ledgerFile: ledgerPath(options.stateDirectory), repeatWindowMs: options.repeatWindowMs, production: options.production },
       journal,
       now,
     );

@@ -75,6 +75,8 @@ export interface RunOptions {
   /** Send rows another batch paid within the repeat window, or a lost journal may have paid. */
   allowRepeatPayments: boolean;
   repeatWindowMs: number;
+  /** Production: refuses rows still carrying the template's example references. */
+  production?: boolean;
 }
 
 export interface RunDependencies {

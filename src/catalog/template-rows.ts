@@ -9,6 +9,8 @@ export const TEMPLATE_COLUMNS = ["reference", "email", "amount", "currency", "pr
 export type Distribution = "EMAIL" | "PAYOUT_LINK";
 
 const EXAMPLE_ROWS = 3;
+/** The references the example rows carry: a production run refuses rows that still have one (plan-batch.ts). */
+export const EXAMPLE_REFERENCE = /^EXAMPLE-\d+$/;
 /** A round amount most open-denomination cards accept; the minimum when they do not. */
 const PREFERRED_AMOUNT = "25";
 

@@ -209,6 +209,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
         continueBatch: argv.continueBatch,
         allowRepeatPayments: argv.allowRepeatPayments,
         repeatWindowMs: argv.repeatWindow * 24 * 60 * 60_000,
+        production,
       },
       {
         client: connection.client,

@@ -10,6 +10,7 @@ import { DEFAULT_REPEAT_WINDOW_DAYS } from "../config.ts";
 import { readJournal } from "../journal/batch-journal.ts";
 import { JournalState, type OrderPhase, type OrderState } from "../journal/journal-state.ts";
 import { BatchError, EXIT } from "../errors.ts";
+import { isProduction } from "../report/production-guard.ts";
 import { connectionOptions, openConnection, stateDirectoryOf, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -145,7 +146,7 @@ async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: Jour
       const catalog = await catalogFor(connection, false);
       const delimiter = parseDelimiter(argv.delimiter);
       const input = { catalog, allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}), sheet: argv.sheet };
-      found = await preflight({ file: argv.target, input, batchId, stateDirectory, legacyDirectory, repeatWindowMs: argv.repeatWindow * DAY_MS, journal });
+      found = await preflight({ file: argv.target, input, batchId, stateDirectory, legacyDirectory, repeatWindowMs: argv.repeatWindow * DAY_MS, journal, production: isProduction(argv) });
     } finally {
       await connection.close();
     }

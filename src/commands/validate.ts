@@ -80,7 +80,7 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
     const batchId = argv.batchId ?? basename(file, extname(file));
     const found = connection.simulated
       ? undefined
-      : await preflight({ file, input: options, batchId, stateDirectory: connection.stateDirectory(), legacyDirectory: "output", repeatWindowMs: (argv.repeatWindow ?? DEFAULT_REPEAT_WINDOW_DAYS) * 24 * 60 * 60_000 });
+      : await preflight({ file, input: options, batchId, stateDirectory: connection.stateDirectory(), legacyDirectory: "output", repeatWindowMs: (argv.repeatWindow ?? DEFAULT_REPEAT_WINDOW_DAYS) * 24 * 60 * 60_000, production: isProduction(argv) });
     if (found && found.refusals.length > 0) {
       deps.write(`\n${file} is valid, but a run of it as batch "${batchId}" would REFUSE before sending anything:\n${found.refusals.map((refusal) => `  ! ${refusal}\n`).join("")}`);
       return EXIT.USAGE;

@@ -368,6 +368,20 @@ describe("batch identity across files, folders and months", () => {
     expect(sim.state.countOrders()).toBe(2);
   });
 
+  it("refuses the template's example rows in production, where they would really be paid", async () => {
+    const sim = await simulator();
+    const cwd = workDir();
+    const template = await runCli(["template", "--currency", "USD", "--base-url", sim.url], { cwd });
+    expect(template.code, template.stderr).toBe(0);
+    const refused = await runCli(["run", "rewards-template.csv", "--env", "production", "--base-url", sim.url, "--batch-id", "t-2026-11", "--yes", ...FAST], { cwd });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/3 row\(s\) are still the template's example rows \(reference EXAMPLE-n\): row\(s\) 2, 3, 4\. In production they would really be paid/);
+    expect(sim.state.countOrderPosts()).toBe(0);
+    // in the playground they show what a run does
+    const rehearsed = await runCli(["run", "rewards-template.csv", "--base-url", sim.url, "--batch-id", "t-try", ...FAST], { cwd });
+    expect(rehearsed.code, rehearsed.stderr).toBe(0);
+  });
+
   it("needs an explicit batch id in production, before any request", async () => {
     const sim = await simulator();
     const cwd = workDir();
