@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { journalFile, runCli, stateRoot, workDir, type CliResult } from "../helpers/cli.ts";
+import { journalFile, runCli, SLOW_TEST_MS, stateRoot, workDir, type CliResult } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { journalRecords, writeJournal } from "../helpers/journal.ts";
 import { simulator } from "../helpers/simulator.ts";
@@ -104,7 +104,7 @@ describe.concurrent("S6: rows edited, moved or re-identified inside a batch", ()
     // Grouped orders: the cases where a regrouping could hide a paid row.
     const cases = itemsPerOrder === "1" ? EDITS : EDITS.filter(([name]) => GROUPED.has(name));
     for (const [name, before, after, expected] of cases) {
-      it(`${name} (--items-per-order ${itemsPerOrder})`, { timeout: 120_000 }, async () => {
+      it(`${name} (--items-per-order ${itemsPerOrder})`, { timeout: SLOW_TEST_MS }, async () => {
         // Its own simulator, closed here: the shared helper closes every simulator after each test, which concurrent tests would feel.
         const sim = await startSimulator({ completionDelayMs: 20 });
         try {
@@ -145,7 +145,8 @@ async function editScenario(sim: RunningSimulator, itemsPerOrder: string, before
   expectNobodyPaidTwice(sim);
 }
 
-describe("batch identity across files, folders and months", () => {
+// Several CLI runs each: a busy machine may need more than the default 60 s.
+describe("batch identity across files, folders and months", { timeout: SLOW_TEST_MS }, () => {
   it("S1: a renamed or copied completed file pays nobody again, under the default or a new batch id", async () => {
     const sim = await simulator();
     const cwd = workDir();

@@ -3,7 +3,7 @@
 // re-runs, several per trial, with one item per order and with ten.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { runCli, SLOW_TEST_MS, workDir } from "../helpers/cli.ts";
 import { finishBatch, runAndKill, type Kill } from "../helpers/kills.ts";
 import { expectEveryRowPaidOnce } from "../helpers/payouts.ts";
 import { writeRewards } from "../helpers/rewards.ts";
@@ -84,5 +84,5 @@ describe.concurrent("several kills per trial, in first runs and re-runs", () => 
     expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
     expectExactlyOnce(sim, cwd, file);
     if (itemsPerOrder > 1) expect(sim.state.orders.some((order) => order.items.length > 1)).toBe(true);
-  }));
+  }), SLOW_TEST_MS);
 });

@@ -2,7 +2,7 @@
 // twice, nobody lost, every row holding the link of the item that pays it.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, workDir } from "../helpers/cli.ts";
+import { runCli, SLOW_TEST_MS, workDir } from "../helpers/cli.ts";
 import { finishBatch, runAndKill, type Kill } from "../helpers/kills.ts";
 import { expectEveryRowPaidOnce } from "../helpers/payouts.ts";
 import { readResults } from "../helpers/results.ts";
@@ -96,5 +96,5 @@ describe("faults", () => {
     // the faults really happened (which ones depends on where the kills fell)
     const faults = sim.state.requests.filter((request) => [500, 504, "dropped"].includes(request.responseStatus as never));
     expect(faults.length, "faulted POSTs").toBeGreaterThan(0);
-  });
+  }, SLOW_TEST_MS);
 });
