@@ -95,6 +95,11 @@ export function occurrenceFingerprint(base: string, occurrence: number): string 
   return occurrence === 0 ? base : sha256Hex(`${base}#${occurrence}`);
 }
 
+/** The first 64 bits of a hex sha256, as two uint32. */
+function bitsOf(hexFingerprint: string): [number, number] {
+  return [Number.parseInt(hexFingerprint.slice(0, 8), 16) >>> 0, Number.parseInt(hexFingerprint.slice(8, 16), 16) >>> 0];
+}
+
 /**
  * Remembers which fingerprints a file has shown, in 12 bytes a slot: 64 bits of the sha256 (two
  * uint32) and the row that showed it first, in one open-addressing table of typed arrays (no object
@@ -117,37 +122,34 @@ export class FingerprintIndex {
    * afterwards the row it first appeared on and this occurrence's index (1 for the first repeat).
    */
   add(hexFingerprint: string, row: number): { row: number; occurrence: number } | undefined {
-    const high = Number.parseInt(hexFingerprint.slice(0, 8), 16) >>> 0;
-    const low = Number.parseInt(hexFingerprint.slice(8, 16), 16) >>> 0;
+    const [high, low] = bitsOf(hexFingerprint);
+    const at = this.#probe(high, low);
     const slots = this.#slots;
-    for (let slot = low & this.#mask; ; slot = (slot + 1) & this.#mask) {
-      const at = slot * FingerprintIndex.#WORDS;
-      const first = slots[at + 2] ?? 0;
-      if (first === 0) {
-        slots[at] = high;
-        slots[at + 1] = low;
-        slots[at + 2] = row;
-        if (++this.#count * 10 > (this.#mask + 1) * 7) this.#grow();
-        return undefined;
-      }
-      if (slots[at] === high && slots[at + 1] === low) {
-        const occurrence = this.#repeats.get(first) ?? 1;
-        this.#repeats.set(first, occurrence + 1);
-        return { row: first, occurrence };
-      }
+    const first = slots[at + 2] ?? 0;
+    if (first === 0) {
+      slots[at] = high;
+      slots[at + 1] = low;
+      slots[at + 2] = row;
+      if (++this.#count * 10 > (this.#mask + 1) * 7) this.#grow();
+      return undefined;
     }
+    const occurrence = this.#repeats.get(first) ?? 1;
+    this.#repeats.set(first, occurrence + 1);
+    return { row: first, occurrence };
   }
 
   /** The row that first showed `hexFingerprint`, if any (looks only, never adds). */
   rowOf(hexFingerprint: string): number | undefined {
-    const high = Number.parseInt(hexFingerprint.slice(0, 8), 16) >>> 0;
-    const low = Number.parseInt(hexFingerprint.slice(8, 16), 16) >>> 0;
+    const [high, low] = bitsOf(hexFingerprint);
+    return this.#slots[this.#probe(high, low) + 2] || undefined;
+  }
+
+  /** Where these 64 bits sit in the table, or the empty slot where they would go. */
+  #probe(high: number, low: number): number {
     const slots = this.#slots;
     for (let slot = low & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const at = slot * FingerprintIndex.#WORDS;
-      const first = slots[at + 2] ?? 0;
-      if (first === 0) return undefined;
-      if (slots[at] === high && slots[at + 1] === low) return first;
+      if ((slots[at + 2] ?? 0) === 0 || (slots[at] === high && slots[at + 1] === low)) return at;
     }
   }
 
