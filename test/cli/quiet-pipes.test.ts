@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, FAST_ENV, fixture, workDir } from "../helpers/cli.ts";
+import { CLI, FAST_ENV, fixture, stateRoot, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 
 interface ClosedPipeRun {
@@ -19,7 +19,7 @@ function runClosingAfterFirstChunk(args: string[], cwd: string, stream: "stdout"
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...FAST_ENV },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_STATE_DIR: stateRoot(cwd), ...FAST_ENV },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let other = "";

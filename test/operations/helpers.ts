@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, FAST_ENV, type CliResult } from "../helpers/cli.ts";
+import { CLI, FAST_ENV, stateRoot, type CliResult } from "../helpers/cli.ts";
 
 const HEADER = "employee_id,amount,currency,product_code,product_codes,template_id,email,distribution,reference,description";
 
@@ -40,7 +40,8 @@ export function runInTerminal(
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qfec", command, "/dev/null"], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "xterm-256color", ...FAST_ENV, ...options.env },
+      // Its own state folder, as runCli gives: never the user's, never another test's batch of the same port.
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "xterm-256color", RUNA_STATE_DIR: stateRoot(options.cwd), ...FAST_ENV, ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
