@@ -104,7 +104,7 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
   if (missingPaidRows.length > 0 && newRows.length > 0) {
     refusals.push({ kind: "conflict", message: describeMissing(journal, missingPaidRows, newRows) });
     for (const fp of missingPaidRows) {
-      const member = journal.orderOfRow(fp)?.rows.find((row) => row.fp === fp);
+      const member = journal.memberOfRow(fp);
       if (member && member.ref === undefined && unreferencedNewRows.has(member.row)) replaces.set(member.row, fp);
     }
   }
@@ -158,9 +158,7 @@ function namedRows(rows: readonly number[]): string {
  */
 function describeMissing(journal: JournalState, missing: readonly string[], newRows: readonly number[]): string {
   const earlier = missing.map((fp) => {
-    const order = journal.orderOfRow(fp)!;
-    const member = order.rows.find((row) => row.fp === fp)!;
-    return { row: member.row, order };
+    return { row: journal.memberOfRow(fp)!.row, order: journal.orderOfRow(fp)! };
   });
   earlier.sort((a, b) => a.row - b.row);
   const shown = earlier.slice(0, NAMED_ROWS).map(({ row, order }) => `row ${row} (${paidOrSent(order)} as order ${order.orderId ?? order.key})`);
@@ -248,19 +246,19 @@ export interface Overrides {
   forceAfterExpiry: boolean;
 }
 
+/** The flag that lets each kind of refusal go on; none for rows that must never be sent as they are. */
+export const OVERRIDING_FLAGS: Record<Refusal["kind"], { option: keyof Overrides; flag: string } | undefined> = {
+  conflict: { option: "acceptChanges", flag: "--accept-changes" },
+  repeat: { option: "allowRepeatPayments", flag: "--allow-repeat-payments" },
+  expired: { option: "forceAfterExpiry", flag: "--force-after-expiry" },
+  paid_order_id: undefined,
+  example_row: undefined,
+};
+
 export function blockingRefusals(plan: RunPlan, overrides: Overrides): Refusal[] {
   return plan.refusals.filter((refusal) => {
-    switch (refusal.kind) {
-      case "conflict":
-        return !overrides.acceptChanges;
-      case "repeat":
-        return !overrides.allowRepeatPayments;
-      case "expired":
-        return !overrides.forceAfterExpiry;
-      case "paid_order_id":
-      case "example_row":
-        return true;
-    }
+    const overriding = OVERRIDING_FLAGS[refusal.kind];
+    return overriding === undefined || !overrides[overriding.option];
   });
 }
 

@@ -8,7 +8,7 @@ import { ledgerPath } from "../journal/ledger.ts";
 import { batchStateFiles } from "../journal/state-directory.ts";
 import { continuationRefusal, snapshotInput } from "./batch-identity.ts";
 import type { InputOptions } from "./check-rows.ts";
-import { planBatch, type Refusal, type RunPlan } from "./plan-batch.ts";
+import { OVERRIDING_FLAGS, planBatch, type Refusal, type RunPlan } from "./plan-batch.ts";
 
 export interface PreflightOptions {
   file: string;
@@ -32,14 +32,11 @@ export interface Preflight {
   refusals: string[];
 }
 
-const OVERRIDES: Record<Refusal["kind"] | "other_file", string> = {
-  conflict: " [a run refuses unless --accept-changes]",
-  repeat: " [a run refuses unless --allow-repeat-payments]",
-  paid_order_id: " [a run refuses]",
-  expired: " [a run refuses unless --force-after-expiry]",
-  example_row: " [a production run refuses]",
-  other_file: " [a run refuses unless --continue-batch]",
-};
+/** How a report marks a refusal: whether, and with which flag, a run would go on anyway. */
+function overrideNote(kind: Refusal["kind"]): string {
+  const overriding = OVERRIDING_FLAGS[kind];
+  return overriding === undefined ? " [a run refuses]" : ` [a run refuses unless ${overriding.flag}]`;
+}
 
 /** The journal a run of `batchId` would use: the state folder's, else an older version's beside the results. */
 export function findJournal(stateDirectory: string, legacyDirectory: string, batchId: string): string {
@@ -61,8 +58,8 @@ export async function preflight(options: PreflightOptions): Promise<Preflight> {
       now,
     );
     const refusals = [
-      ...(continuation ? [`${continuation}${OVERRIDES.other_file}`] : []),
-      ...plan.refusals.map((refusal) => `${refusal.message}${OVERRIDES[refusal.kind]}`),
+      ...(continuation ? [`${continuation} [a run refuses unless --continue-batch]`] : []),
+      ...plan.refusals.map((refusal) => `${refusal.message}${overrideNote(refusal.kind)}`),
     ];
     return { ...(existsSync(path) ? { journalPath: path } : {}), journal, plan, refusals };
   } finally {

@@ -88,40 +88,35 @@ export interface LedgerFindings {
 }
 
 /**
- * Streams the ledger two or three times (memory follows the matches, not the ledger): first the orders that
- * carried a queried row, then what became of them.
+ * Streams the ledger once, and a second time only when the input carries order ids the ledger
+ * knows (for their batch and date). Memory follows the matches, not the ledger.
  */
 export function searchLedger(path: string, query: LedgerQuery): LedgerFindings {
   const findings: LedgerFindings = { byContent: new Map(), byOrderId: new Map() };
   if (!existsSync(path)) return findings;
   const orders = new Map<string, LedgerMatch>();
-  for (const line of ledgerLines(path)) {
-    if (line.t !== "o") continue;
-    for (const contentId of line.c) {
-      if (!query.hasContent(contentId)) continue;
-      const match = orders.get(line.k) ?? { batchId: line.b, key: line.k, plannedAt: line.at, posted: false };
-      orders.set(line.k, match);
-      const list = findings.byContent.get(contentId) ?? [];
-      if (!list.includes(match)) list.push(match);
-      findings.byContent.set(contentId, list);
-    }
-  }
   const byKey = new Map<string, string>(); // order key -> order id, for order ids the query asks about
+  // A key's later lines always follow its plan line (the ledger is appended in that order), so one
+  // pass finds the orders that carried a queried row and what became of them.
   for (const line of ledgerLines(path)) {
-    const order = line.t === "o" ? undefined : orders.get(line.k);
-    if (line.t === "p") {
-      if (order) order.posted = true;
-    } else if (line.t === "a") {
-      if (order) {
-        order.orderId = line.o;
-        order.posted = true;
+    if (line.t === "o") {
+      for (const contentId of line.c) {
+        if (!query.hasContent(contentId)) continue;
+        const match = orders.get(line.k) ?? { batchId: line.b, key: line.k, plannedAt: line.at, posted: false };
+        orders.set(line.k, match);
+        const list = findings.byContent.get(contentId) ?? [];
+        if (!list.includes(match)) list.push(match);
+        findings.byContent.set(contentId, list);
       }
+      continue;
+    }
+    const order = orders.get(line.k);
+    if (order) order.posted = true; // about to be POSTed, accepted or final: sent in any case
+    if (line.t === "a") {
+      if (order) order.orderId = line.o;
       if (query.hasOrderId(line.o)) byKey.set(line.k, line.o);
-    } else if (line.t === "s") {
-      if (order) {
-        order.outcome = line.s;
-        order.posted = true;
-      }
+    } else if (line.t === "s" && order) {
+      order.outcome = line.s;
     }
   }
   if (byKey.size > 0) {
