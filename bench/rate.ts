@@ -10,10 +10,18 @@ const RATE = 60;
 const ORDERS = 130;
 const TARGET = 0.95 * RATE;
 
-const run = await runAgainstSimulator({ name: "rate", rows: rows(ORDERS, plainRow), itemsPerOrder: 1, rate: RATE, simulator: { ordersPerMinute: RATE } });
+const run = await runAgainstSimulator({
+  name: "rate",
+  rows: rows(ORDERS, plainRow),
+  itemsPerOrder: 1,
+  rate: RATE,
+  simulator: { ordersPerMinute: RATE },
+});
 const spanMs = run.lastPostAt - run.firstPostAt;
 const perMinute = ((run.posts - 1) / spanMs) * 60_000;
-console.log(`${run.posts} POST /order over ${(spanMs / 1000).toFixed(1)} s: ${perMinute.toFixed(2)} orders/minute (budget ${RATE}); 429s received: ${run.rateLimited}`);
+console.log(
+  `${run.posts} POST /order over ${(spanMs / 1000).toFixed(1)} s: ${perMinute.toFixed(2)} orders/minute (budget ${RATE}); 429s received: ${run.rateLimited}`,
+);
 const met = run.exitCode === 0 && run.rateLimited === 0 && perMinute >= TARGET;
 console.log(`target: >= ${TARGET} orders/minute, zero 429s: ${met ? "met" : "MISSED"}`);
 process.exitCode = met ? 0 : 1;

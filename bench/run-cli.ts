@@ -23,15 +23,42 @@ export interface BenchRun {
   resultsWrittenAt: number;
 }
 
-export async function runAgainstSimulator(options: { name: string; rows: readonly RewardRow[]; itemsPerOrder: number; rate: number; simulator: SimulatorOptions }): Promise<BenchRun> {
+export async function runAgainstSimulator(options: {
+  name: string;
+  rows: readonly RewardRow[];
+  itemsPerOrder: number;
+  rate: number;
+  simulator: SimulatorOptions;
+}): Promise<BenchRun> {
   const sim = await startSimulator(options.simulator);
   const cwd = mkdtempSync(join(tmpdir(), "runa-batch-bench-"));
   try {
     const file = writeRewards(cwd, options.name, options.rows);
-    const args = [CLI, "run", file, "--base-url", sim.url, "--rate", String(options.rate), "--items-per-order", String(options.itemsPerOrder), "--poll-timeout", "600"];
+    const args = [
+      CLI,
+      "run",
+      file,
+      "--base-url",
+      sim.url,
+      "--rate",
+      String(options.rate),
+      "--items-per-order",
+      String(options.itemsPerOrder),
+      "--poll-timeout",
+      "600",
+    ];
     let stderr = "";
     const exitCode = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_STATE_DIR: join(cwd, "state"), RUNA_API_KEY: "bench-key-not-secret" }, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, args, {
+        cwd,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          RUNA_STATE_DIR: join(cwd, "state"),
+          RUNA_API_KEY: "bench-key-not-secret",
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
       child.on("error", reject);
       child.on("close", resolve);
@@ -44,7 +71,8 @@ export async function runAgainstSimulator(options: { name: string; rows: readonl
       rows: options.rows.length,
       orders: sim.state.countOrders(),
       posts: posts.length,
-      polls: sim.state.requests.filter((request) => request.method === "GET" && request.path.startsWith("/order/")).length,
+      polls: sim.state.requests.filter((request) => request.method === "GET" && request.path.startsWith("/order/"))
+        .length,
       rateLimited: sim.state.countRateLimited(),
       firstPostAt: Math.min(...times),
       lastPostAt: Math.max(...times),

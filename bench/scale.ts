@@ -42,7 +42,13 @@ function measure(args: string[], cwd: string): Promise<Measured> {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, ["--import", REPORT_USAGE, CLI, ...args], {
       cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_STATE_DIR: join(cwd, "state"), RUNA_API_KEY: "bench-key-not-secret", BENCH_USAGE_FILE: usageFile },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        RUNA_STATE_DIR: join(cwd, "state"),
+        RUNA_API_KEY: "bench-key-not-secret",
+        BENCH_USAGE_FILE: usageFile,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -53,7 +59,9 @@ function measure(args: string[], cwd: string): Promise<Measured> {
     child.on("close", (exitCode) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (exitCode !== 0) process.stderr.write(`runa-batch ${args.join(" ")} exited ${exitCode}\n${stderr}\n`);
-      const peakMb = existsSync(usageFile) ? (JSON.parse(readFileSync(usageFile, "utf8")) as { maxRssKb: number }).maxRssKb / 1024 : Number.NaN;
+      const peakMb = existsSync(usageFile)
+        ? (JSON.parse(readFileSync(usageFile, "utf8")) as { maxRssKb: number }).maxRssKb / 1024
+        : Number.NaN;
       resolve({ exitCode, seconds, peakMb, stdout, startedAt });
     });
   });
@@ -108,26 +116,41 @@ async function runSize(rows: number): Promise<SizeResult> {
     const file = join(cwd, `${name}.csv`);
     await writeFile(file, rows);
     const connection = ["--base-url", sim.url];
-    const runArgs = ["run", file, ...connection, "--rate", String(UNLIMITED_RATE), "--items-per-order", String(ITEMS_PER_ORDER), "--progress-interval", "0"];
+    const runArgs = [
+      "run",
+      file,
+      ...connection,
+      "--rate",
+      String(UNLIMITED_RATE),
+      "--items-per-order",
+      String(ITEMS_PER_ORDER),
+      "--progress-interval",
+      "0",
+    ];
     const problems: string[] = [];
 
     const first = await measure(runArgs, cwd);
     const firstPosts = orderPosts(sim);
     const results = join(cwd, "output", `${name}.results.csv`);
     const completed = await countLines(results, /,COMPLETED,/);
-    if (first.exitCode !== 0 || completed !== rows) problems.push(`first run: exit ${first.exitCode}, ${completed} of ${rows} rows COMPLETED`);
+    if (first.exitCode !== 0 || completed !== rows)
+      problems.push(`first run: exit ${first.exitCode}, ${completed} of ${rows} rows COMPLETED`);
 
     const rerun = await measure(runArgs, cwd);
     const rerunPosts = orderPosts(sim) - firstPosts;
     const completedAgain = await countLines(results, /,COMPLETED,/);
-    if (rerun.exitCode !== 0 || rerunPosts !== 0 || completedAgain !== rows) problems.push(`re-run: exit ${rerun.exitCode}, ${rerunPosts} POSTs, ${completedAgain} of ${rows} rows COMPLETED`);
+    if (rerun.exitCode !== 0 || rerunPosts !== 0 || completedAgain !== rows)
+      problems.push(`re-run: exit ${rerun.exitCode}, ${rerunPosts} POSTs, ${completedAgain} of ${rows} rows COMPLETED`);
 
     const statusCsv = await measure(["status", file, ...connection], cwd);
-    if (statusCsv.exitCode !== 0 || !statusCsv.stdout.includes(`skip ${rows} COMPLETED`)) problems.push(`status <csv>: exit ${statusCsv.exitCode}: ${statusCsv.stdout}`);
+    if (statusCsv.exitCode !== 0 || !statusCsv.stdout.includes(`skip ${rows} COMPLETED`))
+      problems.push(`status <csv>: exit ${statusCsv.exitCode}: ${statusCsv.stdout}`);
     const statusId = await measure(["status", name, ...connection], cwd);
-    if (statusId.exitCode !== 0 || !statusId.stdout.includes(`skip ${rows} COMPLETED`)) problems.push(`status <batch-id>: exit ${statusId.exitCode}: ${statusId.stdout}`);
+    if (statusId.exitCode !== 0 || !statusId.stdout.includes(`skip ${rows} COMPLETED`))
+      problems.push(`status <batch-id>: exit ${statusId.exitCode}: ${statusId.stdout}`);
 
-    const journalMb = statSync(join(cwd, "state", environmentName(sim.url), `${name}.journal.jsonl`)).size / 1024 / 1024;
+    const journalMb =
+      statSync(join(cwd, "state", environmentName(sim.url), `${name}.journal.jsonl`)).size / 1024 / 1024;
     const planningS = await planningSeconds(join(cwd, "output", `${name}.log.jsonl`), first.startedAt);
     return { rows, first, planningS, firstPosts, rerun, rerunPosts, statusCsv, statusId, journalMb, problems };
   } finally {
@@ -139,7 +162,9 @@ async function runSize(rows: number): Promise<SizeResult> {
 const cell = (value: number, digits = 1, width = 7): string => value.toFixed(digits).padStart(width);
 const header =
   "     rows | first run: s    MB POSTs planned s | re-run: s    MB POSTs  share | status csv: s    MB | status id: s    MB | journal MB";
-console.log(`--items-per-order ${ITEMS_PER_ORDER}, single-item rows, simulator with no rate limit; times are wall clock, MB peak RSS`);
+console.log(
+  `--items-per-order ${ITEMS_PER_ORDER}, single-item rows, simulator with no rate limit; times are wall clock, MB peak RSS`,
+);
 console.log(header);
 const results: SizeResult[] = [];
 let met = true;

@@ -29,24 +29,39 @@ try {
     validate: [CLI, "validate", file, "--base-url", sim.url],
   };
   const usageFile = join(cwd, "usage.json");
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_STATE_DIR: join(cwd, "state"), RUNA_API_KEY: "bench-key-not-secret", BENCH_USAGE_FILE: usageFile };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    RUNA_STATE_DIR: join(cwd, "state"),
+    RUNA_API_KEY: "bench-key-not-secret",
+    BENCH_USAGE_FILE: usageFile,
+  };
   // Asynchronous, so the simulator in this process can answer while the child waits on it.
   const time = (args: string[]): Promise<{ wallMs: number; cpuMs: number }> =>
     new Promise((resolve, reject) => {
       const started = process.hrtime.bigint();
-      const child = spawn(process.execPath, ["--import", REPORT_USAGE, ...args], { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, ["--import", REPORT_USAGE, ...args], {
+        cwd,
+        env,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       let stderr = "";
       child.stderr.on("data", (chunk) => (stderr += chunk));
       child.on("error", reject);
       child.on("close", (code) => {
         const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-        if (code === 0) resolve({ wallMs, cpuMs: (JSON.parse(readFileSync(usageFile, "utf8")) as { cpuMs: number }).cpuMs });
+        if (code === 0)
+          resolve({ wallMs, cpuMs: (JSON.parse(readFileSync(usageFile, "utf8")) as { cpuMs: number }).cpuMs });
         else reject(new Error(`node ${args.join(" ")} exited ${code}: ${stderr}`));
       });
     });
   // Untimed, once each: fills the catalog cache and the OS file cache.
   for (const args of Object.values(commands)) await time(args);
-  const times: Record<keyof typeof commands, { wallMs: number; cpuMs: number }[]> = { node: [], help: [], validate: [] };
+  const times: Record<keyof typeof commands, { wallMs: number; cpuMs: number }[]> = {
+    node: [],
+    help: [],
+    validate: [],
+  };
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const name of Object.keys(commands) as (keyof typeof commands)[]) times[name].push(await time(commands[name]));
   }
@@ -57,9 +72,14 @@ try {
   const wall = (name: keyof typeof commands) => median(times[name].map((each) => each.wallMs));
   const cpu = (name: keyof typeof commands) => median(times[name].map((each) => each.cpuMs));
   console.log(`command                          wall ms  x node -e 0   CPU ms  x node -e 0  target (wall)`);
-  console.log(`node -e 0                        ${wall("node").toFixed(0).padStart(7)}  ${"1.00".padStart(11)}  ${cpu("node").toFixed(0).padStart(7)}  ${"1.00".padStart(11)}`);
+  console.log(
+    `node -e 0                        ${wall("node").toFixed(0).padStart(7)}  ${"1.00".padStart(11)}  ${cpu("node").toFixed(0).padStart(7)}  ${"1.00".padStart(11)}`,
+  );
   let met = true;
-  for (const [name, label] of [["help", "runa-batch --help"], ["validate", "runa-batch validate (10 rows)"]] as const) {
+  for (const [name, label] of [
+    ["help", "runa-batch --help"],
+    ["validate", "runa-batch validate (10 rows)"],
+  ] as const) {
     const ratio = wall(name) / wall("node");
     if (ratio > TARGETS[name]) met = false;
     console.log(

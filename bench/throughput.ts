@@ -42,7 +42,11 @@ for (const test of CASES) {
     itemsPerOrder: test.itemsPerOrder,
     rate: test.rate,
     // A balance for every row: 122,000 rows at up to 99 USD each outspend the default.
-    simulator: { ordersPerMinute: test.rate, completionDelayMs: test.completionDelayMs, balances: { USD: "1000000000.00" } },
+    simulator: {
+      ordersPerMinute: test.rate,
+      completionDelayMs: test.completionDelayMs,
+      balances: { USD: "1000000000.00" },
+    },
   });
   const seconds = (run.resultsWrittenAt - run.firstPostAt) / 1000;
   const rowsPerMinute = (run.rows / seconds) * 60;
@@ -52,9 +56,13 @@ for (const test of CASES) {
     `${String(test.itemsPerOrder).padStart(11)} ${String(test.rate).padStart(5)} ${`${test.completionDelayMs / 1000} s`.padStart(10)} ${String(run.rows).padStart(8)} ${String(run.orders).padStart(7)} ` +
       `${seconds.toFixed(1).padStart(8)} ${rowsPerMinute.toFixed(0).padStart(12)} ${share.toFixed(3).padStart(9)} ${pollsPerOrder.toFixed(2).padStart(12)} ${String(run.rateLimited).padStart(5)}`,
   );
-  if (run.exitCode !== 0 || run.orders !== test.orders) console.log(`  WRONG: the run exited ${run.exitCode} after ${run.orders} of ${test.orders} orders`);
-  if (run.exitCode !== 0 || run.orders !== test.orders || run.rateLimited > 0 || pollsPerOrder > POLLS_PER_ORDER_TARGET) failed = true;
+  if (run.exitCode !== 0 || run.orders !== test.orders)
+    console.log(`  WRONG: the run exited ${run.exitCode} after ${run.orders} of ${test.orders} orders`);
+  if (run.exitCode !== 0 || run.orders !== test.orders || run.rateLimited > 0 || pollsPerOrder > POLLS_PER_ORDER_TARGET)
+    failed = true;
   if (test.shareIsTarget && share < LIMIT_SHARE_TARGET) failed = true;
 }
-console.log(`targets: >= ${LIMIT_SHARE_TARGET} of the limit at 200 items per order (60 and 300/minute), <= ${POLLS_PER_ORDER_TARGET} polls per order, no 429: ${failed ? "MISSED" : "met"}`);
+console.log(
+  `targets: >= ${LIMIT_SHARE_TARGET} of the limit at 200 items per order (60 and 300/minute), <= ${POLLS_PER_ORDER_TARGET} polls per order, no 429: ${failed ? "MISSED" : "met"}`,
+);
 process.exitCode = failed ? 1 : 0;

@@ -19,7 +19,8 @@ const RSS_SAMPLE_MS = 20;
 
 /** Rows in the shapes real files have: several products and currencies, emails, some references. */
 const SHAPES = [
-  (n: number) => `${(n % 1900) + 1}.${String(n % 100).padStart(2, "0")},USD,AMZ-US,,user${n}@example.com,EMAIL,,Quarterly award`,
+  (n: number) =>
+    `${(n % 1900) + 1}.${String(n % 100).padStart(2, "0")},USD,AMZ-US,,user${n}@example.com,EMAIL,,Quarterly award`,
   (n: number) => `${[10, 25, 50, 100][n % 4]},USD,TGT-US,,User${n}@Example.com,,,`,
   (n: number) => `${(n % 900) + 5},GBP,AMZ-UK,,,PAYOUT_LINK,REF-${n},`,
   (n: number) => `${[25, 50, 100][n % 3]}.00,EUR,IKEA-FR,,user${n}@example.fr,EMAIL,,"Merci, ${n}"`,
@@ -52,8 +53,15 @@ function catalog(): Catalog {
     ...(denominations ? { gift_card: denominations } : {}),
   });
   return Catalog.fromProducts([
-    card("AMZ-US", "USD", { denominations: { type: "open", minimum_value: "1.00", maximum_value: "2000.00" }, discount_multiplier: "0.03" }, ["US"]),
-    card("TGT-US", "USD", { denominations: { type: "fixed", available_list: ["10.00", "25.00", "50.00", "100.00"] } }, ["US"]),
+    card(
+      "AMZ-US",
+      "USD",
+      { denominations: { type: "open", minimum_value: "1.00", maximum_value: "2000.00" }, discount_multiplier: "0.03" },
+      ["US"],
+    ),
+    card("TGT-US", "USD", { denominations: { type: "fixed", available_list: ["10.00", "25.00", "50.00", "100.00"] } }, [
+      "US",
+    ]),
     card("STB-US", "USD", { denominations: { type: "open", minimum_value: "5.00", maximum_value: "500.00" } }, ["US"]),
     card("AMZ-UK", "GBP", { denominations: { type: "open", minimum_value: "1.00", maximum_value: "1000.00" } }, ["GB"]),
     card("IKEA-FR", "EUR", { denominations: { type: "fixed", available_list: ["25.00", "50.00", "100.00"] } }, ["FR"]),
@@ -70,7 +78,9 @@ async function measure(file: string): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);
-  process.stdout.write(`${JSON.stringify({ rows: report.rows, valid: report.valid, invalid: report.invalid, seconds, peakRss: peak, firstProblem: report.problems[0] })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ rows: report.rows, valid: report.valid, invalid: report.invalid, seconds, peakRss: peak, firstProblem: report.problems[0] })}\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -80,14 +90,28 @@ async function main(): Promise<void> {
     for (const rows of SIZES) {
       const file = join(dir, `rewards-${rows}.csv`);
       await generate(file, rows);
-      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--measure", file], { encoding: "utf8" });
+      const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), "--measure", file],
+        { encoding: "utf8" },
+      );
       if (child.status !== 0) throw new Error(`bench child failed: ${child.stderr}`);
-      const result = JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}") as { rows: number; valid: number; invalid: number; seconds: number; peakRss: number; firstProblem?: unknown };
-      if (result.invalid > 0) throw new Error(`the generated file should be valid: ${JSON.stringify(result.firstProblem)}`);
+      const result = JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}") as {
+        rows: number;
+        valid: number;
+        invalid: number;
+        seconds: number;
+        peakRss: number;
+        firstProblem?: unknown;
+      };
+      if (result.invalid > 0)
+        throw new Error(`the generated file should be valid: ${JSON.stringify(result.firstProblem)}`);
       const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
       results.push(
         `${String(rows).padStart(9)} rows  ${megabytes(statSync(file).size).padStart(4)} MB file  ${result.seconds.toFixed(2).padStart(6)} s  ` +
-          `${Math.round(result.rows / result.seconds).toLocaleString("en-US").padStart(9)} rows/s  peak RSS ${megabytes(result.peakRss)} MB`,
+          `${Math.round(result.rows / result.seconds)
+            .toLocaleString("en-US")
+            .padStart(9)} rows/s  peak RSS ${megabytes(result.peakRss)} MB`,
       );
       process.stdout.write(`${results.at(-1)}\n`);
       rmSync(file);

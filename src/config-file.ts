@@ -49,7 +49,11 @@ export interface ConfigFile {
 }
 
 /** The config file in use: the one named, else the first of the default places that exists. */
-export function findConfigFile(named: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | undefined {
+export function findConfigFile(
+  named: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): string | undefined {
   if (named !== undefined) {
     if (!existsSync(named)) throw new UsageError(`--config ${named}: no such file`);
     return named;
@@ -65,20 +69,29 @@ export function readConfigFile(path: string): ConfigFile {
   } catch (error) {
     throw new UsageError(`config file ${path}: ${describeUnreadable(error)}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError(`config file ${path}: expected a JSON object such as {"rate": 60}`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new UsageError(`config file ${path}: expected a JSON object such as {"rate": 60}`);
   const file: ConfigFile = { path, values: {} };
   for (const [key, value] of Object.entries(parsed)) {
     if (key === CONFIG_API_KEY) {
-      if (statSync(path).mode & 0o077) throw new UsageError(`config file ${path} holds an API key and is readable by others; run: chmod 600 ${path}`);
-      if (typeof value !== "string" || value.trim() === "") throw new UsageError(`config file ${path}: "api-key" must be a non-empty string`);
+      if (statSync(path).mode & 0o077)
+        throw new UsageError(`config file ${path} holds an API key and is readable by others; run: chmod 600 ${path}`);
+      if (typeof value !== "string" || value.trim() === "")
+        throw new UsageError(`config file ${path}: "api-key" must be a non-empty string`);
       file.apiKey = value.trim();
       continue;
     }
     const setting = SETTINGS.find((candidate) => candidate.flag === key);
     // Names and values are quoted only where they cannot be a misplaced key.
     const name = /^[a-z][a-z-]{0,40}$/.test(key) ? `"${key}"` : "(name not shown)";
-    if (!setting) throw new UsageError(`config file ${path}: unknown setting ${name}; known: ${[...SETTINGS.map((s) => s.flag), CONFIG_API_KEY].join(", ")}`);
-    if (typeof value !== setting.type) throw new UsageError(`config file ${path}: "${key}" must be a ${setting.type}, got ${value === null ? "null" : typeof value}`);
+    if (!setting)
+      throw new UsageError(
+        `config file ${path}: unknown setting ${name}; known: ${[...SETTINGS.map((s) => s.flag), CONFIG_API_KEY].join(", ")}`,
+      );
+    if (typeof value !== setting.type)
+      throw new UsageError(
+        `config file ${path}: "${key}" must be a ${setting.type}, got ${value === null ? "null" : typeof value}`,
+      );
     file.values[key] = value as string | number;
   }
   return file;
@@ -112,9 +125,15 @@ const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, letter: st
  * its built-in default; records the config file used in `argv.config`. Options so filled must have
  * no yargs `default` (which would hide that the flag was not given); give them `defaultDescription`.
  */
-export function applySettings(argv: Record<string, unknown>, declared: ReadonlySet<string>, env: NodeJS.ProcessEnv = process.env): void {
+export function applySettings(
+  argv: Record<string, unknown>,
+  declared: ReadonlySet<string>,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   if (argv.apiKey !== undefined) {
-    throw new UsageError("--api-key is refused: a key on the command line shows in `ps` and shell history (consider it exposed). Set RUNA_API_KEY, or use --api-key-file with an owner-only file.");
+    throw new UsageError(
+      "--api-key is refused: a key on the command line shows in `ps` and shell history (consider it exposed). Set RUNA_API_KEY, or use --api-key-file with an owner-only file.",
+    );
   }
   const path = findConfigFile(argv.config as string | undefined, env);
   const file = path === undefined ? undefined : readConfigFile(path);
@@ -123,7 +142,8 @@ export function applySettings(argv: Record<string, unknown>, declared: ReadonlyS
     if (!declared.has(setting.flag) || argv[setting.flag] !== undefined) continue;
     // The key sources rank as a whole: RUNA_API_KEY beats a key file named in a config file.
     const shadowedByEnvKey = setting.flag === "api-key-file" && Boolean(env.RUNA_API_KEY?.trim());
-    const value = fromEnv(setting, env) ?? (shadowedByEnvKey ? undefined : file?.values[setting.flag]) ?? setting.fallback;
+    const value =
+      fromEnv(setting, env) ?? (shadowedByEnvKey ? undefined : file?.values[setting.flag]) ?? setting.fallback;
     if (value === undefined) continue;
     argv[setting.flag] = value;
     argv[camel(setting.flag)] = value;
@@ -133,7 +153,10 @@ export function applySettings(argv: Record<string, unknown>, declared: ReadonlyS
 /** Registers applySettings on a command's yargs, for the settings it declares (call after declaring them). */
 export function withSettings<T>(yargs: Argv<T>): Argv<T> {
   // yargs passes itself as the second argument (not in @types/yargs): its options are the command's flags.
-  const middleware = (argv: Record<string, unknown>, instance: { getOptions(): { key: Record<string, unknown> } }): void => {
+  const middleware = (
+    argv: Record<string, unknown>,
+    instance: { getOptions(): { key: Record<string, unknown> } },
+  ): void => {
     applySettings(argv, new Set(Object.keys(instance.getOptions().key)));
   };
   return yargs.middleware(middleware as unknown as Parameters<Argv<T>["middleware"]>[0], true);

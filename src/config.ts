@@ -36,7 +36,8 @@ export function timeScale(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.RUNA_BATCH_TIME_SCALE;
   if (raw === undefined || raw === "") return 1;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || value > 1) throw new UsageError(`RUNA_BATCH_TIME_SCALE must be a number in (0, 1], got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0 || value > 1)
+    throw new UsageError(`RUNA_BATCH_TIME_SCALE must be a number in (0, 1], got "${raw}"`);
   return value;
 }
 
@@ -66,7 +67,9 @@ export function checkBaseUrl(text: string): string {
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   const loopback = host === "localhost" || isLoopbackAddress(host);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw new UsageError(`--base-url must use https:// (plain http:// is allowed only for localhost, 127.0.0.0/8 or [::1]), got ${url.origin}`);
+    throw new UsageError(
+      `--base-url must use https:// (plain http:// is allowed only for localhost, 127.0.0.0/8 or [::1]), got ${url.origin}`,
+    );
   }
   return text.replace(/\/+$/, "");
 }
@@ -81,7 +84,9 @@ export async function checkLoopbackResolution(baseUrl: string, lookup: Lookup = 
   try {
     addresses = await lookup(url.hostname, { all: true });
   } catch {
-    throw new UsageError(`--base-url ${url.origin}: localhost does not resolve on this machine; use http://127.0.0.1 instead`);
+    throw new UsageError(
+      `--base-url ${url.origin}: localhost does not resolve on this machine; use http://127.0.0.1 instead`,
+    );
   }
   const outside = addresses.filter(({ address }) => !isLoopbackAddress(address));
   if (addresses.length === 0 || outside.length > 0) {
@@ -112,7 +117,10 @@ function keyFileMode(path: string): number {
         "its name is not repeated here in case it is the key itself. Give the path of an owner-only file that holds the key.",
     );
   }
-  if (!stats.isFile()) throw new UsageError(`the API key file ${path} is not a plain file; give the path of an owner-only file that holds the key`);
+  if (!stats.isFile())
+    throw new UsageError(
+      `the API key file ${path} is not a plain file; give the path of an owner-only file that holds the key`,
+    );
   return stats.mode;
 }
 
@@ -120,10 +128,14 @@ function keyFileMode(path: string): number {
  * Reads the API key from --api-key-file (owner-only file), RUNA_API_KEY, else `configKey` (from an
  * owner-only config file, see config-file.ts). Never from a flag value.
  */
-export function resolveApiKey(options: { apiKeyFile?: string | undefined; configKey?: string | undefined }, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveApiKey(
+  options: { apiKeyFile?: string | undefined; configKey?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (options.apiKeyFile) {
     const mode = keyFileMode(options.apiKeyFile);
-    if (mode & 0o077) throw new UsageError(`${options.apiKeyFile} is readable by others; run: chmod 600 ${options.apiKeyFile}`);
+    if (mode & 0o077)
+      throw new UsageError(`${options.apiKeyFile} is readable by others; run: chmod 600 ${options.apiKeyFile}`);
     const key = readFileSync(options.apiKeyFile, "utf8").trim();
     if (!key) throw new UsageError(`${options.apiKeyFile} is empty`);
     return key;

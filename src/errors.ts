@@ -44,7 +44,11 @@ export class InputFileError extends BatchError {
     readonly column: string | undefined,
     readonly detail: string,
   ) {
-    super(`${file}${line === undefined ? "" : `:${line}`}${column ? ` (column ${column})` : ""}: ${detail}`, "input_file", EXIT.INVALID_INPUT);
+    super(
+      `${file}${line === undefined ? "" : `:${line}`}${column ? ` (column ${column})` : ""}: ${detail}`,
+      "input_file",
+      EXIT.INVALID_INPUT,
+    );
   }
 
   /** The same error, naming the file as the user knows it (when a snapshot of it was read). */
@@ -85,7 +89,19 @@ export class UnsafePathError extends BatchError {
 }
 
 /** Errors of the disk rather than of the program: full, read-only, permission, a directory in the way. */
-const STORAGE_CODES = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "EIO", "EFBIG", "EMFILE", "ENFILE"]);
+const STORAGE_CODES = new Set([
+  "ENOSPC",
+  "EDQUOT",
+  "EROFS",
+  "EACCES",
+  "EPERM",
+  "EISDIR",
+  "ENOTDIR",
+  "EIO",
+  "EFBIG",
+  "EMFILE",
+  "ENFILE",
+]);
 
 export function isStorageFault(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && STORAGE_CODES.has((error as NodeJS.ErrnoException).code ?? "");

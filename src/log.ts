@@ -46,7 +46,8 @@ export interface LogOptions {
 
 export function createLogger(options: LogOptions): Logger {
   const streams: pino.StreamEntry[] = [];
-  if (options.file) streams.push({ level: "info", stream: pino.destination({ dest: openLogFile(options.file), sync: true }) });
+  if (options.file)
+    streams.push({ level: "info", stream: pino.destination({ dest: openLogFile(options.file), sync: true }) });
   if (options.toStderr) {
     const stderr = pino.destination({ dest: 2, sync: true });
     quietOnClosedPipe(stderr);
@@ -64,7 +65,11 @@ export function createLogger(options: LogOptions): Logger {
       // ISO 8601 UTC, so a person reading the log (or a spreadsheet) sees a date, not epoch milliseconds.
       timestamp: pino.stdTimeFunctions.isoTime,
       base: { batchId: options.batchId },
-      redact: { paths: REDACTED_PATHS, censor: (value: unknown, path: string[]) => (/email/i.test(path.at(-1) ?? "") && typeof value === "string" ? maskEmail(value) : REDACTED) },
+      redact: {
+        paths: REDACTED_PATHS,
+        censor: (value: unknown, path: string[]) =>
+          /email/i.test(path.at(-1) ?? "") && typeof value === "string" ? maskEmail(value) : REDACTED,
+      },
       hooks: { streamWrite: (line: string) => scrubText(line, secrets) },
     },
     pino.multistream(streams),
@@ -110,7 +115,14 @@ export function scrubText(text: string, secrets: readonly string[] = []): string
   return maskEmail(maskUrl(out));
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "fatal" };
+const LEVEL_NAMES: Record<number, string> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "warning",
+  50: "error",
+  60: "fatal",
+};
 const SHOWN_FIELDS = ["rows", "errorType", "status", "reason", "attempt", "delayMs", "orderId"] as const;
 
 /** A JSON log line as one line for a person: "warning: order rejected (rows 5; errorType insufficient_funds)". */

@@ -64,7 +64,11 @@ export function parseAmount(raw: string): ParsedAmount {
     const dotted = text.replace(/\./g, "").replace(",", ".");
     return { ok: false, message: `"${text}" uses a decimal comma; use a dot: ${dotted}` };
   }
-  if (THOUSANDS_COMMA.test(text)) return { ok: false, message: `"${text}" has a thousands separator; write it without one: ${text.replace(/,/g, "")}` };
+  if (THOUSANDS_COMMA.test(text))
+    return {
+      ok: false,
+      message: `"${text}" has a thousands separator; write it without one: ${text.replace(/,/g, "")}`,
+    };
   if (TOO_MANY_PLACES.test(text)) return { ok: false, message: `"${text}" has more than 2 decimal places` };
   if (/^-/.test(text)) return { ok: false, message: `"${text}" is negative; the amount must be greater than 0` };
   if (/^\.\d{1,2}$/.test(text)) return { ok: false, message: `"${text}" needs a leading zero: 0${text}` };

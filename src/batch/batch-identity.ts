@@ -52,13 +52,20 @@ export async function snapshotInput(file: string): Promise<InputSnapshot> {
       }),
       target.createWriteStream(),
     );
-    return { path, remove, input: { path: resolve(file), size, sha256: hash.digest("hex"), mtime: stat.mtime.toISOString() } };
+    return {
+      path,
+      remove,
+      input: { path: resolve(file), size, sha256: hash.digest("hex"), mtime: stat.mtime.toISOString() },
+    };
   } catch (error) {
     remove();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") throw new UsageError(`${file}: cannot read the file (${code})`);
+    if (code === "ENOENT" || code === "EACCES" || code === "EISDIR")
+      throw new UsageError(`${file}: cannot read the file (${code})`);
     // Reading went wrong, or writing the copy did (a full temporary folder): nothing was sent either way.
-    throw new UsageError(`${file}: cannot take the private copy every pass of the run reads, in ${folder}${code ? ` (${code})` : ""}; nothing was sent. Free space there, or point TMPDIR at a folder with room.`);
+    throw new UsageError(
+      `${file}: cannot take the private copy every pass of the run reads, in ${folder}${code ? ` (${code})` : ""}; nothing was sent. Free space there, or point TMPDIR at a folder with room.`,
+    );
   }
 }
 
@@ -70,7 +77,12 @@ export async function snapshotInput(file: string): Promise<InputSnapshot> {
  * - anything else looks like another period's file under a reused batch id.
  * A journal from before runs were recorded has no runs to compare: it is continued as before.
  */
-export function continuationRefusal(journal: JournalState, input: RunInput, batchId: string, now: number): string | undefined {
+export function continuationRefusal(
+  journal: JournalState,
+  input: RunInput,
+  batchId: string,
+  now: number,
+): string | undefined {
   const last = journal.runs.at(-1);
   if (!last) return undefined;
   const samePath = last.input.path === input.path;
@@ -78,7 +90,11 @@ export function continuationRefusal(journal: JournalState, input: RunInput, batc
   const recent = now - Date.parse(last.at) <= CONTINUE_WINDOW_DAYS * DAY_MS;
   if (samePath && last.input.sha256 === input.sha256 && last.input.mtime === input.mtime) return undefined;
   if (recent && (samePath || sameBytes)) return undefined;
-  const what = !samePath ? `this run reads another file, ${input.path}` : sameBytes ? "the file was rewritten since" : "the file's content has changed since";
+  const what = !samePath
+    ? `this run reads another file, ${input.path}`
+    : sameBytes
+      ? "the file was rewritten since"
+      : "the file's content has changed since";
   const month = new Date(now).toISOString().slice(0, 7);
   return (
     `batch "${batchId}" was last run on ${last.at.slice(0, 10)} from ${last.input.path}; ${what}${recent ? "" : `, over ${CONTINUE_WINDOW_DAYS} days later`}. ` +

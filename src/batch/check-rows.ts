@@ -10,7 +10,15 @@ import { openRecords, type RawRecord } from "../csv/read-records.ts";
 import { InputFileError } from "../errors.ts";
 import { parseAmount, toCents } from "../money.ts";
 import type { DistributionMethod, ProductSelection } from "../runa/types.ts";
-import { contentIdentity, FingerprintIndex, fingerprintText, occurrenceFingerprint, referenceFingerprintText, sha256Hex, type OrderLine } from "./order-line.ts";
+import {
+  contentIdentity,
+  FingerprintIndex,
+  fingerprintText,
+  occurrenceFingerprint,
+  referenceFingerprintText,
+  sha256Hex,
+  type OrderLine,
+} from "./order-line.ts";
 
 export interface Problem {
   /** The header name as the user wrote it, or "" for the whole row. */
@@ -55,7 +63,15 @@ export interface Input {
 export const MAX_DESCRIPTION_CHARS = 128;
 
 const PRODUCT_COLUMNS = ["product_code", "product_codes", "template_id"] as const;
-const KNOWN_COLUMNS = ["amount", "currency", ...PRODUCT_COLUMNS, "email", "distribution", "reference", "description"] as const;
+const KNOWN_COLUMNS = [
+  "amount",
+  "currency",
+  ...PRODUCT_COLUMNS,
+  "email",
+  "distribution",
+  "reference",
+  "description",
+] as const;
 type KnownColumn = (typeof KNOWN_COLUMNS)[number];
 
 /** Where each known column sits in the file (-1 when absent) and how the user spelled it. */
@@ -76,7 +92,11 @@ export async function openInput(file: string, options: InputOptions): Promise<In
   }
 }
 
-async function* renamingErrors(rows: AsyncIterable<CheckedRow>, file: string, name: string): AsyncGenerator<CheckedRow> {
+async function* renamingErrors(
+  rows: AsyncIterable<CheckedRow>,
+  file: string,
+  name: string,
+): AsyncGenerator<CheckedRow> {
   try {
     yield* rows;
   } catch (error) {
@@ -97,12 +117,19 @@ async function openNamedInput(file: string, options: InputOptions): Promise<Inpu
     await source.close();
     throw error;
   }
-  return { header: source.header, delimiter: source.delimiter, rows: { [Symbol.asyncIterator]: () => checkRecords(file, source.headerLine, source.records, columns, options) } };
+  return {
+    header: source.header,
+    delimiter: source.delimiter,
+    rows: { [Symbol.asyncIterator]: () => checkRecords(file, source.headerLine, source.records, columns, options) },
+  };
 }
 
 /** "Product Code", " AMOUNT " and "product-code" all name the same column. */
 export function normaliseColumnName(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s-]+/g, "_");
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
 }
 
 function mapColumns(file: string, header: string[], headerLine: number): ColumnMap {
@@ -112,7 +139,12 @@ function mapColumns(file: string, header: string[], headerLine: number): ColumnM
     const key = normaliseColumnName(cell) as KnownColumn;
     if (!(KNOWN_COLUMNS as readonly string[]).includes(key)) return;
     if (index[key] !== -1) {
-      throw new InputFileError(file, headerLine, cell, `the header names the ${key} column twice (columns ${index[key] + 1} and ${at + 1}); keep one`);
+      throw new InputFileError(
+        file,
+        headerLine,
+        cell,
+        `the header names the ${key} column twice (columns ${index[key] + 1} and ${at + 1}); keep one`,
+      );
     }
     index[key] = at;
     name[key] = cell;
@@ -126,10 +158,21 @@ function mapColumns(file: string, header: string[], headerLine: number): ColumnM
       ? `; the header seems to be separated by ${other === "\t" ? "tabs" : `"${other}"`}: check the --delimiter option`
       : "";
   for (const required of ["amount", "currency"] as const) {
-    if (index[required] === -1) throw new InputFileError(file, headerLine, required, `the header has no ${required} column (found: ${found})${hint}`);
+    if (index[required] === -1)
+      throw new InputFileError(
+        file,
+        headerLine,
+        required,
+        `the header has no ${required} column (found: ${found})${hint}`,
+      );
   }
   if (PRODUCT_COLUMNS.every((column) => index[column] === -1)) {
-    throw new InputFileError(file, headerLine, "product_code", `the header needs a product column: product_code, product_codes or template_id (found: ${found})${hint}`);
+    throw new InputFileError(
+      file,
+      headerLine,
+      "product_code",
+      `the header needs a product column: product_code, product_codes or template_id (found: ${found})${hint}`,
+    );
   }
   return { index, name, width: header.length };
 }
@@ -151,14 +194,26 @@ async function* checkRecords(
       const checked = checkRow(values, columns, options.catalog, problems);
       const result = checked ? identify(checked, row, seen, options.allowDuplicates, problems) : undefined;
       if (!checked) claimReference(cellOf(values, columns, "reference"), row, seen, problems);
-      yield { row, line: record.line, values, result: result ? { ok: true, order: result } : { ok: false, problems: problems.list } };
+      yield {
+        row,
+        line: record.line,
+        values,
+        result: result ? { ok: true, order: result } : { ok: false, problems: problems.list },
+      };
     }
   }
-  if (row === 1) throw new InputFileError(file, headerLine + 1, undefined, "the file has a header but no rows to order");
+  if (row === 1)
+    throw new InputFileError(file, headerLine + 1, undefined, "the file has a header but no rows to order");
 }
 
 /** Gives a valid row its fingerprint, or reports it as a repeat of an earlier row. */
-function identify(checked: CheckedContent, row: number, seen: FingerprintIndex, allowDuplicates: boolean, problems: RowProblems): OrderLine | undefined {
+function identify(
+  checked: CheckedContent,
+  row: number,
+  seen: FingerprintIndex,
+  allowDuplicates: boolean,
+  problems: RowProblems,
+): OrderLine | undefined {
   const base = sha256Hex(fingerprintText(checked.fields));
   const earlier = seen.add(base, row);
   let fingerprint = base;
@@ -168,7 +223,10 @@ function identify(checked: CheckedContent, row: number, seen: FingerprintIndex, 
       return undefined;
     }
     if (!allowDuplicates) {
-      problems.add("", `duplicate of row ${earlier.row} (same amount, currency, product, recipient and description); if both are intended, run with --allow-duplicates`);
+      problems.add(
+        "",
+        `duplicate of row ${earlier.row} (same amount, currency, product, recipient and description); if both are intended, run with --allow-duplicates`,
+      );
       return undefined;
     }
     fingerprint = occurrenceFingerprint(base, earlier.occurrence);
@@ -230,9 +288,17 @@ function cellOf(values: string[], columns: ColumnMap, column: KnownColumn): stri
 }
 
 /** Checks one row's cells; adds every problem found and returns the order when the content allows one. */
-function checkRow(values: string[], columns: ColumnMap, catalog: Catalog, problems: RowProblems): CheckedContent | undefined {
+function checkRow(
+  values: string[],
+  columns: ColumnMap,
+  catalog: Catalog,
+  problems: RowProblems,
+): CheckedContent | undefined {
   if (values.length > columns.width) {
-    problems.add("", `this row has ${values.length} cells but the header has ${columns.width} columns; a cell may contain an unquoted delimiter`);
+    problems.add(
+      "",
+      `this row has ${values.length} cells but the header has ${columns.width} columns; a cell may contain an unquoted delimiter`,
+    );
   }
 
   const amount = checkAmount(cellOf(values, columns, "amount"), problems);
@@ -240,7 +306,10 @@ function checkRow(values: string[], columns: ColumnMap, catalog: Catalog, proble
   const products = checkProducts(values, columns, catalog, problems);
   if (amount !== undefined && products) checkAmountAgainstProducts(amount, products, problems);
   if (currency !== undefined && products?.currency !== undefined && products.currency !== currency) {
-    const what = products.entries.length === 1 ? `${products.entries[0]?.code} is a ${products.currency} product` : `those products are ${products.currency}`;
+    const what =
+      products.entries.length === 1
+        ? `${products.entries[0]?.code} is a ${products.currency} product`
+        : `those products are ${products.currency}`;
     problems.add("currency", `the row says ${currency} but ${what}`);
   }
 
@@ -256,7 +325,13 @@ function checkRow(values: string[], columns: ColumnMap, catalog: Catalog, proble
   const reference = cellOf(values, columns, "reference");
 
   if (!problems.empty || amount === undefined || currency === undefined || !products || !distribution) return undefined;
-  const order: Omit<OrderLine, "fingerprint" | "contentId"> = { amount, currency, products: products.selection, distribution, country: products.country };
+  const order: Omit<OrderLine, "fingerprint" | "contentId"> = {
+    amount,
+    currency,
+    products: products.selection,
+    distribution,
+    country: products.country,
+  };
   if (description !== "") order.description = description;
   if (reference !== "") order.reference = reference;
   const fields: CheckedContent["fields"] = { amount, currency, products: products.selection, distribution, email };
@@ -283,7 +358,8 @@ const CURRENCY_SHAPE = /^[A-Z]{3}$/;
 function checkCurrency(text: string, problems: RowProblems): string | undefined {
   const code = text.toUpperCase();
   if (code === "") problems.add("currency", "empty; write the 3-letter ISO code, such as USD, GBP or EUR");
-  else if (!CURRENCY_SHAPE.test(code)) problems.add("currency", `"${text}" is not a currency code; write the 3-letter ISO code, such as USD, GBP or EUR`);
+  else if (!CURRENCY_SHAPE.test(code))
+    problems.add("currency", `"${text}" is not a currency code; write the 3-letter ISO code, such as USD, GBP or EUR`);
   else if (!isIso4217(code)) problems.add("currency", `"${text}" is not an ISO 4217 currency code`);
   else return code;
   return undefined;
@@ -301,15 +377,28 @@ interface CheckedProducts {
 /** A TEMPLATE id: "PT-" and a 26-character ULID (Crockford base32: no I, L, O, U). */
 const TEMPLATE_ID = /^PT-[0-9A-HJKMNP-TV-Z]{26}$/;
 
-function checkProducts(values: string[], columns: ColumnMap, catalog: Catalog, problems: RowProblems): CheckedProducts | undefined {
+function checkProducts(
+  values: string[],
+  columns: ColumnMap,
+  catalog: Catalog,
+  problems: RowProblems,
+): CheckedProducts | undefined {
   const filled = PRODUCT_COLUMNS.filter((column) => cellOf(values, columns, column) !== "");
-  const present = PRODUCT_COLUMNS.filter((column) => columns.index[column] !== -1).map((column) => columns.name[column]);
+  const present = PRODUCT_COLUMNS.filter((column) => columns.index[column] !== -1).map(
+    (column) => columns.name[column],
+  );
   if (filled.length === 0) {
-    problems.add(columns.index.product_code === -1 ? "" : "product_code", `no product: fill ${present.length === 1 ? present[0] : `one of ${present.join(", ")}`}`);
+    problems.add(
+      columns.index.product_code === -1 ? "" : "product_code",
+      `no product: fill ${present.length === 1 ? present[0] : `one of ${present.join(", ")}`}`,
+    );
     return undefined;
   }
   if (filled.length > 1) {
-    problems.add(filled[1] ?? "", `fill only one of ${filled.map((column) => columns.name[column]).join(" and ")} on a row`);
+    problems.add(
+      filled[1] ?? "",
+      `fill only one of ${filled.map((column) => columns.name[column]).join(" and ")} on a row`,
+    );
     return undefined;
   }
   const column = filled[0] ?? "product_code";
@@ -317,7 +406,10 @@ function checkProducts(values: string[], columns: ColumnMap, catalog: Catalog, p
 
   if (column === "template_id") {
     if (!TEMPLATE_ID.test(text)) {
-      problems.add(column, `"${text}" is not a template id (PT- followed by 26 letters and digits, e.g. PT-01HQ12PV4B8XMBRTK281JM54KK)`);
+      problems.add(
+        column,
+        `"${text}" is not a template id (PT- followed by 26 letters and digits, e.g. PT-01HQ12PV4B8XMBRTK281JM54KK)`,
+      );
       return undefined;
     }
     // No endpoint lists templates, so the id's existence, currency and country are Runa's to check.
@@ -327,12 +419,20 @@ function checkProducts(values: string[], columns: ColumnMap, catalog: Catalog, p
   if (column === "product_code") {
     const entry = resolveCode(text, catalog, problems, column);
     if (!entry) return undefined;
-    return { selection: { type: "SINGLE", value: entry.code }, entries: [entry], currency: entry.currency, country: entry.countries[0] ?? "" };
+    return {
+      selection: { type: "SINGLE", value: entry.code },
+      entries: [entry],
+      currency: entry.currency,
+      country: entry.countries[0] ?? "",
+    };
   }
 
   const codes = text.split("|").map((code) => code.trim());
   if (codes.length < 2) {
-    problems.add(column, `"${text}" names one product; a choice needs two or more codes separated by | (for one product use product_code)`);
+    problems.add(
+      column,
+      `"${text}" names one product; a choice needs two or more codes separated by | (for one product use product_code)`,
+    );
     return undefined;
   }
   if (codes.some((code) => code === "")) {
@@ -352,25 +452,50 @@ function checkProducts(values: string[], columns: ColumnMap, catalog: Catalog, p
   if (entries.length < codes.length) return undefined;
   const currencies = [...new Set(entries.map((entry) => entry.currency))];
   if (currencies.length > 1) {
-    problems.add(column, `the products mix currencies (${entries.map((entry) => `${entry.code} ${entry.currency}`).join(", ")}); a choice must be in one currency`);
+    problems.add(
+      column,
+      `the products mix currencies (${entries.map((entry) => `${entry.code} ${entry.currency}`).join(", ")}); a choice must be in one currency`,
+    );
     return undefined;
   }
   const [first, ...rest] = entries;
   const shared = (first?.countries ?? []).filter((country) => rest.every((entry) => entry.countries.includes(country)));
   if (shared.length === 0) {
-    problems.add(column, `the products share no country they can be redeemed in (${entries.map((entry) => `${entry.code}: ${entry.countries.join("/") || "none"}`).join(", ")})`);
+    problems.add(
+      column,
+      `the products share no country they can be redeemed in (${entries.map((entry) => `${entry.code}: ${entry.countries.join("/") || "none"}`).join(", ")})`,
+    );
     return undefined;
   }
-  return { selection: { type: "MULTIPLE", values: codes }, entries, currency: currencies[0] ?? "", country: shared[0] ?? "" };
+  return {
+    selection: { type: "MULTIPLE", values: codes },
+    entries,
+    currency: currencies[0] ?? "",
+    country: shared[0] ?? "",
+  };
 }
 
-function resolveCode(code: string, catalog: Catalog, problems: RowProblems, column: KnownColumn): OrderableCode | undefined {
+function resolveCode(
+  code: string,
+  catalog: Catalog,
+  problems: RowProblems,
+  column: KnownColumn,
+): OrderableCode | undefined {
   const entry = catalog.resolve(code);
   if (!entry) {
     const plans = catalog.planCodesOf(code);
-    if (plans) problems.add(column, `${code} is a subscription; order one of its plans by plan code instead: ${plans.join(", ") || "(the catalog lists none)"}`);
-    else if (code !== code.toUpperCase() && catalog.resolve(code.toUpperCase())) problems.add(column, `unknown product "${code}"; codes are upper-case: did you mean ${code.toUpperCase()}?`);
-    else problems.add(column, `unknown product "${code}": it is not in the catalog (run "runa-batch catalog" to list products)`);
+    if (plans)
+      problems.add(
+        column,
+        `${code} is a subscription; order one of its plans by plan code instead: ${plans.join(", ") || "(the catalog lists none)"}`,
+      );
+    else if (code !== code.toUpperCase() && catalog.resolve(code.toUpperCase()))
+      problems.add(column, `unknown product "${code}"; codes are upper-case: did you mean ${code.toUpperCase()}?`);
+    else
+      problems.add(
+        column,
+        `unknown product "${code}": it is not in the catalog (run "runa-batch catalog" to list products)`,
+      );
     return undefined;
   }
   if (!entry.orderable) {
@@ -384,8 +509,12 @@ function checkAmountAgainstProducts(amount: string, products: CheckedProducts, p
   if (products.selection.type !== "SINGLE") {
     // Runa prices a choice (MULTIPLE) or a template link in whole units; the recipient picks the product later.
     if (!amount.endsWith(".00")) {
-      const kind = products.selection.type === "MULTIPLE" ? "a choice of products (product_codes)" : "a template (template_id)";
-      problems.add("amount", `${amount} is not a whole amount; ${kind} needs a whole amount such as ${amount.slice(0, -3)}.00`);
+      const kind =
+        products.selection.type === "MULTIPLE" ? "a choice of products (product_codes)" : "a template (template_id)";
+      problems.add(
+        "amount",
+        `${amount} is not a whole amount; ${kind} needs a whole amount such as ${amount.slice(0, -3)}.00`,
+      );
     }
     return;
   }
@@ -393,11 +522,18 @@ function checkAmountAgainstProducts(amount: string, products: CheckedProducts, p
   if (!entry) return;
   const denominations = entry.denominations;
   if (denominations.type === "fixed") {
-    if (!denominations.values.has(amount)) problems.add("amount", `${amount} is not a denomination of ${entry.code}; choose one of ${denominations.list.join(", ")}`);
+    if (!denominations.values.has(amount))
+      problems.add(
+        "amount",
+        `${amount} is not a denomination of ${entry.code}; choose one of ${denominations.list.join(", ")}`,
+      );
   } else if (denominations.type === "open") {
     const cents = toCents(amount);
     if (cents < denominations.minimumCents || cents > denominations.maximumCents) {
-      problems.add("amount", `${amount} is outside ${entry.code}'s range ${denominations.minimumText} to ${denominations.maximumText}`);
+      problems.add(
+        "amount",
+        `${amount} is outside ${entry.code}'s range ${denominations.minimumText} to ${denominations.maximumText}`,
+      );
     }
   } else if (denominations.type === "plan" && denominations.price !== undefined && denominations.price !== amount) {
     problems.add("amount", `${entry.code} costs ${denominations.price}; the amount must be ${denominations.price}`);
@@ -406,7 +542,12 @@ function checkAmountAgainstProducts(amount: string, products: CheckedProducts, p
 
 const DISTRIBUTIONS = new Set(["EMAIL", "PAYOUT_LINK"]);
 
-function checkDistribution(text: string, email: string, columns: ColumnMap, problems: RowProblems): DistributionMethod | undefined {
+function checkDistribution(
+  text: string,
+  email: string,
+  columns: ColumnMap,
+  problems: RowProblems,
+): DistributionMethod | undefined {
   const requested = text.toUpperCase();
   if (requested !== "" && !DISTRIBUTIONS.has(requested)) {
     problems.add("distribution", `"${text}" is not a distribution; use EMAIL or PAYOUT_LINK`);
@@ -416,7 +557,12 @@ function checkDistribution(text: string, email: string, columns: ColumnMap, prob
   if (type === "PAYOUT_LINK") return { type: "PAYOUT_LINK" }; // an email given here is only carried along
   const column = columns.index.email === -1 ? "distribution" : "email";
   if (email === "") {
-    problems.add(column, columns.index.email === -1 ? "EMAIL needs an email column with the recipient's address" : "empty; distribution EMAIL needs the recipient's address");
+    problems.add(
+      column,
+      columns.index.email === -1
+        ? "EMAIL needs an email column with the recipient's address"
+        : "empty; distribution EMAIL needs the recipient's address",
+    );
     return undefined;
   }
   if (!isEmailAddress(email)) {

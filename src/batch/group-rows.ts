@@ -21,7 +21,12 @@ export interface PendingRow {
  * the same template: a template redeemable in one country cannot conflict with itself.
  */
 export function compatibilityKey(line: OrderLine): string {
-  const selection = line.country === "" ? (line.products.type === "TEMPLATE" ? `template:${line.products.template_id}` : `row:${line.fingerprint}`) : `country:${line.country}`;
+  const selection =
+    line.country === ""
+      ? line.products.type === "TEMPLATE"
+        ? `template:${line.products.template_id}`
+        : `row:${line.fingerprint}`
+      : `country:${line.country}`;
   return JSON.stringify([line.currency, selection, line.description ?? ""]);
 }
 
@@ -30,7 +35,9 @@ export class OrderGrouper {
 
   constructor(readonly itemsPerOrder: number) {
     if (!Number.isInteger(itemsPerOrder) || itemsPerOrder < 1 || itemsPerOrder > MAX_ITEMS_PER_ORDER) {
-      throw new RangeError(`items per order must be a whole number from 1 to ${MAX_ITEMS_PER_ORDER}, got ${itemsPerOrder}`);
+      throw new RangeError(
+        `items per order must be a whole number from 1 to ${MAX_ITEMS_PER_ORDER}, got ${itemsPerOrder}`,
+      );
     }
   }
 

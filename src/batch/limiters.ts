@@ -94,7 +94,8 @@ export async function openOrderBudget(options: OrderBudgetOptions): Promise<Orde
     return { limiter: createOrderLimiter(options.ordersPerMinute), close: async () => undefined };
   }
   const where = redactedUrl(options.redisUrl);
-  if (!/^rediss?:\/\/./i.test(options.redisUrl)) throw new UsageError(`--redis-url must be a redis:// or rediss:// URL, got ${where}`);
+  if (!/^rediss?:\/\/./i.test(options.redisUrl))
+    throw new UsageError(`--redis-url must be a redis:// or rediss:// URL, got ${where}`);
   const spacing = orderSpacingMs(options.ordersPerMinute);
   const { Redis } = await import("ioredis"); // only runs with --redis-url load it
   // Not lazyConnect: Bottleneck's subscriber is a duplicate of this client and must connect by itself.
@@ -119,7 +120,10 @@ export async function openOrderBudget(options: OrderBudgetOptions): Promise<Orde
     );
   } catch (error) {
     client.disconnect();
-    throw new UsageError(`cannot reach Redis at ${where} for the shared order budget: ${error instanceof Error ? error.message : String(error)}. Nothing was sent.`, "redis_unreachable");
+    throw new UsageError(
+      `cannot reach Redis at ${where} for the shared order budget: ${error instanceof Error ? error.message : String(error)}. Nothing was sent.`,
+      "redis_unreachable",
+    );
   }
 
   const connection = new Bottleneck.IORedisConnection({ client, Redis } as Bottleneck.IORedisConnectionOptions);
@@ -133,7 +137,11 @@ export async function openOrderBudget(options: OrderBudgetOptions): Promise<Orde
     maxConcurrent: MAX_CONCURRENT_POSTS,
     timeout: Math.max(SHARED_STATE_IDLE_MS, 2 * spacing),
   });
-  const onError = (error: unknown): void => options.log?.error({ redis: where, err: error instanceof Error ? error.message : String(error) }, "shared order budget error; orders wait until Redis answers");
+  const onError = (error: unknown): void =>
+    options.log?.error(
+      { redis: where, err: error instanceof Error ? error.message : String(error) },
+      "shared order budget error; orders wait until Redis answers",
+    );
   limiter.on("error", onError);
   connection.on("error", onError);
   let closed = false;
@@ -156,7 +164,10 @@ export async function openOrderBudget(options: OrderBudgetOptions): Promise<Orde
     await adoptStricterSpacing(client, limiter, id, spacing, options.log);
   } catch (error) {
     await close();
-    throw new UsageError(`cannot set up the shared order budget in Redis at ${where}: ${error instanceof Error ? error.message : String(error)}. Nothing was sent.`, "redis_unreachable");
+    throw new UsageError(
+      `cannot set up the shared order budget in Redis at ${where}: ${error instanceof Error ? error.message : String(error)}. Nothing was sent.`,
+      "redis_unreachable",
+    );
   }
   options.log?.info({ redis: where, limiterId: id, minTimeMs: spacing }, "order budget shared through redis");
   return { limiter, sharedId: id, pause: sharedPause(client, `${id}:paused`, options.log), close };
@@ -170,7 +181,11 @@ return 1`;
 function sharedPause(client: Redis, key: string, log: Logger | undefined): SharedPause {
   // A Redis fault must not stop the run here: the local pause still holds, and the limiter itself
   // waits for Redis before any POST.
-  const warn = (error: unknown): void => log?.warn({ err: error instanceof Error ? error.message : String(error) }, "shared 429 pause unavailable; pausing this process only");
+  const warn = (error: unknown): void =>
+    log?.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      "shared 429 pause unavailable; pausing this process only",
+    );
   return {
     remainingMs: async () => {
       try {
@@ -195,15 +210,27 @@ function sharedPause(client: Redis, key: string, log: Logger | undefined): Share
  * (Bottleneck's clustering rule). A second process with a different --rate would silently follow
  * the first, which is unsafe when it asked for less. So whichever spacing is longer wins for all.
  */
-async function adoptStricterSpacing(client: Redis, limiter: Bottleneck, id: string, spacing: number, log: Logger | undefined): Promise<void> {
+async function adoptStricterSpacing(
+  client: Redis,
+  limiter: Bottleneck,
+  id: string,
+  spacing: number,
+  log: Logger | undefined,
+): Promise<void> {
   const text = await client.hget(bottleneckSettingsKey(id), "minTime");
   const stored = text === null ? Number.NaN : Number(text);
   if (!Number.isFinite(stored) || stored === spacing) return; // just created by us, or unreadable
   if (stored > spacing) {
-    log?.warn({ storedMinTimeMs: stored, minTimeMs: spacing }, "another process shares this API key at a lower --rate; following it");
+    log?.warn(
+      { storedMinTimeMs: stored, minTimeMs: spacing },
+      "another process shares this API key at a lower --rate; following it",
+    );
     return;
   }
-  log?.warn({ storedMinTimeMs: stored, minTimeMs: spacing }, "another process shares this API key at a higher --rate; slowing every process to this run's rate");
+  log?.warn(
+    { storedMinTimeMs: stored, minTimeMs: spacing },
+    "another process shares this API key at a higher --rate; slowing every process to this run's rate",
+  );
   limiter.updateSettings({ minTime: spacing });
   for (let attempt = 0; attempt < 50; attempt += 1) {
     if (Number(await client.hget(bottleneckSettingsKey(id), "minTime")) >= spacing) return;

@@ -12,7 +12,11 @@ import type { CompletedOrderItem, NewOrder } from "../runa/types.ts";
  * so). `body` is the order's journaled request: its items stand in the rows' order. No item is ever
  * given to two rows.
  */
-export function matchPayouts(rows: readonly MemberRow[], body: string, items: readonly CompletedOrderItem[]): RowPayout[] {
+export function matchPayouts(
+  rows: readonly MemberRow[],
+  body: string,
+  items: readonly CompletedOrderItem[],
+): RowPayout[] {
   const requested = (JSON.parse(body) as NewOrder).items;
   // The journal writes rows and body from one list; if they ever disagree, guessing could hand one
   // person another's link, so nothing is matched.
@@ -64,7 +68,13 @@ class ItemPool {
 }
 
 function payoutOf(row: MemberRow, item: CompletedOrderItem): RowPayout {
-  const payout: RowPayout = { fp: row.fp, itemId: item.id, price: item.price, url: item.payout?.url, payoutStatus: item.payout?.status };
+  const payout: RowPayout = {
+    fp: row.fp,
+    itemId: item.id,
+    price: item.price,
+    url: item.payout?.url,
+    payoutStatus: item.payout?.status,
+  };
   if (item.payout?.expiry_date !== undefined) payout.expiryDate = item.payout.expiry_date;
   return payout;
 }

@@ -12,7 +12,10 @@ import type { OrderLine } from "./order-line.ts";
 export function orderBody(lines: readonly OrderLine[], metadata?: Record<string, string>): string {
   const first = lines[0];
   if (!first) throw new Error("an order needs at least one row");
-  const order: NewOrder = { payment_method: { type: "ACCOUNT_BALANCE", currency: first.currency }, items: lines.map(orderItem) };
+  const order: NewOrder = {
+    payment_method: { type: "ACCOUNT_BALANCE", currency: first.currency },
+    items: lines.map(orderItem),
+  };
   if (first.description) order.description = first.description;
   if (metadata) order.metadata = metadata;
   return JSON.stringify(order);
@@ -22,7 +25,9 @@ function orderItem(line: OrderLine): NewOrderItem {
   return {
     face_value: toJsonNumber(line.amount),
     distribution_method:
-      line.distribution.type === "EMAIL" ? { type: "EMAIL", email_address: line.distribution.email_address } : { type: "PAYOUT_LINK" },
+      line.distribution.type === "EMAIL"
+        ? { type: "EMAIL", email_address: line.distribution.email_address }
+        : { type: "PAYOUT_LINK" },
     products: canonicalProducts(line.products),
   };
 }

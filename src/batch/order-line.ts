@@ -31,7 +31,10 @@ export interface OrderLine {
  * PAYOUT_LINK row (where it is only carried along): two payout links for two different people are
  * two rows, not a duplicate.
  */
-export type FingerprintFields = Pick<OrderLine, "amount" | "currency" | "products" | "distribution" | "description" | "reference"> & {
+export type FingerprintFields = Pick<
+  OrderLine,
+  "amount" | "currency" | "products" | "distribution" | "description" | "reference"
+> & {
   /** Trimmed, lower-cased; "" when the row has none. */
   email: string;
 };
@@ -60,8 +63,20 @@ export function fingerprintText(fields: FingerprintFields): string {
 function contentFields(fields: FingerprintFields): string[] {
   const products = fields.products;
   const selection =
-    products.type === "SINGLE" ? products.value : products.type === "MULTIPLE" ? products.values.join("|") : products.template_id;
-  return [fields.amount, fields.currency, products.type, selection, fields.distribution.type, fields.email, fields.description ?? ""];
+    products.type === "SINGLE"
+      ? products.value
+      : products.type === "MULTIPLE"
+        ? products.values.join("|")
+        : products.template_id;
+  return [
+    fields.amount,
+    fields.currency,
+    products.type,
+    selection,
+    fields.distribution.type,
+    fields.email,
+    fields.description ?? "",
+  ];
 }
 
 /**
@@ -73,7 +88,11 @@ function contentFields(fields: FingerprintFields): string[] {
  * collision would only cause a refusal, the safe direction.
  */
 export function contentIdentity(fields: FingerprintFields): string {
-  const text = JSON.stringify(["runa-batch/content/v1", ...contentFields(fields), fields.email === "" ? (fields.reference ?? "") : ""]);
+  const text = JSON.stringify([
+    "runa-batch/content/v1",
+    ...contentFields(fields),
+    fields.email === "" ? (fields.reference ?? "") : "",
+  ]);
   return sha256Hex(text).slice(0, 16);
 }
 
@@ -97,7 +116,10 @@ export function occurrenceFingerprint(base: string, occurrence: number): string 
 
 /** The first 64 bits of a hex sha256, as two uint32. */
 function bitsOf(hexFingerprint: string): [number, number] {
-  return [Number.parseInt(hexFingerprint.slice(0, 8), 16) >>> 0, Number.parseInt(hexFingerprint.slice(8, 16), 16) >>> 0];
+  return [
+    Number.parseInt(hexFingerprint.slice(0, 8), 16) >>> 0,
+    Number.parseInt(hexFingerprint.slice(8, 16), 16) >>> 0,
+  ];
 }
 
 /**

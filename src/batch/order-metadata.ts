@@ -19,7 +19,10 @@ const TOOL = `runa-batch ${packageVersion()}`;
  * "2-11,15"). A list longer than one value continues in `rows_2`, `references_2`, ...; a list that
  * does not fit in the pairs left is summarised by count, first and last.
  */
-export function orderMetadata(batchId: string, rows: readonly Pick<MemberRow, "row" | "ref">[]): Record<string, string> {
+export function orderMetadata(
+  batchId: string,
+  rows: readonly Pick<MemberRow, "row" | "ref">[],
+): Record<string, string> {
   const metadata: Record<string, string> = { tool: TOOL, batch_id: clip(batchId) };
   let free = MAX_METADATA_PAIRS - 2;
   const numbers = rows.flatMap((member) => (member.ref === undefined ? [member.row] : []));
@@ -27,11 +30,23 @@ export function orderMetadata(batchId: string, rows: readonly Pick<MemberRow, "r
   if (numbers.length > 0) {
     const values = pack(rowRanges(numbers));
     const room = free - (references.length > 0 ? 1 : 0);
-    free -= spread(metadata, "rows", values.length <= room ? values : [clip(`${numbers.length} rows from ${Math.min(...numbers)} to ${Math.max(...numbers)}`)]);
+    free -= spread(
+      metadata,
+      "rows",
+      values.length <= room
+        ? values
+        : [clip(`${numbers.length} rows from ${Math.min(...numbers)} to ${Math.max(...numbers)}`)],
+    );
   }
   if (references.length > 0) {
     const values = pack(references.map(clip));
-    spread(metadata, "references", values.length <= free ? values : [clip(`${references.length} references, first ${references[0]}, last ${references[references.length - 1]}`)]);
+    spread(
+      metadata,
+      "references",
+      values.length <= free
+        ? values
+        : [clip(`${references.length} references, first ${references[0]}, last ${references[references.length - 1]}`)],
+    );
   }
   return metadata;
 }
@@ -40,7 +55,7 @@ export function orderMetadata(batchId: string, rows: readonly Pick<MemberRow, "r
 function rowRanges(numbers: readonly number[]): string[] {
   const sorted = [...numbers].sort((a, b) => a - b);
   const ranges: string[] = [];
-  for (let start = 0; start < sorted.length; ) {
+  for (let start = 0; start < sorted.length;) {
     let end = start;
     while (end + 1 < sorted.length && sorted[end + 1]! <= sorted[end]! + 1) end += 1;
     ranges.push(sorted[start] === sorted[end] ? String(sorted[start]) : `${sorted[start]}-${sorted[end]}`);

@@ -79,13 +79,22 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
     const line = checked.result.order;
     const plan = planRow(line.fingerprint, journal, edited(line));
     counts[plan.action] += 1;
-    if (options.production && line.reference !== undefined && EXAMPLE_REFERENCE.test(line.reference) && plan.action !== "done") exampleRows.push(checked.row);
-    if (plan.action === "conflict") refusals.push({ kind: "conflict", message: describeConflict(checked.row, line.reference, plan) });
+    if (
+      options.production &&
+      line.reference !== undefined &&
+      EXAMPLE_REFERENCE.test(line.reference) &&
+      plan.action !== "done"
+    )
+      exampleRows.push(checked.row);
+    if (plan.action === "conflict")
+      refusals.push({ kind: "conflict", message: describeConflict(checked.row, line.reference, plan) });
     // A re-sent row whose first POST did land is already paid: counting it again errs on the safe side.
     if (plan.action === "new" || plan.action === "conflict" || plan.action === "repost") toSend.add(line);
     if (journal.orderOfRow(line.fingerprint)) seen.add(line.fingerprint);
     if (plan.action === "repost" && isRepostExpired(plan.order, now)) {
-      expired.push(`row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`);
+      expired.push(
+        `row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`,
+      );
     }
     if (plan.action === "new" && plan.generation === 0) {
       newRows.push(checked.row);
@@ -93,7 +102,11 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
       if (line.reference === undefined) unreferencedNewRows.add(checked.row);
     }
     const carried = orderIdColumn === -1 ? "" : (checked.values[orderIdColumn] ?? "").trim();
-    if (carried !== "" && (plan.action === "new" || plan.action === "conflict") && journal.orderOfRow(line.fingerprint)?.orderId !== carried) {
+    if (
+      carried !== "" &&
+      (plan.action === "new" || plan.action === "conflict") &&
+      journal.orderOfRow(line.fingerprint)?.orderId !== carried
+    ) {
       carriedOrderIds.set(carried, checked.row);
     }
   }
@@ -113,7 +126,9 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
       hasContent: (contentId) => newContent.rowOf(contentId) !== undefined,
       hasOrderId: (orderId) => carriedOrderIds.has(orderId),
     });
-    refusals.push(...repeatRefusals(findings.byContent, (contentId) => newContent.rowOf(contentId) ?? 0, journal, options, now));
+    refusals.push(
+      ...repeatRefusals(findings.byContent, (contentId) => newContent.rowOf(contentId) ?? 0, journal, options, now),
+    );
     refusals.push(...carriedOrderRefusals(carriedOrderIds, findings.byOrderId));
   }
   if (exampleRows.length > 0) {
@@ -137,7 +152,11 @@ function paidOrSent(order: OrderState): string {
   return order.phase === "settled" ? "paid" : "sent";
 }
 
-function describeConflict(row: number, reference: string | undefined, plan: Extract<RowPlan, { action: "conflict" }>): string {
+function describeConflict(
+  row: number,
+  reference: string | undefined,
+  plan: Extract<RowPlan, { action: "conflict" }>,
+): string {
   const { order } = plan;
   const identity = reference === undefined ? `row ${row}` : `row ${row} (reference ${reference})`;
   if (plan.reason === "key_reused") {
@@ -161,7 +180,9 @@ function describeMissing(journal: JournalState, missing: readonly string[], newR
     return { row: journal.memberOfRow(fp)!.row, order: journal.orderOfRow(fp)! };
   });
   earlier.sort((a, b) => a.row - b.row);
-  const shown = earlier.slice(0, NAMED_ROWS).map(({ row, order }) => `row ${row} (${paidOrSent(order)} as order ${order.orderId ?? order.key})`);
+  const shown = earlier
+    .slice(0, NAMED_ROWS)
+    .map(({ row, order }) => `row ${row} (${paidOrSent(order)} as order ${order.orderId ?? order.key})`);
   const more = earlier.length > NAMED_ROWS ? ` (+${earlier.length - NAMED_ROWS} more)` : "";
   return (
     `${missing.length} row(s) that earlier runs of this batch paid or sent are no longer in the file as they were: ${shown.join(", ")}${more}; ` +
@@ -189,7 +210,12 @@ function repeatRefusals(
       // and without its journal line it never will. Another batch's plan still counts: resumed, it would send.
       if (sameBatch && !match.posted) continue;
       if (!sameBatch && now - Date.parse(match.plannedAt) > options.repeatWindowMs) continue;
-      const entry = byBatch.get(match.batchId) ?? { rows: [], orders: new Set<string>(), latest: match.plannedAt, lost: sameBatch };
+      const entry = byBatch.get(match.batchId) ?? {
+        rows: [],
+        orders: new Set<string>(),
+        latest: match.plannedAt,
+        lost: sameBatch,
+      };
       entry.rows.push(rowOf(contentId));
       entry.orders.add(match.orderId ?? `key ${match.key}`);
       if (match.plannedAt > entry.latest) entry.latest = match.plannedAt;
@@ -221,7 +247,8 @@ function carriedOrderRefusals(carried: Map<string, number>, known: Map<string, L
   for (const [orderId, row] of carried) {
     const match = known.get(orderId);
     if (!match) unknown.push(row);
-    else if (match.outcome !== "FAILED" && match.outcome !== "REJECTED") paid.push(`row ${row} (order ${orderId}, batch "${match.batchId}", ${match.plannedAt.slice(0, 10)})`);
+    else if (match.outcome !== "FAILED" && match.outcome !== "REJECTED")
+      paid.push(`row ${row} (order ${orderId}, batch "${match.batchId}", ${match.plannedAt.slice(0, 10)})`);
   }
   const refusals: Refusal[] = [];
   if (paid.length > 0) {
@@ -263,7 +290,8 @@ export function blockingRefusals(plan: RunPlan, overrides: Overrides): Refusal[]
 }
 
 const REFUSAL_HINTS: Record<Refusal["kind"], string> = {
-  conflict: "Restore the rows, or pass --accept-changes to order the edited or new rows as NEW orders (the earlier orders stand).",
+  conflict:
+    "Restore the rows, or pass --accept-changes to order the edited or new rows as NEW orders (the earlier orders stand).",
   repeat: "Nothing tells a copy from new payments to the same people: --allow-repeat-payments sends them anyway.",
   paid_order_id: "Rows carrying the order id of an order that may have paid them are never sent again.",
   expired: "Check these in the Runa dashboard first; --force-after-expiry re-sends them anyway.",
@@ -275,7 +303,10 @@ export function refuseUnsafePlan(plan: RunPlan, batchId: string, overrides: Over
   const blocking = blockingRefusals(plan, overrides);
   if (blocking.length === 0) return;
   const hints = [...new Set(blocking.map((refusal) => REFUSAL_HINTS[refusal.kind]))];
-  throw new JournalRefusal(`batch "${batchId}": nothing was sent.\n  ${blocking.map((refusal) => refusal.message).join("\n  ")}\n${hints.join("\n")}`, blocking[0]!.kind);
+  throw new JournalRefusal(
+    `batch "${batchId}": nothing was sent.\n  ${blocking.map((refusal) => refusal.message).join("\n  ")}\n${hints.join("\n")}`,
+    blocking[0]!.kind,
+  );
 }
 
 /** Orders whose row signatures are kept at once: rows of one order mostly come together in the file. */

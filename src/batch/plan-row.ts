@@ -27,7 +27,11 @@ export type RowPlan =
  * with a reference keeps its fingerprint when edited (the reference is its identity), so only
  * this comparison tells an edit from a re-run.
  */
-export function planRow(fingerprint: string, journal: JournalState, edited: (order: OrderState) => boolean = () => false): RowPlan {
+export function planRow(
+  fingerprint: string,
+  journal: JournalState,
+  edited: (order: OrderState) => boolean = () => false,
+): RowPlan {
   const order = journal.orderOfRow(fingerprint);
   if (!order) return { action: "new", generation: 0 };
   const next = (journal.memberOfRow(fingerprint)?.gen ?? order.gen) + 1;
@@ -36,7 +40,10 @@ export function planRow(fingerprint: string, journal: JournalState, edited: (ord
     return { action: "conflict", order, generation: next, reason: "key_reused" };
   }
   // An edit is only safe to order where nothing can have been paid yet (never sent, FAILED, 4xx).
-  if (edited(order)) return mayHavePaid(order) ? { action: "conflict", order, generation: next, reason: "edited" } : { action: "new", generation: next };
+  if (edited(order))
+    return mayHavePaid(order)
+      ? { action: "conflict", order, generation: next, reason: "edited" }
+      : { action: "new", generation: next };
   switch (order.phase) {
     case "settled":
       return order.outcome === "COMPLETED" ? { action: "done", order } : { action: "new", generation: next };

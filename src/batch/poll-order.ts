@@ -32,7 +32,10 @@ export async function pollOrder(context: RunContext, order: OrderState): Promise
     if (status === "COMPLETED" || status === "FAILED") {
       crashPoint("after-poll");
       const full = (result as { body: FullOrder }).body;
-      const payouts = status === "COMPLETED" ? matchPayouts(order.rows, order.body, full.items ?? []) : order.rows.map((row) => ({ fp: row.fp }));
+      const payouts =
+        status === "COMPLETED"
+          ? matchPayouts(order.rows, order.body, full.items ?? [])
+          : order.rows.map((row) => ({ fp: row.fp }));
       context.journal.settled(order.key, orderId, status, payouts, full.total_price);
       crashPoint("settled");
       context.counters.settled += 1;
@@ -40,7 +43,11 @@ export async function pollOrder(context: RunContext, order: OrderState): Promise
       context.log.info({ key: order.key, orderId, status }, "order settled");
       return "settled";
     }
-    if (result.kind !== "ok") context.log.warn({ orderId, status: result.kind === "http_error" ? result.status : result.code }, "poll failed; will poll again");
+    if (result.kind !== "ok")
+      context.log.warn(
+        { orderId, status: result.kind === "http_error" ? result.status : result.code },
+        "poll failed; will poll again",
+      );
     if (context.now() >= deadline) return "pending";
     delay = Math.min(delay * POLL_GROWTH, POLL_MAX_DELAY_MS * context.timeScale);
   }

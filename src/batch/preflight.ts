@@ -53,7 +53,14 @@ export async function preflight(options: PreflightOptions): Promise<Preflight> {
     const now = Date.now();
     const continuation = continuationRefusal(journal, snapshot.input, options.batchId, now);
     const plan = await planBatch(
-      { file: snapshot.path, input: { ...options.input, displayName: options.file }, batchId: options.batchId, ledgerFile: ledgerPath(options.stateDirectory), repeatWindowMs: options.repeatWindowMs, production: options.production },
+      {
+        file: snapshot.path,
+        input: { ...options.input, displayName: options.file },
+        batchId: options.batchId,
+        ledgerFile: ledgerPath(options.stateDirectory),
+        repeatWindowMs: options.repeatWindowMs,
+        production: options.production,
+      },
       journal,
       now,
     );

@@ -21,11 +21,18 @@ export interface PricedCosts {
 /** One POST /order/estimate, paced by the caller within its rate budget. */
 export type Estimate = (body: string) => Promise<Attempt<OrderEstimate>>;
 
-export async function priceExactly(costs: CurrencyCost[], choices: ChoicesToEstimate, estimate: Estimate): Promise<PricedCosts> {
+export async function priceExactly(
+  costs: CurrencyCost[],
+  choices: ChoicesToEstimate,
+  estimate: Estimate,
+): Promise<PricedCosts> {
   const kept = [...choices.byCurrency.values()].reduce((total, list) => total + list.length, 0);
   if (kept === 0) return { costs };
   if (choices.overflow > 0) {
-    return { costs, note: `exact prices not asked for: over ${MAX_ESTIMATED_ROWS} product-choice rows; they are counted at face value (the most they can cost)` };
+    return {
+      costs,
+      note: `exact prices not asked for: over ${MAX_ESTIMATED_ROWS} product-choice rows; they are counted at face value (the most they can cost)`,
+    };
   }
   const priced = costs.map((cost) => ({ ...cost }));
   for (const cost of priced) {
@@ -34,12 +41,18 @@ export async function priceExactly(costs: CurrencyCost[], choices: ChoicesToEsti
       const chunk = items.slice(start, start + ESTIMATE_ITEMS_PER_REQUEST);
       const body = JSON.stringify({
         payment_method: { type: "ACCOUNT_BALANCE", currency: cost.currency },
-        items: chunk.map(({ values, amount }) => ({ products: { type: "MULTIPLE", values }, face_value: toJsonNumber(amount) })),
+        items: chunk.map(({ values, amount }) => ({
+          products: { type: "MULTIPLE", values },
+          face_value: toJsonNumber(amount),
+        })),
       });
       const answer = await estimate(body);
       const total = estimatedTotal(answer, chunk.length);
       if (typeof total !== "number") {
-        return { costs: priced, note: `exact prices unavailable (${total.reason}): the product-choice rows not yet estimated are counted at face value (the most they can cost)` };
+        return {
+          costs: priced,
+          note: `exact prices unavailable (${total.reason}): the product-choice rows not yet estimated are counted at face value (the most they can cost)`,
+        };
       }
       const face = chunk.reduce((sum, { amount }) => sum + toCents(toMoneyText(amount)), 0n);
       const price = toCents(toMoneyText(new Big(String(total))));
@@ -55,9 +68,15 @@ export async function priceExactly(costs: CurrencyCost[], choices: ChoicesToEsti
 /** The estimate's total price, or why it cannot be used. */
 function estimatedTotal(answer: Attempt<OrderEstimate>, items: number): number | { reason: string } {
   if (answer.kind === "network") return { reason: `${answer.code}: ${answer.message}` };
-  if (answer.kind !== "ok") return { reason: answer.kind === "http_error" ? `${answer.status} ${answer.error.type}` : answer.message };
+  if (answer.kind !== "ok")
+    return { reason: answer.kind === "http_error" ? `${answer.status} ${answer.error.type}` : answer.message };
   const body = answer.body;
-  if (typeof body?.total_price !== "number" || !Number.isFinite(body.total_price) || !Array.isArray(body.items) || body.items.length !== items) {
+  if (
+    typeof body?.total_price !== "number" ||
+    !Number.isFinite(body.total_price) ||
+    !Array.isArray(body.items) ||
+    body.items.length !== items
+  ) {
     return { reason: "an answer without a total price for every item" };
   }
   return body.total_price;

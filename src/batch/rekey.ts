@@ -13,7 +13,9 @@ export function parseRowList(text: string): number[] {
     const first = Number(match?.[1]);
     const last = match?.[2] === undefined ? first : Number(match[2]);
     if (!match || first < 2 || last < first || last - first > 100_000) {
-      throw new UsageError(`--rekey "${text}": expected row numbers as in the results \`row\` column (2 or more), e.g. 5,7,9-12`);
+      throw new UsageError(
+        `--rekey "${text}": expected row numbers as in the results \`row\` column (2 or more), e.g. 5,7,9-12`,
+      );
     }
     for (let row = first; row <= last; row += 1) rows.add(row);
   }
@@ -30,7 +32,12 @@ export interface RekeyPlan {
  * COMPLETED, accepted or never sent needs no new key, and giving it one could pay it twice. An
  * order of several rows is re-keyed whole, so every one of its rows must be named.
  */
-export async function planRekey(file: string, input: InputOptions, journal: JournalState, rows: number[]): Promise<RekeyPlan> {
+export async function planRekey(
+  file: string,
+  input: InputOptions,
+  journal: JournalState,
+  rows: number[],
+): Promise<RekeyPlan> {
   const wanted = new Set(rows);
   const orders = new Map<string, { order: OrderState; rows: number[] }>();
   const problems: string[] = [];
@@ -44,7 +51,9 @@ export async function planRekey(file: string, input: InputOptions, journal: Jour
     }
     const order = journal.orderOfRow(checked.result.order.fingerprint);
     if (!order || (order.phase !== "posted" && order.phase !== "unresolved")) {
-      problems.push(`row ${checked.row} ${order ? describePhase(order) : "was never sent"}: only a row whose outcome is unknown (status ERROR) can be re-keyed`);
+      problems.push(
+        `row ${checked.row} ${order ? describePhase(order) : "was never sent"}: only a row whose outcome is unknown (status ERROR) can be re-keyed`,
+      );
       continue;
     }
     const entry = orders.get(order.key) ?? { order, rows: [] };
@@ -54,16 +63,22 @@ export async function planRekey(file: string, input: InputOptions, journal: Jour
   for (const row of wanted) problems.push(`row ${row} is not in ${input.displayName ?? file}`);
   for (const { order, rows: named } of orders.values()) {
     const missing = order.rows.map((member) => member.row).filter((row) => !named.includes(row));
-    if (missing.length > 0) problems.push(`row ${named.join(", ")} shares order ${order.key} with row ${missing.join(", ")}: one order gets one key, so name all of its rows`);
+    if (missing.length > 0)
+      problems.push(
+        `row ${named.join(", ")} shares order ${order.key} with row ${missing.join(", ")}: one order gets one key, so name all of its rows`,
+      );
   }
-  if (problems.length > 0) throw new JournalRefusal(`--rekey: nothing was sent.\n  ${problems.join("\n  ")}`, "rekey_refused");
+  if (problems.length > 0)
+    throw new JournalRefusal(`--rekey: nothing was sent.\n  ${problems.join("\n  ")}`, "rekey_refused");
   return { orders: [...orders.values()] };
 }
 
 function describePhase(order: OrderState): string {
   switch (order.phase) {
     case "settled":
-      return order.outcome === "COMPLETED" ? `is COMPLETED (order ${order.orderId ?? "?"})` : "FAILED (a re-run already uses a new key)";
+      return order.outcome === "COMPLETED"
+        ? `is COMPLETED (order ${order.orderId ?? "?"})`
+        : "FAILED (a re-run already uses a new key)";
     case "accepted":
       return `was accepted as order ${order.orderId ?? "?"} (a re-run polls it)`;
     case "rejected":
@@ -81,7 +96,10 @@ export function rekeyQuestion(plan: RekeyPlan): string {
     `--rekey: row(s) ${rows.join(", ")} will be sent under a NEW idempotency key.`,
     "Their current key's outcome is unknown: if Runa holds an order for it, these rows are paid a SECOND time.",
     "Check first (`runa-batch reconcile`, or the Runa dashboard) that no order exists for:",
-    ...plan.orders.map(({ order, rows: named }) => `  key ${order.key} (row ${named.join(", ")}, first sent ${order.firstPostAt ?? "?"})`),
+    ...plan.orders.map(
+      ({ order, rows: named }) =>
+        `  key ${order.key} (row ${named.join(", ")}, first sent ${order.firstPostAt ?? "?"})`,
+    ),
     "Re-send them under a new key? [y/N] ",
   ].join("\n");
 }

@@ -15,7 +15,12 @@ const payoutsByRow = recentCache(64, (payouts: readonly RowPayout[]) => {
 });
 
 /** `interrupted`: the run was stopped (SIGINT/SIGTERM), so polling ended early, not at the poll timeout. */
-export function rowResult(checked: CheckedRow, journal: JournalState, batchId: string, interrupted = false): ResultFields {
+export function rowResult(
+  checked: CheckedRow,
+  journal: JournalState,
+  batchId: string,
+  interrupted = false,
+): ResultFields {
   const result: ResultFields = {
     row: String(checked.row),
     idempotency_key: "",
@@ -32,7 +37,9 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
   if (!checked.result.ok) {
     result.status = "INVALID";
     result.error_type = "invalid_row";
-    result.error_message = checked.result.problems.map((problem) => (problem.column ? `${problem.column}: ${problem.message}` : problem.message)).join("; ");
+    result.error_message = checked.result.problems
+      .map((problem) => (problem.column ? `${problem.column}: ${problem.message}` : problem.message))
+      .join("; ");
     return result;
   }
   const fingerprint = checked.result.order.fingerprint;
@@ -69,18 +76,25 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
     case "rejected":
       result.status = "REJECTED";
       result.error_type = order.error?.type ?? "";
-      result.error_message = order.rows.length > 1 ? `Runa rejected the whole order (all ${order.rows.length} rows of this order): ${order.error?.message ?? ""}` : (order.error?.message ?? "");
+      result.error_message =
+        order.rows.length > 1
+          ? `Runa rejected the whole order (all ${order.rows.length} rows of this order): ${order.error?.message ?? ""}`
+          : (order.error?.message ?? "");
       break;
     case "settled": {
       result.status = order.outcome ?? "FAILED";
       const payout = order.payouts && payoutsByRow(order.payouts).get(fingerprint);
       if (order.outcome === "FAILED") {
         result.error_type = "order_failed";
-        result.error_message = order.rows.length > 1 ? `Runa reported the order FAILED (all ${order.rows.length} rows of this order)` : "Runa reported the order FAILED";
+        result.error_message =
+          order.rows.length > 1
+            ? `Runa reported the order FAILED (all ${order.rows.length} rows of this order)`
+            : "Runa reported the order FAILED";
       } else if (!payout?.url) {
         result.status = "ERROR";
         result.error_type = "unmatched_item";
-        result.error_message = "order completed but no item matched this row's content; check the order in the Runa dashboard";
+        result.error_message =
+          "order completed but no item matched this row's content; check the order in the Runa dashboard";
       }
       result.redemption_url = payout?.url ?? "";
       result.payout_status = payout?.payoutStatus ?? "";
@@ -101,7 +115,8 @@ export function rowResult(checked: CheckedRow, journal: JournalState, batchId: s
 function supersededOrders(orders: readonly OrderState[]): string {
   return orders
     .flatMap((order) => {
-      if (order.orderId !== undefined) return [`${order.orderId} ${order.phase === "settled" ? (order.outcome ?? "FAILED") : "PENDING"}`];
+      if (order.orderId !== undefined)
+        return [`${order.orderId} ${order.phase === "settled" ? (order.outcome ?? "FAILED") : "PENDING"}`];
       if (order.phase === "posted" || order.phase === "unresolved") return [`key ${order.key} outcome unknown`];
       return [];
     })

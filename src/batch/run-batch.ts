@@ -33,7 +33,13 @@ import { planRow } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { planRekey, rekeyQuestion } from "./rekey.ts";
 import { rowResult } from "./row-result.ts";
-import { newCounters, type AccountStopCause, type ProgressEvent, type RunContext, type RunCounters } from "./run-context.ts";
+import {
+  newCounters,
+  type AccountStopCause,
+  type ProgressEvent,
+  type RunContext,
+  type RunCounters,
+} from "./run-context.ts";
 import { ACCOUNT_WIDE_ERRORS, type AccountStop } from "../runa/retry-policy.ts";
 import { sendOrder } from "./send-order.ts";
 import type Bottleneck from "bottleneck";
@@ -146,18 +152,33 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   let journal: BatchJournal;
   try {
     // A journal of the layout before the state folder (beside the results) is moved in: its batch stays protected.
-    if (adoptLegacyJournal(batchPaths(dirname(options.resultsFile), options.batchId).journal, paths.journal, options.batchId)) {
+    if (
+      adoptLegacyJournal(
+        batchPaths(dirname(options.resultsFile), options.batchId).journal,
+        paths.journal,
+        options.batchId,
+      )
+    ) {
       log.warn({ journal: paths.journal }, "moved this batch's journal from beside the results into the state folder");
     }
-    journal = BatchJournal.open(paths.journal, options.batchId, () => new Date(now()), options.ledgerFile ? Ledger.open(options.ledgerFile) : undefined);
+    journal = BatchJournal.open(
+      paths.journal,
+      options.batchId,
+      () => new Date(now()),
+      options.ledgerFile ? Ledger.open(options.ledgerFile) : undefined,
+    );
   } catch (error) {
     lock.release(); // refused (say a damaged journal): the next run must not meet our lock
     throw error;
   }
   try {
-    const refusal = options.runInput && !options.continueBatch ? continuationRefusal(journal.state, options.runInput, options.batchId, now()) : undefined;
+    const refusal =
+      options.runInput && !options.continueBatch
+        ? continuationRefusal(journal.state, options.runInput, options.batchId, now())
+        : undefined;
     if (refusal) throw new JournalRefusal(refusal, "other_file");
-    if (options.rekeyRows && options.rekeyRows.length > 0) await rekey(options, options.rekeyRows, journal, dependencies, log);
+    if (options.rekeyRows && options.rekeyRows.length > 0)
+      await rekey(options, options.rekeyRows, journal, dependencies, log);
     const plan = await planBatch(options, journal.state, now());
     refuseUnsafePlan(plan, options.batchId, options);
     await dependencies.beforeSending?.(plan.toSend, plan.choices);
@@ -187,7 +208,8 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     // When sending halts (a stop, or an account-wide refusal), jobs still waiting for a rate slot
     // are dropped: no POST starts after it, and the exit does not wait for a queue that, at 60 a
     // minute, could take half a minute to drain. Polls end only on a stop.
-    const dropWaitingJobs = (limiter: Bottleneck) => () => void limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    const dropWaitingJobs = (limiter: Bottleneck) => () =>
+      void limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
     sending.signal.addEventListener("abort", dropWaitingJobs(context.orderLimiter), { once: true });
     stop.addEventListener("abort", dropWaitingJobs(context.pollLimiter), { once: true });
     stop.addEventListener("abort", () => sending.abort(), { once: true });
@@ -207,7 +229,10 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     const { statuses, completed, wholeOrdersLost, notInFile } = written;
     const charged = chargedTotals(journal.state);
     // The results still reflect every journaled step; then the fault stops the run.
-    if (failure) throw isStorageFault(failure.error) ? storageFailure(options, paths.journal, journal.state, failure.error) : failure.error;
+    if (failure)
+      throw isStorageFault(failure.error)
+        ? storageFailure(options, paths.journal, journal.state, failure.error)
+        : failure.error;
     return {
       batchId: options.batchId,
       resultsFile: options.resultsFile,
@@ -221,7 +246,9 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       elapsedMs: now() - startedAt,
       interrupted: context.stop.aborted,
       wholeOrdersLost,
-      ...(context.accountStop ? { accountStop: { ...context.accountStop, ...ACCOUNT_WIDE_ERRORS[context.accountStop.type] } } : {}),
+      ...(context.accountStop
+        ? { accountStop: { ...context.accountStop, ...ACCOUNT_WIDE_ERRORS[context.accountStop.type] } }
+        : {}),
     };
   } finally {
     journal.close();
@@ -230,9 +257,16 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
 }
 
 /** Journals the user's choice to give the named rows' orders a new key; planning then sends them anew. */
-async function rekey(options: RunOptions, rows: number[], journal: BatchJournal, dependencies: RunDependencies, log: Logger): Promise<void> {
+async function rekey(
+  options: RunOptions,
+  rows: number[],
+  journal: BatchJournal,
+  dependencies: RunDependencies,
+  log: Logger,
+): Promise<void> {
   const plan = await planRekey(options.file, options.input, journal.state, rows);
-  if (!(await dependencies.confirmRekey?.(rekeyQuestion(plan)))) throw new UsageError("--rekey was not confirmed: nothing was sent", "not_confirmed");
+  if (!(await dependencies.confirmRekey?.(rekeyQuestion(plan))))
+    throw new UsageError("--rekey was not confirmed: nothing was sent", "not_confirmed");
   for (const { order, rows: named } of plan.orders) {
     journal.rekeyed(order.key);
     log.warn({ key: order.key, rows: named }, "key given up by --rekey: these rows are sent under a new key");
@@ -245,11 +279,22 @@ async function rekey(options: RunOptions, rows: number[], journal: BatchJournal,
  * twice. Says whether the results file reflects them, and what to do. `failure` is the fault that
  * stopped sending, if one did; `resultsError` why the results file could not be written, if so.
  */
-function storageFailure(options: RunOptions, journalPath: string, state: JournalState, failure: unknown, resultsError?: unknown): StorageError {
+function storageFailure(
+  options: RunOptions,
+  journalPath: string,
+  state: JournalState,
+  failure: unknown,
+  resultsError?: unknown,
+): StorageError {
   const sent = [...state.orders.values()].filter((order) => order.firstPostAt !== undefined).length;
-  const reason = (error: unknown): string => (isStorageFault(error) ? describeFault(error) : error instanceof Error ? error.message : String(error));
-  const results = resultsError === undefined ? `The results file ${options.resultsFile} shows every row as journaled.` : `The results file ${options.resultsFile} could not be written (${reason(resultsError)}); a re-run writes it.`;
-  const next = "Free space or fix the disk, then re-run the same command: orders already placed are not placed again (unanswered ones are re-sent with the same key, which Runa replays).";
+  const reason = (error: unknown): string =>
+    isStorageFault(error) ? describeFault(error) : error instanceof Error ? error.message : String(error);
+  const results =
+    resultsError === undefined
+      ? `The results file ${options.resultsFile} shows every row as journaled.`
+      : `The results file ${options.resultsFile} could not be written (${reason(resultsError)}); a re-run writes it.`;
+  const next =
+    "Free space or fix the disk, then re-run the same command: orders already placed are not placed again (unanswered ones are re-sent with the same key, which Runa replays).";
   if (failure === undefined) {
     return new StorageError(
       `batch "${options.batchId}": the ${sent} order(s) sent were all journaled (${journalPath}), but the results file ${options.resultsFile} could not be written (${reason(resultsError)}). ` +
@@ -257,7 +302,9 @@ function storageFailure(options: RunOptions, journalPath: string, state: Journal
       resultsError,
     );
   }
-  const what = isStorageFault(failure) ? `could not write ${failure.path ?? "the journal"}: ${describeFault(failure)}` : `stopped: ${reason(failure)}`;
+  const what = isStorageFault(failure)
+    ? `could not write ${failure.path ?? "the journal"}: ${describeFault(failure)}`
+    : `stopped: ${reason(failure)}`;
   return new StorageError(
     `batch "${options.batchId}": ${what}. Sending stopped; ${sent} order(s) had been sent by then and may be placed: each was journaled (${journalPath}) before it was sent. ${results} ${next}`,
     failure,
@@ -269,7 +316,12 @@ function storageFailure(options: RunOptions, journalPath: string, state: Journal
  * limiter's Redis went away) stops new work, lets the rest settle, and is returned, so the results
  * can still be written from the journal before the run fails.
  */
-async function sendAndPoll(options: RunOptions, context: RunContext, journal: BatchJournal, replaces: RunPlan["replaces"]): Promise<{ error: unknown } | undefined> {
+async function sendAndPoll(
+  options: RunOptions,
+  context: RunContext,
+  journal: BatchJournal,
+  replaces: RunPlan["replaces"],
+): Promise<{ error: unknown } | undefined> {
   let failure: { error: unknown } | undefined;
   const tasks = new Set<Promise<unknown>>();
   const acted = new Set<string>();
@@ -325,7 +377,10 @@ async function sendAndPoll(options: RunOptions, context: RunContext, journal: Ba
       return member;
     });
     const key = orderKey(rowKeys);
-    const body = orderBody(group.map((pending) => pending.line), orderMetadata(options.batchId, rows));
+    const body = orderBody(
+      group.map((pending) => pending.line),
+      orderMetadata(options.batchId, rows),
+    );
     journal.planned(key, Math.max(...group.map((pending) => pending.generation)), rows, group[0]!.line.currency, body);
     crashPoint("planned");
     return journal.state.orders.get(key)!;
@@ -340,7 +395,8 @@ async function sendAndPoll(options: RunOptions, context: RunContext, journal: Ba
       const plan = planRow(line.fingerprint, journal.state, edited(line));
       if (plan.action === "done") continue;
       // The plan refused conflicts unless --accept-changes, on these same bytes (a snapshot): this is a second lock on that door.
-      if (plan.action === "conflict" && !options.acceptChanges) throw new JournalRefusal(`row ${checked.row} changed after planning; nothing more was sent`, "conflict");
+      if (plan.action === "conflict" && !options.acceptChanges)
+        throw new JournalRefusal(`row ${checked.row} changed after planning; nothing more was sent`, "conflict");
       // A conflict gets here only with --accept-changes: the row becomes a new order.
       if (plan.action === "new" || plan.action === "conflict") {
         const group = grouper.add({ line, row: checked.row, generation: plan.generation });
@@ -349,7 +405,8 @@ async function sendAndPoll(options: RunOptions, context: RunContext, journal: Ba
         await launch(plan.order, plan.action === "poll" ? "poll" : "send");
       }
     }
-    if (!context.sending.signal.aborted && !failure) for (const group of grouper.flush()) await launch(planGroup(group), "send");
+    if (!context.sending.signal.aborted && !failure)
+      for (const group of grouper.flush()) await launch(planGroup(group), "send");
   } catch (error) {
     fail(error); // a journal that cannot be written: orders in flight still settle before we stop
   }
@@ -382,7 +439,15 @@ class SendSlots {
 }
 
 async function writeBatchResults(options: RunOptions, journal: BatchJournal, interrupted: boolean) {
-  const statuses: Record<RowStatus, number> = { COMPLETED: 0, FAILED: 0, REJECTED: 0, PENDING: 0, INVALID: 0, ERROR: 0, NOT_SENT: 0 };
+  const statuses: Record<RowStatus, number> = {
+    COMPLETED: 0,
+    FAILED: 0,
+    REJECTED: 0,
+    PENDING: 0,
+    INVALID: 0,
+    ERROR: 0,
+    NOT_SENT: 0,
+  };
   const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
   const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
   const accounted = new Set<OrderState>();
@@ -391,10 +456,12 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
     for await (const checked of rows) {
       const result = rowResult(checked, journal.state, options.batchId, interrupted);
       statuses[result.status] += 1;
-      if (checked.result.ok) for (const order of journal.state.ordersOfRow(checked.result.order.fingerprint)) accounted.add(order);
+      if (checked.result.ok)
+        for (const order of journal.state.ordersOfRow(checked.result.order.fingerprint)) accounted.add(order);
       if ((result.status === "FAILED" || result.status === "REJECTED") && checked.result.ok) {
         const order = journal.state.orderOfRow(checked.result.order.fingerprint);
-        if (order && order.rows.length > 1) lostOrders.set(order.key, { status: result.status, rows: order.rows.length });
+        if (order && order.rows.length > 1)
+          lostOrders.set(order.key, { status: result.status, rows: order.rows.length });
       }
       if (result.status === "COMPLETED" && checked.result.ok) {
         const { currency, amount } = checked.result.order;
@@ -415,6 +482,10 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
     price: toMoneyText(total.price),
   }));
   const lost = [...lostOrders.values()];
-  const wholeOrdersLost = { failed: lost.filter((order) => order.status === "FAILED").length, rejected: lost.filter((order) => order.status === "REJECTED").length, rows: lost.reduce((sum, order) => sum + order.rows, 0) };
+  const wholeOrdersLost = {
+    failed: lost.filter((order) => order.status === "FAILED").length,
+    rejected: lost.filter((order) => order.status === "REJECTED").length,
+    rows: lost.reduce((sum, order) => sum + order.rows, 0),
+  };
   return { statuses, completed, wholeOrdersLost, notInFile: ordersNotInFile(journal.state, accounted) };
 }

@@ -66,17 +66,28 @@ export type ProgressEvent = { counters: Readonly<RunCounters> } & (
 );
 
 export function newCounters(): RunCounters {
-  return { posts: 0, retries: { network: 0, server_error: 0, rate_limited: 0, in_progress: 0, unrecognised: 0 }, polls: 0, accepted: 0, settled: 0, rejected: 0, unresolved: 0 };
+  return {
+    posts: 0,
+    retries: { network: 0, server_error: 0, rate_limited: 0, in_progress: 0, unrecognised: 0 },
+    polls: 0,
+    accepted: 0,
+    settled: 0,
+    rejected: 0,
+    unresolved: 0,
+  };
 }
 
 /** Waits `ms`, or less if the run is told to stop. Resolves false when stopped. */
 export function pause(ms: number, stop: AbortSignal): Promise<boolean> {
   if (stop.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      stop.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        stop.removeEventListener("abort", onAbort);
+        resolve(true);
+      },
+      Math.max(0, ms),
+    );
     const onAbort = (): void => {
       clearTimeout(timer);
       resolve(false);

@@ -28,28 +28,35 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
     const wait = context.pausedUntil - context.now();
     if (wait > 0 && !(await pause(wait, sending))) return "stopped";
     let rateLimitedPauseMs = 0;
-    const result = await stoppable(sending, () => context.orderLimiter.schedule(async (): Promise<Attempt<{ id: string; status: string }> | SharedPauseSeen | undefined> => {
-      // Checked inside the limiter: a job queued before the stop must not start after it.
-      if (sending.aborted) return undefined;
-      // A 429 seen since this job was queued, here or by another process sharing the budget: the
-      // account is over its limit for everyone.
-      const pausedMs = Math.max(context.pausedUntil - context.now(), (await context.sharedPause?.remainingMs()) ?? 0);
-      if (pausedMs > 0) return { kind: "paused", ms: pausedMs };
-      journal.posting(order.key, order.posts + 1);
-      crashPoint("before-post");
-      counters.posts += 1;
-      counters.firstPostAt ??= context.now();
-      const answer = await client.createOrder(order.body, order.key);
-      // Still inside the limiter: the next queued job sees the halt or the pause before it can start.
-      haltOnAccountWideRefusal(context, order, answer);
-      const judged = judge(answer);
-      if (judged.verdict === "retry" && judged.reason === "rate_limited") {
-        rateLimitedPauseMs = retryDelayMs("rate_limited", attempt, context.timeScale);
-        context.pausedUntil = Math.max(context.pausedUntil, context.now() + rateLimitedPauseMs);
-        await context.sharedPause?.extend(rateLimitedPauseMs);
-      }
-      return answer;
-    }));
+    const result = await stoppable(sending, () =>
+      context.orderLimiter.schedule(
+        async (): Promise<Attempt<{ id: string; status: string }> | SharedPauseSeen | undefined> => {
+          // Checked inside the limiter: a job queued before the stop must not start after it.
+          if (sending.aborted) return undefined;
+          // A 429 seen since this job was queued, here or by another process sharing the budget: the
+          // account is over its limit for everyone.
+          const pausedMs = Math.max(
+            context.pausedUntil - context.now(),
+            (await context.sharedPause?.remainingMs()) ?? 0,
+          );
+          if (pausedMs > 0) return { kind: "paused", ms: pausedMs };
+          journal.posting(order.key, order.posts + 1);
+          crashPoint("before-post");
+          counters.posts += 1;
+          counters.firstPostAt ??= context.now();
+          const answer = await client.createOrder(order.body, order.key);
+          // Still inside the limiter: the next queued job sees the halt or the pause before it can start.
+          haltOnAccountWideRefusal(context, order, answer);
+          const judged = judge(answer);
+          if (judged.verdict === "retry" && judged.reason === "rate_limited") {
+            rateLimitedPauseMs = retryDelayMs("rate_limited", attempt, context.timeScale);
+            context.pausedUntil = Math.max(context.pausedUntil, context.now() + rateLimitedPauseMs);
+            await context.sharedPause?.extend(rateLimitedPauseMs);
+          }
+          return answer;
+        },
+      ),
+    );
     if (!result) return "stopped";
     if (result.kind === "paused") {
       // Nothing was sent: wait out the shared pause, then try again without using up an attempt.
@@ -72,24 +79,54 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
       journal.rejected(order.key, verdict.status, verdict.type, message);
       counters.rejected += 1;
       const details = result.error.details;
-      log.warn({ key: order.key, status: verdict.status, errorType: verdict.type, errorMessage: message, ...(details ? { details } : {}), rows: order.rows.map((row) => row.row) }, "order rejected");
+      log.warn(
+        {
+          key: order.key,
+          status: verdict.status,
+          errorType: verdict.type,
+          errorMessage: message,
+          ...(details ? { details } : {}),
+          rows: order.rows.map((row) => row.row),
+        },
+        "order rejected",
+      );
       return "rejected";
     }
     const reason = verdict.verdict === "retry" ? verdict.reason : "server_error"; // a 2xx without an id: ask again
-    lastError = result.kind === "http_error" ? result.error : result.kind === "ok" ? { type: "bad_response", message: "accepted without an order id" } : { type: result.code, message: result.message };
+    lastError =
+      result.kind === "http_error"
+        ? result.error
+        : result.kind === "ok"
+          ? { type: "bad_response", message: "accepted without an order id" }
+          : { type: result.code, message: result.message };
     if (result.kind === "http_error" && result.status >= 500) {
       journal.serverError(order.key, result.status, result.error.type);
       if (isStuckKey(order)) {
-        journal.unresolved(order.key, STUCK_KEY, `Runa answered this key ${order.serverErrorStreak} times in a row with ${result.status} ${result.error.type}, over more than one run: it looks stuck on a stored error, which Runa replays for the key's 30 days`);
+        journal.unresolved(
+          order.key,
+          STUCK_KEY,
+          `Runa answered this key ${order.serverErrorStreak} times in a row with ${result.status} ${result.error.type}, over more than one run: it looks stuck on a stored error, which Runa replays for the key's 30 days`,
+        );
         counters.unresolved += 1;
-        log.error({ key: order.key, status: result.status, errorType: result.error.type, rows: order.rows.map((row) => row.row) }, "idempotency key looks stuck on a replayed 5xx; not retried");
+        log.error(
+          {
+            key: order.key,
+            status: result.status,
+            errorType: result.error.type,
+            rows: order.rows.map((row) => row.row),
+          },
+          "idempotency key looks stuck on a replayed 5xx; not retried",
+        );
         return "unresolved";
       }
     }
     counters.retries[reason] += 1;
     // A 429 already paused every sender (inside the limiter, above); the others back off alone.
     const delay = reason === "rate_limited" ? rateLimitedPauseMs : retryDelayMs(reason, attempt, context.timeScale);
-    log.warn({ key: order.key, attempt, reason, errorType: lastError.type, delayMs: delay }, "order attempt will be retried");
+    log.warn(
+      { key: order.key, attempt, reason, errorType: lastError.type, delayMs: delay },
+      "order attempt will be retried",
+    );
     if (!(await pause(delay, sending))) return "stopped";
   }
   journal.unresolved(order.key, lastError.type, `gave up after ${MAX_POST_ATTEMPTS} attempts: ${lastError.message}`);

@@ -62,7 +62,16 @@ export interface ValidationReport {
 /** One streaming pass over the file: memory holds the report's first problems and one total per currency. */
 export async function validateInput(file: string, options: InputOptions): Promise<ValidationReport> {
   const input = await openInput(file, options);
-  const report: ValidationReport = { file, rows: 0, valid: 0, invalid: 0, problems: [], problemCount: 0, costs: [], choices: { byCurrency: new Map(), overflow: 0 } };
+  const report: ValidationReport = {
+    file,
+    rows: 0,
+    valid: 0,
+    invalid: 0,
+    problems: [],
+    problemCount: 0,
+    costs: [],
+    choices: { byCurrency: new Map(), overflow: 0 },
+  };
   const costs = new CostTally(options);
   for await (const row of input.rows) {
     report.rows++;
@@ -74,7 +83,8 @@ export async function validateInput(file: string, options: InputOptions): Promis
     report.invalid++;
     for (const problem of row.result.problems) {
       report.problemCount++;
-      if (report.problems.length < MAX_REPORTED_PROBLEMS) report.problems.push({ row: row.row, line: row.line, ...problem });
+      if (report.problems.length < MAX_REPORTED_PROBLEMS)
+        report.problems.push({ row: row.row, line: row.line, ...problem });
     }
   }
   report.costs = costs.totals();
@@ -168,7 +178,8 @@ export function formatReport(report: ValidationReport): string {
   lines.push(`${report.file}: ${plural(report.rows, "row")}, ${report.valid} valid, ${report.invalid} invalid`);
   if (report.problemCount > 0) {
     lines.push("", `${plural(report.problemCount, "problem")}:`);
-    for (const problem of report.problems) lines.push(`  row ${problem.row} (line ${problem.line}) ${formatProblem(problem)}`);
+    for (const problem of report.problems)
+      lines.push(`  row ${problem.row} (line ${problem.line}) ${formatProblem(problem)}`);
     const more = report.problemCount - report.problems.length;
     if (more > 0) lines.push(`  ... and ${plural(more, "more problem")}: the error CSV lists them all`);
   }
@@ -192,10 +203,13 @@ export function pricingLines(costs: CurrencyCost[], note: string | undefined): s
   const lines: string[] = [];
   const estimated = costs.reduce((total, cost) => total + (cost.estimatedRows ?? 0), 0);
   const undiscounted = costs.reduce((total, cost) => total + cost.undiscountedRows, 0);
-  if (estimated > 0) lines.push(`  ${plural(estimated, "product-choice row")} priced exactly by Runa (POST /order/estimate).`);
+  if (estimated > 0)
+    lines.push(`  ${plural(estimated, "product-choice row")} priced exactly by Runa (POST /order/estimate).`);
   if (note) lines.push(`  ${note}`);
   if (undiscounted > 0) {
-    lines.push(`  ${plural(undiscounted, "row")} (templates, products without a listed discount, or choices not estimated) counted at face value: their discount is known only when ordered.`);
+    lines.push(
+      `  ${plural(undiscounted, "row")} (templates, products without a listed discount, or choices not estimated) counted at face value: their discount is known only when ordered.`,
+    );
   }
   return lines;
 }
@@ -266,19 +280,33 @@ export interface BalanceCheck {
 }
 
 /** GET /balance per currency; a balance that cannot be read is reported, not fatal (except a refused key). */
-export async function checkBalances(client: Pick<RunaClient, "getBalance">, costs: CurrencyCost[]): Promise<BalanceCheck[]> {
+export async function checkBalances(
+  client: Pick<RunaClient, "getBalance">,
+  costs: CurrencyCost[],
+): Promise<BalanceCheck[]> {
   const checks: BalanceCheck[] = [];
   for (const cost of costs) {
     const check: BalanceCheck = { currency: cost.currency, price: cost.price };
     const result = await client.getBalance(cost.currency);
-    if (result.kind === "ok" && typeof result.body?.balance === "string" && /^-?\d+(?:\.\d+)?$/.test(result.body.balance)) {
+    if (
+      result.kind === "ok" &&
+      typeof result.body?.balance === "string" &&
+      /^-?\d+(?:\.\d+)?$/.test(result.body.balance)
+    ) {
       check.balance = toMoneyText(result.body.balance);
       const missing = new Big(cost.price).minus(result.body.balance);
       if (missing.gt(0)) check.shortfall = toMoneyText(missing);
     } else if (result.kind === "http_error" && (result.status === 401 || result.status === 403)) {
-      throw new AuthenticationError(`Runa refused the API key while reading the ${cost.currency} balance (${result.status} ${result.error.type})`);
+      throw new AuthenticationError(
+        `Runa refused the API key while reading the ${cost.currency} balance (${result.status} ${result.error.type})`,
+      );
     } else {
-      check.error = result.kind === "ok" ? "unexpected answer" : result.kind === "http_error" ? `${result.status} ${result.error.type}` : result.message;
+      check.error =
+        result.kind === "ok"
+          ? "unexpected answer"
+          : result.kind === "http_error"
+            ? `${result.status} ${result.error.type}`
+            : result.message;
     }
     checks.push(check);
   }
@@ -295,15 +323,24 @@ export function formatBalances(checks: BalanceCheck[], playground = false): stri
     "Account balance:",
     ...table(
       ["currency", "price", "balance", "shortfall"],
-      checks.map((check) => [check.currency, check.price, check.balance ?? `unknown (${check.error ?? "?"})`, check.shortfall ?? ""]),
+      checks.map((check) => [
+        check.currency,
+        check.price,
+        check.balance ?? `unknown (${check.error ?? "?"})`,
+        check.shortfall ?? "",
+      ]),
       [false, true, true, true],
     ).map((line) => `  ${line}`),
   ];
   for (const check of checks) {
     if (check.shortfall !== undefined && playground) {
-      lines.push(`Note: the ${check.currency} balance is ${check.shortfall} short of the ${check.price} this file costs; the playground accepts orders whatever the balance, production would not.`);
+      lines.push(
+        `Note: the ${check.currency} balance is ${check.shortfall} short of the ${check.price} this file costs; the playground accepts orders whatever the balance, production would not.`,
+      );
     } else if (check.shortfall !== undefined) {
-      lines.push(`WARNING: the ${check.currency} balance (${check.balance}) is ${check.shortfall} short of the ${check.price} this file costs; top up before running, or rows will fail with insufficient_funds.`);
+      lines.push(
+        `WARNING: the ${check.currency} balance (${check.balance}) is ${check.shortfall} short of the ${check.price} this file costs; top up before running, or rows will fail with insufficient_funds.`,
+      );
     }
   }
   return `${lines.join("\n")}\n`;

@@ -9,7 +9,11 @@ import type { Product, SubscriptionPlan } from "../runa/types.ts";
 
 /** How a code may be priced. */
 export type Denominations =
-  | { type: "fixed"; /** canonical two-place strings, e.g. "10.00" */ values: ReadonlySet<string>; list: readonly string[] }
+  | {
+      type: "fixed";
+      /** canonical two-place strings, e.g. "10.00" */ values: ReadonlySet<string>;
+      list: readonly string[];
+    }
   /** Bounds in whole cents, rounded inwards, so an integer comparison decides exactly. */
   | { type: "open"; minimumCents: bigint; maximumCents: bigint; minimumText: string; maximumText: string }
   /** A subscription plan: the face value is the plan's price when Runa gives one. */
@@ -109,7 +113,11 @@ function giftCardDenominations(product: Product): Denominations {
     const list = denominations.available_list.filter(isDecimal).map((value) => toMoneyText(value));
     return { type: "fixed", values: new Set(list), list };
   }
-  if (denominations?.type === "open" && isDecimal(denominations.minimum_value) && isDecimal(denominations.maximum_value)) {
+  if (
+    denominations?.type === "open" &&
+    isDecimal(denominations.minimum_value) &&
+    isDecimal(denominations.maximum_value)
+  ) {
     return {
       type: "open",
       minimumCents: BigInt(new Big(denominations.minimum_value).times(100).round(0, Big.roundUp).toFixed(0)),
@@ -126,7 +134,10 @@ function giftCardDenominations(product: Product): Denominations {
  * types.ts) carry it inside `gift_card` / `subscription`. Take the first one present.
  */
 function discountMultiplier(product: Product, subscription: boolean): string | undefined {
-  const candidates = [product.discount_multiplier, subscription ? product.subscription?.discount_multiplier : product.gift_card?.discount_multiplier];
+  const candidates = [
+    product.discount_multiplier,
+    subscription ? product.subscription?.discount_multiplier : product.gift_card?.discount_multiplier,
+  ];
   for (const candidate of candidates) if (isDecimal(candidate)) return candidate;
   return undefined;
 }

@@ -38,7 +38,10 @@ interface CacheFile {
   products: Product[];
 }
 
-export async function loadCatalog(client: Pick<RunaClient, "listProducts">, options: LoadCatalogOptions): Promise<Catalog> {
+export async function loadCatalog(
+  client: Pick<RunaClient, "listProducts">,
+  options: LoadCatalogOptions,
+): Promise<Catalog> {
   const now = options.now ?? Date.now;
   const file = cachePath(options.cacheDir, options.baseUrl);
   if (!options.refresh) {
@@ -47,7 +50,9 @@ export async function loadCatalog(client: Pick<RunaClient, "listProducts">, opti
   }
   const products = await fetchAllProducts(client, options.sleep ?? ((ms) => sleep(ms * timeScale())));
   // The cache only saves a walk of the catalog: failing to write it must not stop the command.
-  await writeCache(options.cacheDir, file, { version: 1, baseUrl: options.baseUrl, fetchedAt: now(), products }).catch(() => undefined);
+  await writeCache(options.cacheDir, file, { version: 1, baseUrl: options.baseUrl, fetchedAt: now(), products }).catch(
+    () => undefined,
+  );
   return Catalog.fromProducts(products);
 }
 
@@ -57,11 +62,15 @@ export function cachePath(cacheDir: string, baseUrl: string): string {
   return join(cacheDir, `catalog-${digest}.json`);
 }
 
-async function fetchAllProducts(client: Pick<RunaClient, "listProducts">, wait: (ms: number) => Promise<unknown>): Promise<Product[]> {
+async function fetchAllProducts(
+  client: Pick<RunaClient, "listProducts">,
+  wait: (ms: number) => Promise<unknown>,
+): Promise<Product[]> {
   const products: Product[] = [];
   const pages = readAllPages<ProductPage, Product>({
     name: "the product catalog (GET /product)",
-    fetch: (after) => client.listProducts(after === undefined ? { limit: CATALOG_PAGE_LIMIT } : { limit: CATALOG_PAGE_LIMIT, after }),
+    fetch: (after) =>
+      client.listProducts(after === undefined ? { limit: CATALOG_PAGE_LIMIT } : { limit: CATALOG_PAGE_LIMIT, after }),
     itemsOf: (page) => (Array.isArray(page.catalog) ? page.catalog : undefined),
     wait,
     unavailable: (message) => new CatalogUnavailableError(message),
@@ -77,7 +86,10 @@ async function readCache(file: string, baseUrl: string, now: number): Promise<Pr
   } catch {
     return undefined; // missing or unreadable: fetch again
   }
-  const fresh = typeof parsed.fetchedAt === "number" && now - parsed.fetchedAt >= 0 && now - parsed.fetchedAt < CATALOG_CACHE_TTL_MS;
+  const fresh =
+    typeof parsed.fetchedAt === "number" &&
+    now - parsed.fetchedAt >= 0 &&
+    now - parsed.fetchedAt < CATALOG_CACHE_TTL_MS;
   if (parsed.version !== 1 || parsed.baseUrl !== baseUrl || !fresh || !Array.isArray(parsed.products)) return undefined;
   return parsed.products;
 }

@@ -4,7 +4,17 @@ import Big from "big.js";
 import { toMoneyText } from "../money.ts";
 import type { Catalog, OrderableCode } from "./catalog.ts";
 
-export const TEMPLATE_COLUMNS = ["reference", "email", "amount", "currency", "product_code", "product_codes", "template_id", "distribution", "description"] as const;
+export const TEMPLATE_COLUMNS = [
+  "reference",
+  "email",
+  "amount",
+  "currency",
+  "product_code",
+  "product_codes",
+  "template_id",
+  "distribution",
+  "description",
+] as const;
 
 export type Distribution = "EMAIL" | "PAYOUT_LINK";
 
@@ -16,20 +26,36 @@ const PREFERRED_AMOUNT = "25";
 
 export type TemplateRows = { ok: true; currency: string; rows: string[][] } | { ok: false; reason: string };
 
-export function templateRows(catalog: Catalog, choice: { currency?: string | undefined; distribution?: Distribution | undefined }): TemplateRows {
+export function templateRows(
+  catalog: Catalog,
+  choice: { currency?: string | undefined; distribution?: Distribution | undefined },
+): TemplateRows {
   const candidates = orderableGiftCards(catalog);
   const currency = choice.currency ?? mostOffered(candidates);
   const products = candidates.filter((entry) => entry.currency === currency).slice(0, EXAMPLE_ROWS);
   if (currency === undefined || products.length === 0) {
     const offered = [...new Set(candidates.map((entry) => entry.currency))].sort().join(", ");
-    return { ok: false, reason: `the catalog has no orderable gift card in ${choice.currency ?? "any currency"}${offered ? ` (it has: ${offered})` : ""}` };
+    return {
+      ok: false,
+      reason: `the catalog has no orderable gift card in ${choice.currency ?? "any currency"}${offered ? ` (it has: ${offered})` : ""}`,
+    };
   }
   const rows = Array.from({ length: EXAMPLE_ROWS }, (_, index) => {
     const entry = products[index % products.length]!;
     // Without a choice, the examples show both ways of delivering: by email, and as a link to hand out.
     const distribution = choice.distribution ?? (index % 2 === 0 ? "EMAIL" : "PAYOUT_LINK");
     const email = distribution === "EMAIL" ? `recipient.${index + 1}@example.com` : "";
-    return [`EXAMPLE-${index + 1}`, email, exampleAmount(entry), currency, entry.code, "", "", distribution, "Thank you"];
+    return [
+      `EXAMPLE-${index + 1}`,
+      email,
+      exampleAmount(entry),
+      currency,
+      entry.code,
+      "",
+      "",
+      distribution,
+      "Thank you",
+    ];
   });
   return { ok: true, currency, rows };
 }
@@ -41,7 +67,8 @@ function orderableGiftCards(catalog: Catalog): OrderableCode[] {
     if (catalog.planCodesOf(product.code)) continue;
     const entry = catalog.resolve(product.code);
     const amounts = entry?.denominations;
-    if (entry?.orderable && ((amounts?.type === "fixed" && amounts.list.length > 0) || amounts?.type === "open")) entries.push(entry);
+    if (entry?.orderable && ((amounts?.type === "fixed" && amounts.list.length > 0) || amounts?.type === "open"))
+      entries.push(entry);
   }
   return entries;
 }
@@ -57,8 +84,11 @@ function mostOffered(entries: readonly OrderableCode[]): string | undefined {
 
 function exampleAmount(entry: OrderableCode): string {
   const denominations = entry.denominations;
-  if (denominations.type === "fixed") return denominations.list.find((value) => new Big(value).eq(PREFERRED_AMOUNT)) ?? denominations.list[0]!;
+  if (denominations.type === "fixed")
+    return denominations.list.find((value) => new Big(value).eq(PREFERRED_AMOUNT)) ?? denominations.list[0]!;
   if (denominations.type !== "open") return "";
   const preferredCents = BigInt(PREFERRED_AMOUNT) * 100n;
-  return preferredCents >= denominations.minimumCents && preferredCents <= denominations.maximumCents ? toMoneyText(PREFERRED_AMOUNT) : denominations.minimumText;
+  return preferredCents >= denominations.minimumCents && preferredCents <= denominations.maximumCents
+    ? toMoneyText(PREFERRED_AMOUNT)
+    : denominations.minimumText;
 }

@@ -20,7 +20,11 @@ export const catalogCommand: CommandModule<object, CatalogArgs> = {
     connectionOptions(yargs as Argv).options({
       currency: { type: "string", describe: "Only products in this currency, e.g. USD" },
       country: { type: "string", describe: "Only products redeemable in this country, e.g. US" },
-      "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the catalog even if the cached copy is under an hour old" },
+      "refresh-catalog": {
+        type: "boolean",
+        default: false,
+        describe: "Fetch the catalog even if the cached copy is under an hour old",
+      },
     }) as unknown as Argv<CatalogArgs>,
   handler: async (argv) => {
     process.exitCode = await runCatalog(argv, { write: (text) => process.stdout.write(text), openConnection });
@@ -33,8 +37,10 @@ export async function runCatalog(
 ): Promise<number> {
   const currency = argv.currency?.trim().toUpperCase();
   const country = argv.country?.trim().toUpperCase();
-  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) throw new UsageError(`--currency must be a 3-letter code such as USD, got "${argv.currency}"`);
-  if (country !== undefined && !/^[A-Z]{2}$/.test(country)) throw new UsageError(`--country must be a 2-letter code such as US, got "${argv.country}"`);
+  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency))
+    throw new UsageError(`--currency must be a 3-letter code such as USD, got "${argv.currency}"`);
+  if (country !== undefined && !/^[A-Z]{2}$/.test(country))
+    throw new UsageError(`--country must be a 2-letter code such as US, got "${argv.country}"`);
   const connection = await deps.openConnection(argv);
   try {
     const catalog = await catalogFor(connection, argv.refreshCatalog);
@@ -45,7 +51,10 @@ export async function runCatalog(
   }
 }
 
-export function formatCatalog(catalog: Catalog, filter: { currency?: string | undefined; country?: string | undefined } = {}): string {
+export function formatCatalog(
+  catalog: Catalog,
+  filter: { currency?: string | undefined; country?: string | undefined } = {},
+): string {
   const rows: string[][] = [];
   for (const product of catalog.products()) {
     if (filter.currency !== undefined && product.currency !== filter.currency) continue;

@@ -37,43 +37,70 @@ export interface Connection {
 }
 
 export function connectionOptions<T>(yargs: Argv<T>): Argv<T & ConnectionArgs> {
-  return withSettings(yargs
-    .option("env", {
-      choices: Object.keys(ENVIRONMENTS) as Environment[],
-      // No yargs default: withSettings fills it from RUNA_ENV, the config file, else playground (and a bad value meets `choices`).
-      defaultDescription: "RUNA_ENV, else the config file, else playground",
-      describe: "Runa environment; keys are per environment",
-    })
-    .option("base-url", { type: "string", describe: "Override the API base URL (or set RUNA_BASE_URL); https only, http for localhost" })
-    .option("api-key-file", { type: "string", describe: "Read the API key from this owner-only file (default: the RUNA_API_KEY variable)" })
-    .option("simulate", { type: "boolean", default: false, describe: "Rehearse against an in-process Runa simulator: nothing is spent" })
-    .option("config", { type: "string", describe: "JSON settings file (default ./runa-batch.json, else ~/.config/runa-batch/config.json); flags and RUNA_* variables win over it" })
-    .option("state-dir", {
-      type: "string",
-      defaultDescription: "RUNA_STATE_DIR, else $XDG_STATE_HOME/runa-batch, else ~/.local/state/runa-batch",
-      describe: "Where journals, the cross-batch ledger and the catalog cache live (one folder per environment below it); keep it on a lasting disk",
-    })
-    // Declared only to refuse it with a clear message (see applySettings); hidden from --help.
-    .option("api-key", { type: "string", hidden: true })) as unknown as Argv<T & ConnectionArgs>;
+  return withSettings(
+    yargs
+      .option("env", {
+        choices: Object.keys(ENVIRONMENTS) as Environment[],
+        // No yargs default: withSettings fills it from RUNA_ENV, the config file, else playground (and a bad value meets `choices`).
+        defaultDescription: "RUNA_ENV, else the config file, else playground",
+        describe: "Runa environment; keys are per environment",
+      })
+      .option("base-url", {
+        type: "string",
+        describe: "Override the API base URL (or set RUNA_BASE_URL); https only, http for localhost",
+      })
+      .option("api-key-file", {
+        type: "string",
+        describe: "Read the API key from this owner-only file (default: the RUNA_API_KEY variable)",
+      })
+      .option("simulate", {
+        type: "boolean",
+        default: false,
+        describe: "Rehearse against an in-process Runa simulator: nothing is spent",
+      })
+      .option("config", {
+        type: "string",
+        describe:
+          "JSON settings file (default ./runa-batch.json, else ~/.config/runa-batch/config.json); flags and RUNA_* variables win over it",
+      })
+      .option("state-dir", {
+        type: "string",
+        defaultDescription: "RUNA_STATE_DIR, else $XDG_STATE_HOME/runa-batch, else ~/.local/state/runa-batch",
+        describe:
+          "Where journals, the cross-batch ledger and the catalog cache live (one folder per environment below it); keep it on a lasting disk",
+      })
+      // Declared only to refuse it with a clear message (see applySettings); hidden from --help.
+      .option("api-key", { type: "string", hidden: true }),
+  ) as unknown as Argv<T & ConnectionArgs>;
 }
 
 /** The environment's state folder (created owner-only), from the flags alone: no API key needed. */
 export function stateDirectoryOf(argv: ConnectionArgs): string {
-  return openStateDirectory(argv.stateDir ?? defaultStateRoot(), resolveBaseUrl({ env: argv.env, baseUrl: argv.baseUrl }));
+  return openStateDirectory(
+    argv.stateDir ?? defaultStateRoot(),
+    resolveBaseUrl({ env: argv.env, baseUrl: argv.baseUrl }),
+  );
 }
 
 /**
  * With --simulate, starts the simulator on a free local port (loaded lazily, so real runs never load
  * it) and uses a dummy key; otherwise resolves the base URL and key from flags and environment.
  */
-export async function openConnection(argv: ConnectionArgs, options: { ordersPerMinute?: number; sendEmails?: boolean } = {}): Promise<Connection> {
+export async function openConnection(
+  argv: ConnectionArgs,
+  options: { ordersPerMinute?: number; sendEmails?: boolean } = {},
+): Promise<Connection> {
   const sendEmails = options.sendEmails === true ? { sendEmails: true } : {};
   if (argv.simulate) {
     if (argv.baseUrl !== undefined || argv.apiKeyFile !== undefined) {
-      throw new UsageError("--simulate runs against a local simulator: drop --base-url and --api-key-file, or drop --simulate");
+      throw new UsageError(
+        "--simulate runs against a local simulator: drop --base-url and --api-key-file, or drop --simulate",
+      );
     }
     const { startSimulator } = await import("../simulator/index.ts");
-    const simulator = await startSimulator(options.ordersPerMinute === undefined ? {} : { ordersPerMinute: options.ordersPerMinute });
+    const simulator = await startSimulator(
+      options.ordersPerMinute === undefined ? {} : { ordersPerMinute: options.ordersPerMinute },
+    );
     return {
       client: new RunaClient({ baseUrl: simulator.url, apiKey: SIMULATOR_API_KEY, warn: warnOnStderr, ...sendEmails }),
       baseUrl: simulator.url,

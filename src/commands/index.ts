@@ -19,7 +19,8 @@ export const commands: CommandEntry[] = [
   },
   {
     command: "validate <input>",
-    describe: "Check a rewards CSV against the input rules and the catalog, and show what it would cost; orders nothing",
+    describe:
+      "Check a rewards CSV against the input rules and the catalog, and show what it would cost; orders nothing",
     load: async () => (await import("./validate.ts")).validateCommand,
   },
   {
@@ -29,7 +30,8 @@ export const commands: CommandEntry[] = [
   },
   {
     command: "reconcile",
-    describe: "Match Runa's orders (GET /order) against every local journal: unknown orders, missing orders, totals per batch; sends nothing",
+    describe:
+      "Match Runa's orders (GET /order) against every local journal: unknown orders, missing orders, totals per batch; sends nothing",
     load: async () => (await import("./reconcile.ts")).reconcileCommand,
   },
   {

@@ -13,7 +13,12 @@ import type { Connection } from "./connection-options.ts";
  * gets a throw-away cache so rehearsals leave nothing behind.
  */
 export async function catalogFor(connection: Connection, refresh: boolean): Promise<Catalog> {
-  if (!connection.simulated) return loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir: join(connection.stateDirectory(), "cache"), refresh });
+  if (!connection.simulated)
+    return loadCatalog(connection.client, {
+      baseUrl: connection.baseUrl,
+      cacheDir: join(connection.stateDirectory(), "cache"),
+      refresh,
+    });
   const cacheDir = mkdtempSync(join(tmpdir(), "runa-batch-catalog-"));
   try {
     return await loadCatalog(connection.client, { baseUrl: connection.baseUrl, cacheDir, refresh: true });

@@ -34,21 +34,51 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
   command: "reconcile",
   builder: (yargs) =>
     connectionOptions(yargs as Argv).options({
-      since: { type: "string", describe: "Start of the period (UTC): a date, 2026-11-01, or a timestamp, 2026-11-01T08:00:00Z. Default: the beginning" },
-      until: { type: "string", describe: "End of the period (UTC): a date includes that whole day, a timestamp is exclusive. Default: now" },
-      "journal-dir": { type: "string", describe: "Where the journals are (default: this environment's state folder, where run keeps them; e.g. output/ for journals from before it)" },
+      since: {
+        type: "string",
+        describe:
+          "Start of the period (UTC): a date, 2026-11-01, or a timestamp, 2026-11-01T08:00:00Z. Default: the beginning",
+      },
+      until: {
+        type: "string",
+        describe: "End of the period (UTC): a date includes that whole day, a timestamp is exclusive. Default: now",
+      },
+      "journal-dir": {
+        type: "string",
+        describe:
+          "Where the journals are (default: this environment's state folder, where run keeps them; e.g. output/ for journals from before it)",
+      },
       out: { type: "string", describe: "The report CSV (default output/reconcile-<env>-<time>.csv)" },
-      bom: { type: "boolean", default: true, describe: "Start the CSV with a UTF-8 byte-order mark, for Excel (--no-bom to omit)" },
+      bom: {
+        type: "boolean",
+        default: true,
+        describe: "Start the CSV with a UTF-8 byte-order mark, for Excel (--no-bom to omit)",
+      },
     }) as unknown as Argv<ReconcileArgs>,
   handler: async (argv) => {
-    process.exitCode = await runReconcile(argv, { write: (text) => process.stdout.write(text), openConnection, now: () => new Date() });
+    process.exitCode = await runReconcile(argv, {
+      write: (text) => process.stdout.write(text),
+      openConnection,
+      now: () => new Date(),
+    });
   },
 };
 
 export async function runReconcile(argv: ReconcileArgs, deps: ReconcileDeps): Promise<number> {
-  if (argv.simulate) throw new UsageError("reconcile compares your journals with a Runa account; a --simulate simulator starts with no orders. Use --env or --base-url");
+  if (argv.simulate)
+    throw new UsageError(
+      "reconcile compares your journals with a Runa account; a --simulate simulator starts with no orders. Use --env or --base-url",
+    );
   const { period, label } = parsePeriod(argv.since, argv.until);
-  const csvFile = argv.out ?? join("output", `reconcile-${argv.env}-${deps.now().toISOString().replace(/[-:]|\.\d+/g, "")}.csv`);
+  const csvFile =
+    argv.out ??
+    join(
+      "output",
+      `reconcile-${argv.env}-${deps
+        .now()
+        .toISOString()
+        .replace(/[-:]|\.\d+/g, "")}.csv`,
+    );
 
   const connection = await deps.openConnection(argv);
   let runa;
@@ -67,7 +97,9 @@ export async function runReconcile(argv: ReconcileArgs, deps: ReconcileDeps): Pr
   if (argv.out === undefined) ensurePrivateDirectory("output");
   else mkdirSync(dirname(csvFile), { recursive: true, mode: OWNER_ONLY_DIRECTORY });
   await writeReconciliationCsv(csvFile, reconciliation, argv.bom);
-  deps.write(formatReconciliation(reconciliation, { journals: journals.length, journalDirectory, period: label, csvFile }));
+  deps.write(
+    formatReconciliation(reconciliation, { journals: journals.length, journalDirectory, period: label, csvFile }),
+  );
   return allMatch(reconciliation) ? EXIT.OK : RECONCILE_MISMATCH;
 }
 
@@ -86,7 +118,9 @@ export function parsePeriod(since: string | undefined, until: string | undefined
     throw new UsageError(`--since ${since} is not before --until ${until}`);
   }
   const label =
-    since === undefined && until === undefined ? "of all time" : `from ${since ?? "the beginning"} to ${until === undefined ? "now" : `${until}${DATE_ONLY.test(until) ? " (the whole day)" : ""}`} (UTC)`;
+    since === undefined && until === undefined
+      ? "of all time"
+      : `from ${since ?? "the beginning"} to ${until === undefined ? "now" : `${until}${DATE_ONLY.test(until) ? " (the whole day)" : ""}`} (UTC)`;
   return { period, label };
 }
 
@@ -94,6 +128,9 @@ function instant(flag: string, text: string): number {
   // A date is midnight UTC; a timestamp without a zone is read as UTC too, never as local time.
   const iso = DATE_ONLY.test(text) ? `${text}T00:00:00Z` : /T[\d:.]+$/.test(text) ? `${text}Z` : text;
   const time = /^\d{4}-\d{2}-\d{2}T/.test(iso) ? Date.parse(iso) : Number.NaN;
-  if (Number.isNaN(time)) throw new UsageError(`${flag} must be a date (2026-11-01) or an ISO 8601 timestamp (2026-11-01T08:00:00Z), got "${text}"`);
+  if (Number.isNaN(time))
+    throw new UsageError(
+      `${flag} must be a date (2026-11-01) or an ISO 8601 timestamp (2026-11-01T08:00:00Z), got "${text}"`,
+    );
   return time;
 }

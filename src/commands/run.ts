@@ -17,8 +17,21 @@ import { ledgerPath } from "../journal/ledger.ts";
 import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
 import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } from "../report/production-guard.ts";
-import { accountStopMessage, countProblems, formatSummary, writeStoppedSummaryJson, writeSummaryJson } from "../report/summary.ts";
-import { checkBalances, formatReport, removeStaleErrorCsv, validateInput, writeErrorCsv, type BalanceCheck } from "../batch/validation-report.ts";
+import {
+  accountStopMessage,
+  countProblems,
+  formatSummary,
+  writeStoppedSummaryJson,
+  writeSummaryJson,
+} from "../report/summary.ts";
+import {
+  checkBalances,
+  formatReport,
+  removeStaleErrorCsv,
+  validateInput,
+  writeErrorCsv,
+  type BalanceCheck,
+} from "../batch/validation-report.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -61,32 +74,118 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .options({
         "batch-id": {
           type: "string",
-          defaultDescription: "RUNA_BATCH_ID, else the config file; on the playground only, else the input file's name without extension",
-          describe: "Names the batch; part of every idempotency key. One per period, the same on every re-run, e.g. rewards-2026-11. Required with --env production",
+          defaultDescription:
+            "RUNA_BATCH_ID, else the config file; on the playground only, else the input file's name without extension",
+          describe:
+            "Names the batch; part of every idempotency key. One per period, the same on every re-run, e.g. rewards-2026-11. Required with --env production",
         },
         out: { type: "string", describe: "Results CSV (default output/<input name>.results.csv)" },
-        rate: { type: "number", defaultDescription: `${ORDERS_PER_MINUTE} (or RUNA_RATE)`, describe: "Orders per minute (POST /order, retries included)" },
-        "items-per-order": { type: "number", defaultDescription: "1 (or RUNA_ITEMS_PER_ORDER)", describe: "Rows grouped into one order (1-200) when currency, country and description match" },
-        "poll-timeout": { type: "number", defaultDescription: `${POLL_TIMEOUT_MS / 1000} (or RUNA_POLL_TIMEOUT)`, describe: "Seconds to poll an order before it is left PENDING" },
-        "allow-duplicates": { type: "boolean", default: false, describe: "Order identical rows once each instead of refusing the file" },
-        "skip-invalid": { type: "boolean", default: false, describe: "Order the valid rows even when some are invalid (those end INVALID)" },
-        "ignore-balance": { type: "boolean", default: false, describe: "Start even when the account balance is known to be short" },
-        "accept-changes": { type: "boolean", default: false, describe: "Order rows edited after an earlier run paid them, as NEW orders" },
-        "force-after-expiry": { type: "boolean", default: false, describe: "Re-send keys older than Runa's 30-day idempotency window" },
-        "continue-batch": { type: "boolean", default: false, describe: "Go on with a batch from a file other than the one it was run with (another path, or changed over 7 days after the last run)" },
-        "allow-repeat-payments": { type: "boolean", default: false, describe: "Send rows that another batch paid within the repeat window, or that this batch's lost journal may have paid" },
-        "repeat-window": { type: "number", defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`, describe: "Days within which the same recipient, amount and product paid by another batch is refused as a repeat; 0 for never" },
-        "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
+        rate: {
+          type: "number",
+          defaultDescription: `${ORDERS_PER_MINUTE} (or RUNA_RATE)`,
+          describe: "Orders per minute (POST /order, retries included)",
+        },
+        "items-per-order": {
+          type: "number",
+          defaultDescription: "1 (or RUNA_ITEMS_PER_ORDER)",
+          describe: "Rows grouped into one order (1-200) when currency, country and description match",
+        },
+        "poll-timeout": {
+          type: "number",
+          defaultDescription: `${POLL_TIMEOUT_MS / 1000} (or RUNA_POLL_TIMEOUT)`,
+          describe: "Seconds to poll an order before it is left PENDING",
+        },
+        "allow-duplicates": {
+          type: "boolean",
+          default: false,
+          describe: "Order identical rows once each instead of refusing the file",
+        },
+        "skip-invalid": {
+          type: "boolean",
+          default: false,
+          describe: "Order the valid rows even when some are invalid (those end INVALID)",
+        },
+        "ignore-balance": {
+          type: "boolean",
+          default: false,
+          describe: "Start even when the account balance is known to be short",
+        },
+        "accept-changes": {
+          type: "boolean",
+          default: false,
+          describe: "Order rows edited after an earlier run paid them, as NEW orders",
+        },
+        "force-after-expiry": {
+          type: "boolean",
+          default: false,
+          describe: "Re-send keys older than Runa's 30-day idempotency window",
+        },
+        "continue-batch": {
+          type: "boolean",
+          default: false,
+          describe:
+            "Go on with a batch from a file other than the one it was run with (another path, or changed over 7 days after the last run)",
+        },
+        "allow-repeat-payments": {
+          type: "boolean",
+          default: false,
+          describe:
+            "Send rows that another batch paid within the repeat window, or that this batch's lost journal may have paid",
+        },
+        "repeat-window": {
+          type: "number",
+          defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`,
+          describe:
+            "Days within which the same recipient, amount and product paid by another batch is refused as a repeat; 0 for never",
+        },
+        "refresh-catalog": {
+          type: "boolean",
+          default: false,
+          describe: "Fetch the product catalog even if the cached copy is under an hour old",
+        },
         delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , or ;)" },
         sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
-        bom: { type: "boolean", default: true, describe: "Start the results and error CSVs with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)" },
+        bom: {
+          type: "boolean",
+          default: true,
+          describe:
+            "Start the results and error CSVs with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)",
+        },
         "log-file": { type: "string", describe: "JSON-lines log (default output/<batch>.log.jsonl)" },
-        quiet: { type: "boolean", alias: "q", default: false, describe: "No progress and no warnings on stderr: only errors, then the summary on stdout (the log file is complete)" },
-        "progress-interval": { type: "number", defaultDescription: "30 (or RUNA_PROGRESS_INTERVAL)", describe: "Without a terminal (cron, CI): seconds between plain progress lines on stderr; 0 for none" },
-        yes: { type: "boolean", alias: "y", default: false, describe: "Confirm a --env production run, or --rekey, in advance (required without a terminal)" },
-        "send-emails": { type: "boolean", default: false, describe: "Playground only: have Runa really email the EMAIL rows (X-Send-Email: true); production always emails them" },
-        rekey: { type: "string", describe: "Re-send these rows (as in the results `row` column, e.g. 5,7,9-12) under a NEW key: only for rows whose key is stuck (ERROR) and which Runa holds no order for" },
-        "redis-url": { type: "string", describe: "Share the --rate budget with every process using this API key, on any host, through Redis (or set RUNA_REDIS_URL), e.g. redis://host:6379" },
+        quiet: {
+          type: "boolean",
+          alias: "q",
+          default: false,
+          describe:
+            "No progress and no warnings on stderr: only errors, then the summary on stdout (the log file is complete)",
+        },
+        "progress-interval": {
+          type: "number",
+          defaultDescription: "30 (or RUNA_PROGRESS_INTERVAL)",
+          describe: "Without a terminal (cron, CI): seconds between plain progress lines on stderr; 0 for none",
+        },
+        yes: {
+          type: "boolean",
+          alias: "y",
+          default: false,
+          describe: "Confirm a --env production run, or --rekey, in advance (required without a terminal)",
+        },
+        "send-emails": {
+          type: "boolean",
+          default: false,
+          describe:
+            "Playground only: have Runa really email the EMAIL rows (X-Send-Email: true); production always emails them",
+        },
+        rekey: {
+          type: "string",
+          describe:
+            "Re-send these rows (as in the results `row` column, e.g. 5,7,9-12) under a NEW key: only for rows whose key is stuck (ERROR) and which Runa holds no order for",
+        },
+        "redis-url": {
+          type: "string",
+          describe:
+            "Share the --rate budget with every process using this API key, on any host, through Redis (or set RUNA_REDIS_URL), e.g. redis://host:6379",
+        },
       }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     process.exitCode = await run(argv);
@@ -105,12 +204,17 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     throw new UsageError(`--items-per-order must be a whole number from 1 to 200, got ${argv.itemsPerOrder}`);
   }
   if (!(argv.pollTimeout > 0)) throw new UsageError(`--poll-timeout must be above 0 seconds, got ${argv.pollTimeout}`);
-  if (!(argv.progressInterval >= 0)) throw new UsageError(`--progress-interval must be 0 or more seconds, got ${argv.progressInterval}`);
-  if (!(argv.repeatWindow >= 0)) throw new UsageError(`--repeat-window must be 0 or more days, got ${argv.repeatWindow}`);
+  if (!(argv.progressInterval >= 0))
+    throw new UsageError(`--progress-interval must be 0 or more seconds, got ${argv.progressInterval}`);
+  if (!(argv.repeatWindow >= 0))
+    throw new UsageError(`--repeat-window must be 0 or more days, got ${argv.repeatWindow}`);
   const scale = timeScale();
   refuseUnattendedProduction({ production, yes: argv.yes, stdinIsTTY: process.stdin.isTTY === true }); // before any request
   if (argv.sendEmails && production) {
-    throw new UsageError("--send-emails is for the playground only: in production Runa always emails EMAIL rows. Drop --send-emails; nothing was sent.", "usage");
+    throw new UsageError(
+      "--send-emails is for the playground only: in production Runa always emails EMAIL rows. Drop --send-emails; nothing was sent.",
+      "usage",
+    );
   }
   if (production && argv.batchId === undefined) {
     throw new UsageError(
@@ -121,7 +225,10 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
 
   const rekeyRows = argv.rekey === undefined ? undefined : parseRowList(argv.rekey);
   if (rekeyRows && !argv.yes && process.stdin.isTTY !== true) {
-    throw new UsageError("--rekey may pay rows a second time and there is no terminal to confirm on; nothing was sent. Check the rows first, then add --yes.", "confirmation_required");
+    throw new UsageError(
+      "--rekey may pay rows a second time and there is no terminal to confirm on; nothing was sent. Check the rows first, then add --yes.",
+      "confirmation_required",
+    );
   }
   mkdirSync(dirname(resultsFile), { recursive: true, mode: 0o700 });
 
@@ -132,14 +239,23 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   const stateDirectory = rehearsalState ?? connection.stateDirectory();
   const stop = new AbortController();
   const output = chooseOutput({ stderrIsTTY: process.stderr.isTTY === true, quiet: argv.quiet });
-  const progress = new ProgressReporter({ ...output, batchId, stream: process.stderr, intervalS: argv.progressInterval });
+  const progress = new ProgressReporter({
+    ...output,
+    batchId,
+    stream: process.stderr,
+    intervalS: argv.progressInterval,
+  });
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stop.signal.aborted) {
       progress.stop();
-      process.stderr.write(`\n${signal} again: exiting now; the journal keeps every sent order safe. Resume with: ${rerunCommand(argv, batchId)}\n`);
+      process.stderr.write(
+        `\n${signal} again: exiting now; the journal keeps every sent order safe. Resume with: ${rerunCommand(argv, batchId)}\n`,
+      );
       process.exit(EXIT_INTERRUPTED); // the one exit outside main.ts: the user asked for it twice
     }
-    progress.note(`\n${signal}: no new orders will be sent; finishing requests in flight and writing results (${signal} again to exit at once)`);
+    progress.note(
+      `\n${signal}: no new orders will be sent; finishing requests in flight and writing results (${signal} again to exit at once)`,
+    );
     stop.abort();
   };
   process.on("SIGINT", onSignal);
@@ -147,10 +263,19 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   let budget: OrderBudget | undefined;
   let snapshot: InputSnapshot | undefined;
   try {
-    if (argv.batchId === undefined && !argv.quiet) progress.note(`batch id "${batchId}", from the file's name: give --batch-id to name the period (required in production)`);
+    if (argv.batchId === undefined && !argv.quiet)
+      progress.note(
+        `batch id "${batchId}", from the file's name: give --batch-id to name the period (required in production)`,
+      );
     progress.stage("loading the product catalog");
     const delimiter = parseDelimiter(argv.delimiter);
-    const inputOptions = { catalog: await catalogFor(connection, argv.refreshCatalog), allowDuplicates: argv.allowDuplicates, displayName: file, ...(delimiter ? { delimiter } : {}), sheet: argv.sheet };
+    const inputOptions = {
+      catalog: await catalogFor(connection, argv.refreshCatalog),
+      allowDuplicates: argv.allowDuplicates,
+      displayName: file,
+      ...(delimiter ? { delimiter } : {}),
+      sheet: argv.sheet,
+    };
 
     // Every pass reads this private copy: the file cannot change under the run.
     snapshot = await snapshotInput(file);
@@ -162,9 +287,13 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       progress.note(formatReport(report));
       await writeErrorCsv(snapshot.path, inputOptions, errorsFile, argv.bom);
       if (!argv.skipInvalid) {
-        throw new ValidationFailedError(`${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`);
+        throw new ValidationFailedError(
+          `${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`,
+        );
       }
-      progress.note(`--skip-invalid: the ${report.invalid} invalid row(s) are left out (INVALID in the results; see ${errorsFile}); the ${report.valid} valid row(s) are ordered`);
+      progress.note(
+        `--skip-invalid: the ${report.invalid} invalid row(s) are left out (INVALID in the results; see ${errorsFile}); the ${report.valid} valid row(s) are ordered`,
+      );
     } else {
       removeStaleErrorCsv(errorsFile);
     }
@@ -176,10 +305,24 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       batchId,
       toStderr: !output.terminal,
       stderrLevel: argv.quiet ? "error" : "info",
-      ...(output.terminal ? { notes: { level: argv.quiet ? "error" : "warn", write: (line: string) => progress.note(line) } } : {}),
+      ...(output.terminal
+        ? { notes: { level: argv.quiet ? "error" : "warn", write: (line: string) => progress.note(line) } }
+        : {}),
       secrets: connection.secrets,
     });
-    log.info({ file, resultsFile, rate: argv.rate, itemsPerOrder: argv.itemsPerOrder, env: argv.simulate ? "simulated" : argv.env, baseUrl: connection.baseUrl, rows: report.rows, valid: report.valid }, "run starting");
+    log.info(
+      {
+        file,
+        resultsFile,
+        rate: argv.rate,
+        itemsPerOrder: argv.itemsPerOrder,
+        env: argv.simulate ? "simulated" : argv.env,
+        baseUrl: connection.baseUrl,
+        rows: report.rows,
+        valid: report.valid,
+      },
+      "run starting",
+    );
     // One order budget per API key: with Redis, every process using the key shares it. The key is
     // read again here only to be hashed into the budget's name.
     const redisUrl = argv.redisUrl; // flag, RUNA_REDIS_URL or the config file (config-file.ts)
@@ -226,15 +369,21 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
           // Production prices product choices exactly (Runa's estimate), within the order budget.
           const limiter = budget!.limiter;
           const { costs: toSend, note } = production
-            ? await priceExactly(planned, choices, (body) => limiter.schedule(() => connection.client.estimateOrder(body)))
+            ? await priceExactly(planned, choices, (body) =>
+                limiter.schedule(() => connection.client.estimateOrder(body)),
+              )
             : { costs: planned, note: undefined };
           if (note) progress.note(note);
           if (!argv.ignoreBalance) {
             progress.stage("checking the balance");
-            const short = (await checkBalances(connection.client, toSend)).filter((balance) => balance.shortfall !== undefined);
+            const short = (await checkBalances(connection.client, toSend)).filter(
+              (balance) => balance.shortfall !== undefined,
+            );
             // Runa: in the playground "use of account balance to pay for an order will always be accepted".
             if (short.length > 0 && !production) {
-              progress.note(`playground: the balance is short (${describeShortfall(short)}); playground orders are accepted whatever the balance, so the run goes on`);
+              progress.note(
+                `playground: the balance is short (${describeShortfall(short)}); playground orders are accepted whatever the balance, so the run goes on`,
+              );
             } else if (short.length > 0) {
               throw new UsageError(
                 `the account balance is short: ${describeShortfall(short)}. ` +
@@ -243,25 +392,42 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
               );
             }
           }
-          if (production && !argv.yes && !(await progress.aside(() => askYesNo(confirmationText(toSend, batchId, note), stop.signal)))) {
+          if (
+            production &&
+            !argv.yes &&
+            !(await progress.aside(() => askYesNo(confirmationText(toSend, batchId, note), stop.signal)))
+          ) {
             throw new UsageError("not confirmed: nothing was ordered", "not_confirmed");
           }
         },
       },
     );
-    const context = { logFile, rerunCommand: rerunCommand(argv, batchId), simulated: argv.simulate === true, problems: await countProblems(summary.resultsFile) };
+    const context = {
+      logFile,
+      rerunCommand: rerunCommand(argv, batchId),
+      simulated: argv.simulate === true,
+      problems: await countProblems(summary.resultsFile),
+    };
     await writeSummaryJson(besideResults.summary, summary, context);
     progress.stop();
-    log.info({ statuses: summary.statuses, elapsedMs: summary.elapsedMs, interrupted: summary.interrupted }, "run finished");
+    log.info(
+      { statuses: summary.statuses, elapsedMs: summary.elapsedMs, interrupted: summary.interrupted },
+      "run finished",
+    );
     process.stdout.write(formatSummary(summary, context));
     if (summary.accountStop) {
       process.stderr.write(`runa-batch: ${accountStopMessage(summary, context.rerunCommand)}\n`);
       return EXIT.ACCOUNT_STOPPED;
     }
     if (summary.interrupted) return EXIT_INTERRUPTED;
-    return summary.statuses.COMPLETED === Object.values(summary.statuses).reduce((a, b) => a + b, 0) ? EXIT.OK : EXIT.INCOMPLETE;
+    return summary.statuses.COMPLETED === Object.values(summary.statuses).reduce((a, b) => a + b, 0)
+      ? EXIT.OK
+      : EXIT.INCOMPLETE;
   } catch (error) {
-    if (error instanceof BatchError) await writeStoppedSummaryJson(batchPaths(dirname(resultsFile), batchId).summary, batchId, error).catch(() => undefined);
+    if (error instanceof BatchError)
+      await writeStoppedSummaryJson(batchPaths(dirname(resultsFile), batchId).summary, batchId, error).catch(
+        () => undefined,
+      );
     throw error;
   } finally {
     progress.stop();

@@ -41,11 +41,22 @@ const share = (describe: string): Options => ({ type: "number", describe: `${des
 export const SIMULATOR_FLAG_OPTIONS = {
   port: { type: "number", default: 0, describe: "Port on 127.0.0.1 (0 picks a free one)" },
   "api-key-file": { type: "string", describe: "File holding the only API key to accept (default: any non-empty key)" },
-  rate: { type: "number", default: DEFAULT_ORDERS_PER_MINUTE, describe: "POST /order allowed per sliding 60 s (refused ones count)" },
-  "completion-delay-ms": { type: "number", default: DEFAULT_COMPLETION_DELAY_MS, describe: "How long an async order stays PROCESSING" },
+  rate: {
+    type: "number",
+    default: DEFAULT_ORDERS_PER_MINUTE,
+    describe: "POST /order allowed per sliding 60 s (refused ones count)",
+  },
+  "completion-delay-ms": {
+    type: "number",
+    default: DEFAULT_COMPLETION_DELAY_MS,
+    describe: "How long an async order stays PROCESSING",
+  },
   "failure-rate": share("Share of async orders that end FAILED (the simulator returns their price to the balance)"),
   "server-error-rate": share("Share of POST /order answered 500 before anything is committed"),
-  "store-server-errors": { type: "boolean", describe: "Store those 500s for the key and replay them, as Runa does with every answer (a stuck key)" },
+  "store-server-errors": {
+    type: "boolean",
+    describe: "Store those 500s for the key and replay them, as Runa does with every answer (a stuck key)",
+  },
   "timeout-rate": share("Share of new orders answered 504 after the commit (a same-key retry gets the 202)"),
   "drop-after-commit-rate": share("Share of new orders committed, then the connection dropped unanswered"),
   "latency-ms": { type: "number", describe: "Added before every answer" },
@@ -54,8 +65,16 @@ export const SIMULATOR_FLAG_OPTIONS = {
   "slow-completion-rate": share("Share of async orders that stay PROCESSING 10x as long"),
   "idempotency-in-progress-rate": share("Share of POST /order answered 400 idempotency_in_progress, nothing committed"),
   playground: { type: "boolean", describe: "Accept every order whatever the balance, as Runa's playground does" },
-  seed: { type: "number", default: DEFAULT_SEED, describe: "Seed of the fault decisions and ids (same seed, same run)" },
-  balance: { type: "string", array: true, describe: "Starting balance, e.g. --balance USD=100.00 (repeat; default 1000000.00 in each catalog currency)" },
+  seed: {
+    type: "number",
+    default: DEFAULT_SEED,
+    describe: "Seed of the fault decisions and ids (same seed, same run)",
+  },
+  balance: {
+    type: "string",
+    array: true,
+    describe: "Starting balance, e.g. --balance USD=100.00 (repeat; default 1000000.00 in each catalog currency)",
+  },
   catalog: { type: "string", describe: "Catalog fixture (default fixtures/catalog.json)" },
 } satisfies Record<string, Options>;
 
@@ -66,18 +85,22 @@ export function simulatorOptionsFromFlags(flags: SimulatorFlags): SimulatorOptio
   if (flags.port !== undefined) options.port = wholeNumber("--port", flags.port, 65_535);
   if (flags.apiKeyFile !== undefined) options.apiKey = readApiKey(flags.apiKeyFile);
   if (flags.rate !== undefined) options.ordersPerMinute = Math.max(1, wholeNumber("--rate", flags.rate));
-  if (flags.completionDelayMs !== undefined) options.completionDelayMs = wholeNumber("--completion-delay-ms", flags.completionDelayMs);
+  if (flags.completionDelayMs !== undefined)
+    options.completionDelayMs = wholeNumber("--completion-delay-ms", flags.completionDelayMs);
   if (flags.failureRate !== undefined) options.failureRate = shareOf("--failure-rate", flags.failureRate);
   if (flags.seed !== undefined) options.seed = wholeNumber("--seed", flags.seed, 2 ** 32 - 1);
   if (flags.catalog !== undefined) options.catalogPath = flags.catalog;
   if (flags.playground === true) options.playground = true;
   if (flags.balance !== undefined) options.balances = parseBalances(flags.balance);
 
-  if (flags.serverErrorRate !== undefined) faults.serverErrorRate = shareOf("--server-error-rate", flags.serverErrorRate);
+  if (flags.serverErrorRate !== undefined)
+    faults.serverErrorRate = shareOf("--server-error-rate", flags.serverErrorRate);
   if (flags.storeServerErrors === true) faults.storeServerErrors = true;
   if (flags.timeoutRate !== undefined) faults.timeoutRate = shareOf("--timeout-rate", flags.timeoutRate);
-  if (flags.dropAfterCommitRate !== undefined) faults.dropAfterCommitRate = shareOf("--drop-after-commit-rate", flags.dropAfterCommitRate);
-  if (flags.slowCompletionRate !== undefined) faults.slowCompletionRate = shareOf("--slow-completion-rate", flags.slowCompletionRate);
+  if (flags.dropAfterCommitRate !== undefined)
+    faults.dropAfterCommitRate = shareOf("--drop-after-commit-rate", flags.dropAfterCommitRate);
+  if (flags.slowCompletionRate !== undefined)
+    faults.slowCompletionRate = shareOf("--slow-completion-rate", flags.slowCompletionRate);
   if (flags.idempotencyInProgressRate !== undefined) {
     faults.idempotencyInProgressRate = shareOf("--idempotency-in-progress-rate", flags.idempotencyInProgressRate);
   }
@@ -93,7 +116,11 @@ export function simulatorOptionsFromFlags(flags: SimulatorFlags): SimulatorOptio
 }
 
 /** Starts a simulator, prints its URL, and resolves once `stop` settles, after closing it. */
-export async function serveSimulator(options: SimulatorOptions, stop: Promise<unknown>, write: (line: string) => void): Promise<void> {
+export async function serveSimulator(
+  options: SimulatorOptions,
+  stop: Promise<unknown>,
+  write: (line: string) => void,
+): Promise<void> {
   const simulator = await startSimulator(options);
   write(`Runa simulator listening on ${simulator.url}\n`);
   try {
@@ -107,7 +134,9 @@ export const simulatorCommand: CommandModule<object, SimulatorFlags> = {
   command: "simulator",
   builder: (yargs) => yargs.options(SIMULATOR_FLAG_OPTIONS) as unknown as Argv<SimulatorFlags>,
   handler: async (argv) => {
-    await serveSimulator(simulatorOptionsFromFlags(argv), untilSignal(["SIGINT", "SIGTERM"]), (line) => process.stdout.write(line));
+    await serveSimulator(simulatorOptionsFromFlags(argv), untilSignal(["SIGINT", "SIGTERM"]), (line) =>
+      process.stdout.write(line),
+    );
   },
 };
 
@@ -123,7 +152,8 @@ function untilSignal(signals: NodeJS.Signals[]): Promise<NodeJS.Signals> {
 }
 
 function wholeNumber(flag: string, value: number, maximum = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < 0 || value > maximum) throw new UsageError(`${flag} must be a whole number from 0 to ${maximum}`);
+  if (!Number.isInteger(value) || value < 0 || value > maximum)
+    throw new UsageError(`${flag} must be a whole number from 0 to ${maximum}`);
   return value;
 }
 
@@ -136,7 +166,8 @@ function parseBalances(entries: string[]): Record<string, string> {
   const balances: Record<string, string> = {};
   for (const entry of entries) {
     const match = /^([A-Z]{3})=(.+)$/.exec(entry);
-    if (!match?.[1] || !match[2] || !isAmountText(match[2])) throw new UsageError(`--balance ${entry}: expected CUR=amount, e.g. USD=100.00`);
+    if (!match?.[1] || !match[2] || !isAmountText(match[2]))
+      throw new UsageError(`--balance ${entry}: expected CUR=amount, e.g. USD=100.00`);
     balances[match[1]] = match[2];
   }
   return balances;

@@ -33,9 +33,21 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     (connectionOptions(yargs as Argv) as Argv<ConnectionArgs>)
       .positional("target", { type: "string", demandOption: true, describe: "The rewards CSV, or a batch id" })
       .options({
-        "batch-id": { type: "string", describe: "The batch id the file was run with (default: RUNA_BATCH_ID, the config file, else the file's name without extension)" },
-        out: { type: "string", describe: "The results CSV the batch was run with; a journal from before the state folder may still be beside it (default output/)" },
-        "repeat-window": { type: "number", defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`, describe: "As given to run" },
+        "batch-id": {
+          type: "string",
+          describe:
+            "The batch id the file was run with (default: RUNA_BATCH_ID, the config file, else the file's name without extension)",
+        },
+        out: {
+          type: "string",
+          describe:
+            "The results CSV the batch was run with; a journal from before the state folder may still be beside it (default output/)",
+        },
+        "repeat-window": {
+          type: "number",
+          defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`,
+          describe: "As given to run",
+        },
         delimiter: { type: "string", describe: "Field delimiter of the file (default: detected)" },
         sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
         "allow-duplicates": { type: "boolean", default: false, describe: "As given to run" },
@@ -69,7 +81,10 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
     journal = readJournal(journalPath);
     lines.push(`  journal: ${journalPath}${journal.createdAt ? ` (started ${journal.createdAt})` : ""}`);
     const last = journal.runs.at(-1);
-    if (last) lines.push(`  last run: ${last.at} from ${last.input.path} (${last.input.size} bytes, sha256 ${last.input.sha256.slice(0, 12)}…)`);
+    if (last)
+      lines.push(
+        `  last run: ${last.at} from ${last.input.path} (${last.input.size} bytes, sha256 ${last.input.sha256.slice(0, 12)}…)`,
+      );
     lines.push(...describeJournal(journal));
   } else {
     lines.push(`  no journal for this batch in ${stateDirectory}: nothing was sent for it from this machine.`);
@@ -123,7 +138,10 @@ function expiredLines(orders: OrderState[]): string[] {
     "    idempotency key after 30 days, so a re-run refuses them. --force-after-expiry would re-send them with the same key,",
     "    which Runa would then treat as a NEW order: if the first one went through, those rows would be paid twice.",
     "    Look these orders up in the Runa dashboard first:",
-    ...orders.map((order) => `    key ${order.key}, first sent ${order.firstPostAt}, row(s) ${order.rows.map((row) => row.row).join(", ")}`),
+    ...orders.map(
+      (order) =>
+        `    key ${order.key}, first sent ${order.firstPostAt}, row(s) ${order.rows.map((row) => row.row).join(", ")}`,
+    ),
   ];
 }
 
@@ -131,35 +149,72 @@ function actionLines(counts: Partial<Record<RowPlan["action"], number>>): string
   const lines: string[] = [];
   if (counts.done) lines.push(`    skip ${counts.done} COMPLETED row(s): their results come from the journal`);
   if (counts.poll) lines.push(`    poll ${counts.poll} row(s) whose order was accepted (never re-posted)`);
-  if (counts.repost) lines.push(`    re-send ${counts.repost} row(s) with the SAME key and body (Runa replays an order it already made)`);
-  if (counts.new) lines.push(`    send ${counts.new} row(s) under a new key (not sent before, or last attempt FAILED or got a final 4xx)`);
-  if (counts.conflict) lines.push(`    stop on ${counts.conflict} row(s) that may already be paid in another form, unless --accept-changes`);
+  if (counts.repost)
+    lines.push(
+      `    re-send ${counts.repost} row(s) with the SAME key and body (Runa replays an order it already made)`,
+    );
+  if (counts.new)
+    lines.push(
+      `    send ${counts.new} row(s) under a new key (not sent before, or last attempt FAILED or got a final 4xx)`,
+    );
+  if (counts.conflict)
+    lines.push(
+      `    stop on ${counts.conflict} row(s) that may already be paid in another form, unless --accept-changes`,
+    );
   return lines.length > 0 ? lines : ["    nothing"];
 }
 
 /** Plans the file's rows exactly as `run` would (identity, edits, other batches); needs the catalog to read the rows. */
-async function describeRerun(argv: ArgumentsCamelCase<StatusArgs>, journal: JournalState, batchId: string, stateDirectory: string, legacyDirectory: string): Promise<{ lines: string[]; exitCode: number }> {
+async function describeRerun(
+  argv: ArgumentsCamelCase<StatusArgs>,
+  journal: JournalState,
+  batchId: string,
+  stateDirectory: string,
+  legacyDirectory: string,
+): Promise<{ lines: string[]; exitCode: number }> {
   let found: Preflight;
   try {
     const connection = await openConnection(argv);
     try {
       const catalog = await catalogFor(connection, false);
       const delimiter = parseDelimiter(argv.delimiter);
-      const input = { catalog, allowDuplicates: argv.allowDuplicates, ...(delimiter ? { delimiter } : {}), sheet: argv.sheet };
-      found = await preflight({ file: argv.target, input, batchId, stateDirectory, legacyDirectory, repeatWindowMs: argv.repeatWindow * DAY_MS, journal, production: isProduction(argv) });
+      const input = {
+        catalog,
+        allowDuplicates: argv.allowDuplicates,
+        ...(delimiter ? { delimiter } : {}),
+        sheet: argv.sheet,
+      };
+      found = await preflight({
+        file: argv.target,
+        input,
+        batchId,
+        stateDirectory,
+        legacyDirectory,
+        repeatWindowMs: argv.repeatWindow * DAY_MS,
+        journal,
+        production: isProduction(argv),
+      });
     } finally {
       await connection.close();
     }
   } catch (error) {
     if (!(error instanceof BatchError)) throw error;
-    return { lines: [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`], exitCode: EXIT.OK };
+    return {
+      lines: [`  (to plan every row of ${argv.target}, the catalog is needed: ${error.message})`],
+      exitCode: EXIT.OK,
+    };
   }
   const { plan, refusals } = found;
-  const lines = [`  for the ${Object.values(plan.counts).reduce((a, b) => a + b, 0)} valid row(s) of ${argv.target} a re-run would:`, ...actionLines(plan.counts)];
+  const lines = [
+    `  for the ${Object.values(plan.counts).reduce((a, b) => a + b, 0)} valid row(s) of ${argv.target} a re-run would:`,
+    ...actionLines(plan.counts),
+  ];
   for (const refusal of refusals) lines.push(`    ! ${refusal}`);
   // Say plainly when `run` would stop before sending anything, and exit as it would.
   if (plan.invalid > 0) {
-    lines.push(`  a run now would REFUSE the file: ${plan.invalid} row(s) are invalid (runa-batch validate lists them); nothing is sent unless --skip-invalid`);
+    lines.push(
+      `  a run now would REFUSE the file: ${plan.invalid} row(s) are invalid (runa-batch validate lists them); nothing is sent unless --skip-invalid`,
+    );
     return { lines, exitCode: EXIT.INVALID_INPUT };
   }
   if (refusals.length > 0) {

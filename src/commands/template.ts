@@ -27,12 +27,34 @@ export const templateCommand: CommandModule<object, TemplateArgs> = {
   describe: "Write a ready-to-fill rewards CSV with example rows using real product codes from the catalog",
   builder: (yargs) =>
     connectionOptions(yargs as Argv).options({
-      currency: { type: "string", describe: "Example products in this currency, e.g. USD (default: the one with the most products)" },
-      distribution: { type: "string", choices: ["EMAIL", "PAYOUT_LINK"], describe: "How the example rows deliver (default: one of each)" },
-      out: { type: "string", default: "rewards-template.csv", describe: "The file to write; an existing file is never overwritten" },
-      delimiter: { type: "string", describe: 'Field delimiter: "," (default) or ";" for an Excel that uses semicolons' },
-      bom: { type: "boolean", default: true, describe: "Start with a UTF-8 byte-order mark so Excel reads accents right (--no-bom to omit)" },
-      "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the catalog even if the cached copy is under an hour old" },
+      currency: {
+        type: "string",
+        describe: "Example products in this currency, e.g. USD (default: the one with the most products)",
+      },
+      distribution: {
+        type: "string",
+        choices: ["EMAIL", "PAYOUT_LINK"],
+        describe: "How the example rows deliver (default: one of each)",
+      },
+      out: {
+        type: "string",
+        default: "rewards-template.csv",
+        describe: "The file to write; an existing file is never overwritten",
+      },
+      delimiter: {
+        type: "string",
+        describe: 'Field delimiter: "," (default) or ";" for an Excel that uses semicolons',
+      },
+      bom: {
+        type: "boolean",
+        default: true,
+        describe: "Start with a UTF-8 byte-order mark so Excel reads accents right (--no-bom to omit)",
+      },
+      "refresh-catalog": {
+        type: "boolean",
+        default: false,
+        describe: "Fetch the catalog even if the cached copy is under an hour old",
+      },
     }) as unknown as Argv<TemplateArgs>,
   handler: async (argv) => {
     process.exitCode = await runTemplate(argv, { write: (text) => process.stdout.write(text), openConnection });
@@ -41,12 +63,16 @@ export const templateCommand: CommandModule<object, TemplateArgs> = {
 
 export async function runTemplate(argv: TemplateArgs, deps: TemplateDeps): Promise<number> {
   const currency = argv.currency?.trim().toUpperCase();
-  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) throw new UsageError(`--currency must be a 3-letter code such as USD, got "${argv.currency}"`);
+  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency))
+    throw new UsageError(`--currency must be a 3-letter code such as USD, got "${argv.currency}"`);
   const delimiter = parseDelimiter(argv.delimiter) ?? ",";
   const connection = await deps.openConnection(argv);
   let text: string;
   try {
-    const template = templateRows(await catalogFor(connection, argv.refreshCatalog), { currency, distribution: argv.distribution as Distribution | undefined });
+    const template = templateRows(await catalogFor(connection, argv.refreshCatalog), {
+      currency,
+      distribution: argv.distribution as Distribution | undefined,
+    });
     if (!template.ok) throw new UsageError(`no template written: ${template.reason}`);
     text = formatCsv([[...TEMPLATE_COLUMNS], ...template.rows], { delimiter, bom: argv.bom });
   } finally {
@@ -55,7 +81,8 @@ export async function runTemplate(argv: TemplateArgs, deps: TemplateDeps): Promi
   try {
     writeFileSync(argv.out, text, { flag: "wx" }); // "wx": never overwrite a file, nor write through a link
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new UsageError(`${argv.out} already exists; pass --out with a new name, or move it away first`);
+    if ((error as NodeJS.ErrnoException).code === "EEXIST")
+      throw new UsageError(`${argv.out} already exists; pass --out with a new name, or move it away first`);
     throw error;
   }
   deps.write(

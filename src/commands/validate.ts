@@ -5,7 +5,14 @@
 import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { checkBalances, formatBalances, formatReport, removeStaleErrorCsv, validateInput, writeErrorCsv } from "../batch/validation-report.ts";
+import {
+  checkBalances,
+  formatBalances,
+  formatReport,
+  removeStaleErrorCsv,
+  validateInput,
+  writeErrorCsv,
+} from "../batch/validation-report.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { preflight } from "../batch/preflight.ts";
 import { isProduction } from "../report/production-guard.ts";
@@ -39,12 +46,36 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .options({
         delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , ; or tab)" },
         sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
-        "allow-duplicates": { type: "boolean", default: false, describe: "Accept identical rows (each is then ordered once)" },
-        "refresh-catalog": { type: "boolean", default: false, describe: "Fetch the product catalog even if the cached copy is under an hour old" },
-        bom: { type: "boolean", default: true, describe: "Start the error CSV with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)" },
-        "errors-out": { type: "string", describe: "Where to write the invalid rows with their errors (default output/<input name>.errors.csv)" },
-        "batch-id": { type: "string", describe: "Also check the file as this batch would be run: another period's file, rows paid by other batches, edited paid rows (default: RUNA_BATCH_ID, else the file's name)" },
-        "repeat-window": { type: "number", defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`, describe: "As given to run" },
+        "allow-duplicates": {
+          type: "boolean",
+          default: false,
+          describe: "Accept identical rows (each is then ordered once)",
+        },
+        "refresh-catalog": {
+          type: "boolean",
+          default: false,
+          describe: "Fetch the product catalog even if the cached copy is under an hour old",
+        },
+        bom: {
+          type: "boolean",
+          default: true,
+          describe:
+            "Start the error CSV with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)",
+        },
+        "errors-out": {
+          type: "string",
+          describe: "Where to write the invalid rows with their errors (default output/<input name>.errors.csv)",
+        },
+        "batch-id": {
+          type: "string",
+          describe:
+            "Also check the file as this batch would be run: another period's file, rows paid by other batches, edited paid rows (default: RUNA_BATCH_ID, else the file's name)",
+        },
+        "repeat-window": {
+          type: "number",
+          defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`,
+          describe: "As given to run",
+        },
       }) as unknown as Argv<ValidateArgs>,
   handler: async (argv) => {
     process.exitCode = await runValidate(argv, { write: (text) => process.stdout.write(text), openConnection });
@@ -62,7 +93,11 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
     const options = { catalog, allowDuplicates: argv.allowDuplicates, delimiter, sheet: argv.sheet };
     const report = await validateInput(file, options);
     // Product choices priced by Runa itself, at the default order rate (validate has no --rate).
-    const priced = await priceExactly(report.costs, report.choices, pacedEvery(Math.ceil(60_000 / ORDERS_PER_MINUTE), (body) => connection.client.estimateOrder(body)));
+    const priced = await priceExactly(
+      report.costs,
+      report.choices,
+      pacedEvery(Math.ceil(60_000 / ORDERS_PER_MINUTE), (body) => connection.client.estimateOrder(body)),
+    );
     report.costs = priced.costs;
     if (priced.note) report.pricingNote = priced.note;
     deps.write(formatReport(report));
@@ -70,25 +105,38 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
       const written = await writeErrorCsv(file, options, errorsOut, argv.bom);
       deps.write(`\nThe ${written} invalid row${written === 1 ? "" : "s"} with their errors: ${errorsOut}\n`);
     }
-    if (report.costs.length > 0) deps.write(`\n${formatBalances(await checkBalances(connection.client, report.costs), !isProduction(argv))}`);
+    if (report.costs.length > 0)
+      deps.write(`\n${formatBalances(await checkBalances(connection.client, report.costs), !isProduction(argv))}`);
     if (report.invalid > 0) {
       deps.write(`\n${file} is not valid: nothing can be ordered until every row is fixed.\n`);
       return EXIT.INVALID_INPUT;
     }
-    if (removeStaleErrorCsv(errorsOut)) deps.write(`\nRemoved ${errorsOut}: it listed problems of an earlier version of the file.\n`);
+    if (removeStaleErrorCsv(errorsOut))
+      deps.write(`\nRemoved ${errorsOut}: it listed problems of an earlier version of the file.\n`);
     // The rows are fine; would a run of them as this batch be? (A rehearsal keeps no state to check against.)
     const batchId = argv.batchId ?? basename(file, extname(file));
     const found = connection.simulated
       ? undefined
-      : await preflight({ file, input: options, batchId, stateDirectory: connection.stateDirectory(), legacyDirectory: "output", repeatWindowMs: (argv.repeatWindow ?? DEFAULT_REPEAT_WINDOW_DAYS) * 24 * 60 * 60_000, production: isProduction(argv) });
+      : await preflight({
+          file,
+          input: options,
+          batchId,
+          stateDirectory: connection.stateDirectory(),
+          legacyDirectory: "output",
+          repeatWindowMs: (argv.repeatWindow ?? DEFAULT_REPEAT_WINDOW_DAYS) * 24 * 60 * 60_000,
+          production: isProduction(argv),
+        });
     if (found && found.refusals.length > 0) {
-      deps.write(`\n${file} is valid, but a run of it as batch "${batchId}" would REFUSE before sending anything:\n${found.refusals.map((refusal) => `  ! ${refusal}\n`).join("")}`);
+      deps.write(
+        `\n${file} is valid, but a run of it as batch "${batchId}" would REFUSE before sending anything:\n${found.refusals.map((refusal) => `  ! ${refusal}\n`).join("")}`,
+      );
       return EXIT.USAGE;
     }
-    deps.write(`\n${file} is valid: ${report.valid} row${report.valid === 1 ? "" : "s"} ready to order${found ? ` as batch "${batchId}"` : ""}.\n`);
+    deps.write(
+      `\n${file} is valid: ${report.valid} row${report.valid === 1 ? "" : "s"} ready to order${found ? ` as batch "${batchId}"` : ""}.\n`,
+    );
     return EXIT.OK;
   } finally {
     await connection.close();
   }
 }
-

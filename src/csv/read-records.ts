@@ -58,10 +58,17 @@ const WORKBOOK_BATCH_ROWS = 1_000;
 /** Opens `file`, reads up to the header row and returns it with the remaining records as a stream. */
 export async function openRecords(file: string, options: ReadOptions = {}): Promise<RecordSource> {
   if (extname(file).toLowerCase() === ".xlsx") return openWorkbook(file, options.sheet);
-  if (options.sheet !== undefined) throw new UsageError(`--sheet names a sheet of an .xlsx workbook; ${file} is read as CSV`);
+  if (options.sheet !== undefined)
+    throw new UsageError(`--sheet names a sheet of an .xlsx workbook; ${file} is read as CSV`);
   const records = readRecords(file, options);
   const first = await records.next();
-  if (first.done) throw new InputFileError(file, undefined, undefined, "the file is empty: expected a header row such as amount,currency,product_code,email");
+  if (first.done)
+    throw new InputFileError(
+      file,
+      undefined,
+      undefined,
+      "the file is empty: expected a header row such as amount,currency,product_code,email",
+    );
   const start = first.value;
   if (start.kind !== "header") throw new Error("unreachable: the first record is the header");
   return {
@@ -78,7 +85,13 @@ export async function openRecords(file: string, options: ReadOptions = {}): Prom
 /** The sheet's rows as records: the first non-blank row is the header, as in a CSV. */
 async function openWorkbook(file: string, sheet: string | undefined): Promise<RecordSource> {
   const [header, ...rows] = (await readWorkbookSheet(file, sheet)).rows;
-  if (!header) throw new InputFileError(file, undefined, undefined, "the sheet is empty: expected a header row such as amount,currency,product_code,email");
+  if (!header)
+    throw new InputFileError(
+      file,
+      undefined,
+      undefined,
+      "the sheet is empty: expected a header row such as amount,currency,product_code,email",
+    );
   return {
     header: trimTrailingEmpty(header.cells.map((cell) => cell.trim())),
     headerLine: header.line,
@@ -93,7 +106,8 @@ async function openWorkbook(file: string, sheet: string | undefined): Promise<Re
   };
 }
 
-type Item = { kind: "header"; header: string[]; line: number; delimiter: string } | { kind: "records"; records: RawRecord[] };
+type Item =
+  { kind: "header"; header: string[]; line: number; delimiter: string } | { kind: "records"; records: RawRecord[] };
 
 async function* dataBatches(items: AsyncGenerator<Item>): AsyncGenerator<RawRecord[]> {
   for await (const item of items) if (item.kind === "records") yield item.records;
@@ -137,7 +151,12 @@ async function* readRecords(file: string, options: ReadOptions): AsyncGenerator<
           continue;
         }
         delimiter = detected;
-        parser = parse({ delimiter, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_RECORD_CHARS });
+        parser = parse({
+          delimiter,
+          relax_column_count: true,
+          skip_empty_lines: false,
+          max_record_size: MAX_RECORD_CHARS,
+        });
         parser.on("error", (error) => (failure ??= error));
       }
       // csv-parse handles a written chunk synchronously; a parse error marks the stream `errored` at once.
@@ -220,7 +239,12 @@ async function* utf8Pieces(file: string): AsyncGenerator<Buffer> {
     if (first) {
       first = false;
       if (piece.length >= 2 && ((piece[0] === 0xff && piece[1] === 0xfe) || (piece[0] === 0xfe && piece[1] === 0xff))) {
-        throw new InputFileError(file, 1, undefined, "the file is saved as UTF-16 (\"Unicode text\"); save it as \"CSV UTF-8\" instead");
+        throw new InputFileError(
+          file,
+          1,
+          undefined,
+          'the file is saved as UTF-16 ("Unicode text"); save it as "CSV UTF-8" instead',
+        );
       }
       if (piece.subarray(0, 3).equals(UTF8_BOM)) piece = piece.subarray(3);
     }
@@ -237,7 +261,12 @@ async function* utf8Pieces(file: string): AsyncGenerator<Buffer> {
         carry = carry.length === 0 ? bytes : Buffer.concat([carry, bytes]);
         // A line this long cannot be a reward row; stop before it costs memory.
         if (carry.length > MAX_RECORD_CHARS * 4) {
-          throw new InputFileError(file, linesBefore + 1, undefined, `line ${linesBefore + 1} is longer than ${MAX_RECORD_CHARS} characters: this does not look like a rewards CSV`);
+          throw new InputFileError(
+            file,
+            linesBefore + 1,
+            undefined,
+            `line ${linesBefore + 1} is longer than ${MAX_RECORD_CHARS} characters: this does not look like a rewards CSV`,
+          );
         }
         continue;
       }
@@ -262,7 +291,8 @@ async function openForReading(file: string) {
   } catch (error) {
     if (error instanceof InputFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    const reason =
+      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
     throw new InputFileError(file, undefined, undefined, `cannot read the file: ${reason}`);
   }
 }
@@ -283,7 +313,12 @@ function refuseWorkbook(file: string, start: Buffer): void {
         ? "a PDF document"
         : undefined;
   if (kind === undefined) return;
-  throw new InputFileError(file, undefined, undefined, `this is ${kind}, not a CSV file. Save the sheet as "CSV UTF-8 (Comma delimited)" (or, for Excel, give the .xlsx file itself)`);
+  throw new InputFileError(
+    file,
+    undefined,
+    undefined,
+    `this is ${kind}, not a CSV file. Save the sheet as "CSV UTF-8 (Comma delimited)" (or, for Excel, give the .xlsx file itself)`,
+  );
 }
 
 /** Pins a UTF-8 failure to its line (error path only: the happy path never splits lines). */
@@ -320,7 +355,12 @@ function structuralError(file: string, error: unknown, recordLine: number): unkn
   const lines = (error as CsvError & { lines?: number }).lines;
   switch (error.code) {
     case "CSV_QUOTE_NOT_CLOSED":
-      return new InputFileError(file, recordLine, undefined, `a quote (") opened on line ${recordLine} is never closed; every quoted cell must end with a quote`);
+      return new InputFileError(
+        file,
+        recordLine,
+        undefined,
+        `a quote (") opened on line ${recordLine} is never closed; every quoted cell must end with a quote`,
+      );
     case "CSV_MAX_RECORD_SIZE":
       return new InputFileError(
         file,

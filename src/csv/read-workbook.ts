@@ -29,18 +29,39 @@ const DAYS_1904_TO_1900 = 1462;
 export async function readWorkbookSheet(file: string, sheet?: string): Promise<WorkbookSheet> {
   const entries = unzip(file, await readFile(file));
   const workbook = entries.text("xl/workbook.xml");
-  if (workbook === undefined) throw new InputFileError(file, undefined, undefined, "this .xlsx file has no workbook inside: is it really an Excel workbook?");
+  if (workbook === undefined)
+    throw new InputFileError(
+      file,
+      undefined,
+      undefined,
+      "this .xlsx file has no workbook inside: is it really an Excel workbook?",
+    );
   const { sheets, date1904 } = readSheetList(workbook);
   const chosen = sheet === undefined ? sheets[0] : sheets.find((candidate) => candidate.name === sheet);
   if (!chosen) {
     const names = sheets.map((candidate) => `"${candidate.name}"`).join(", ") || "none";
-    throw new InputFileError(file, undefined, undefined, sheet === undefined ? "the workbook has no sheet" : `the workbook has no sheet named "${sheet}" (it has: ${names}); pass --sheet with one of them`);
+    throw new InputFileError(
+      file,
+      undefined,
+      undefined,
+      sheet === undefined
+        ? "the workbook has no sheet"
+        : `the workbook has no sheet named "${sheet}" (it has: ${names}); pass --sheet with one of them`,
+    );
   }
   const targets = readRelationships(entries.text("xl/_rels/workbook.xml.rels") ?? "");
   const target = targets.get(chosen.relationship);
-  const sheetXml = target === undefined ? undefined : entries.text(target.startsWith("/") ? target.slice(1) : posix.normalize(posix.join("xl", target)));
-  if (sheetXml === undefined) throw new InputFileError(file, undefined, undefined, `the sheet "${chosen.name}" is missing from the workbook`);
-  const display = cellDisplay(readSharedStrings(entries.text("xl/sharedStrings.xml") ?? ""), readCellFormats(entries.text("xl/styles.xml") ?? ""), date1904);
+  const sheetXml =
+    target === undefined
+      ? undefined
+      : entries.text(target.startsWith("/") ? target.slice(1) : posix.normalize(posix.join("xl", target)));
+  if (sheetXml === undefined)
+    throw new InputFileError(file, undefined, undefined, `the sheet "${chosen.name}" is missing from the workbook`);
+  const display = cellDisplay(
+    readSharedStrings(entries.text("xl/sharedStrings.xml") ?? ""),
+    readCellFormats(entries.text("xl/styles.xml") ?? ""),
+    date1904,
+  );
   return { name: chosen.name, rows: readRows(sheetXml, display) };
 }
 
@@ -49,13 +70,21 @@ function unzip(file: string, bytes: Buffer): { text(path: string): string | unde
   try {
     files = unzipSync(bytes);
   } catch (error) {
-    throw new InputFileError(file, undefined, undefined, `this .xlsx file cannot be opened (${(error as Error).message}): save it again from Excel, or save the sheet as CSV UTF-8`);
+    throw new InputFileError(
+      file,
+      undefined,
+      undefined,
+      `this .xlsx file cannot be opened (${(error as Error).message}): save it again from Excel, or save the sheet as CSV UTF-8`,
+    );
   }
   return { text: (path) => (files[path] === undefined ? undefined : strFromU8(files[path]!)) };
 }
 
 /** Walks an XML document: `open` for every element, `text` for character data inside them. */
-function walk(xml: string, handlers: { open?: (tag: SaxesTagPlain) => void; close?: (name: string) => void; text?: (text: string) => void }): void {
+function walk(
+  xml: string,
+  handlers: { open?: (tag: SaxesTagPlain) => void; close?: (name: string) => void; text?: (text: string) => void },
+): void {
   const parser = new SaxesParser();
   if (handlers.open) parser.on("opentag", handlers.open);
   if (handlers.close) parser.on("closetag", (tag) => handlers.close!(tag.name));
@@ -72,7 +101,8 @@ function readSheetList(xml: string): { sheets: { name: string; relationship: str
   let date1904 = false;
   walk(xml, {
     open: (tag) => {
-      if (tag.name === "sheet") sheets.push({ name: tag.attributes.name ?? "", relationship: tag.attributes["r:id"] ?? "" });
+      if (tag.name === "sheet")
+        sheets.push({ name: tag.attributes.name ?? "", relationship: tag.attributes["r:id"] ?? "" });
       if (tag.name === "workbookPr") date1904 = ["1", "true"].includes(tag.attributes.date1904 ?? "");
     },
   });
@@ -81,7 +111,9 @@ function readSheetList(xml: string): { sheets: { name: string; relationship: str
 
 function readRelationships(xml: string): Map<string, string> {
   const targets = new Map<string, string>();
-  walk(xml, { open: (tag) => tag.name === "Relationship" && targets.set(tag.attributes.Id ?? "", tag.attributes.Target ?? "") });
+  walk(xml, {
+    open: (tag) => tag.name === "Relationship" && targets.set(tag.attributes.Id ?? "", tag.attributes.Target ?? ""),
+  });
   return targets;
 }
 

@@ -1,7 +1,20 @@
 // Files that hold redemption links are cash: owner-only, and written whole or not at all.
 // No file or directory we write is reached through a symbolic link or owned by someone else: a
 // planted `r.journal.jsonl -> ../victim.txt` must not be appended to, chmod-ed or overwritten.
-import { constants, createWriteStream, fsyncSync, fstatSync, lstatSync, mkdirSync, openSync, closeSync, renameSync, rmSync, fchmodSync, type Stats } from "node:fs";
+import {
+  constants,
+  createWriteStream,
+  fsyncSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  renameSync,
+  rmSync,
+  fchmodSync,
+  type Stats,
+} from "node:fs";
 import { randomBytes } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import type { Readable, Transform } from "node:stream";
@@ -77,7 +90,10 @@ export function ensurePrivateDirectory(path: string): void {
 
 function refuseForeign(path: string, stats: Stats, kind: "file" | "directory"): void {
   const plain = kind === "file" ? stats.isFile() : stats.isDirectory();
-  if (!plain) throw new UnsafePathError(`${path} is not a plain ${kind}; refusing to write there. Remove it or choose another path.`);
+  if (!plain)
+    throw new UnsafePathError(
+      `${path} is not a plain ${kind}; refusing to write there. Remove it or choose another path.`,
+    );
   const uid = process.getuid?.();
   if (uid !== undefined && stats.uid !== uid) {
     throw new UnsafePathError(
@@ -86,12 +102,16 @@ function refuseForeign(path: string, stats: Stats, kind: "file" | "directory"): 
     );
   }
   if (kind === "file" && stats.nlink > 1) {
-    throw new UnsafePathError(`${path} has ${stats.nlink} names (a hard link to another file); refusing to write through it. Remove it or choose another path.`);
+    throw new UnsafePathError(
+      `${path} has ${stats.nlink} names (a hard link to another file); refusing to write through it. Remove it or choose another path.`,
+    );
   }
 }
 
 function symlinkRefusal(path: string): UnsafePathError {
-  return new UnsafePathError(`${path} is a symbolic link; runa-batch never writes through links (one could redirect payout links onto another file). Remove the link or choose another path.`);
+  return new UnsafePathError(
+    `${path} is a symbolic link; runa-batch never writes through links (one could redirect payout links onto another file). Remove the link or choose another path.`,
+  );
 }
 
 /**

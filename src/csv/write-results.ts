@@ -57,13 +57,20 @@ function freeName(wanted: string, taken: Set<string>): string {
   return name;
 }
 
-export async function writeResults(path: string, header: readonly string[], lines: AsyncIterable<ResultLine>, format: CsvFormat): Promise<void> {
+export async function writeResults(
+  path: string,
+  header: readonly string[],
+  lines: AsyncIterable<ResultLine>,
+  format: CsvFormat,
+): Promise<void> {
   const kept = inputColumns(header);
   const rows = Readable.from(
     (async function* () {
       yield [...kept.map(({ name }) => name), ...RESULT_COLUMNS].map(neutraliseFormula); // a header is a cell too
       for await (const { values, result } of lines) {
-        yield [...kept.map(({ index }) => values[index] ?? ""), ...RESULT_COLUMNS.map((column) => result[column])].map(neutraliseFormula);
+        yield [...kept.map(({ index }) => values[index] ?? ""), ...RESULT_COLUMNS.map((column) => result[column])].map(
+          neutraliseFormula,
+        );
       }
     })(),
   );

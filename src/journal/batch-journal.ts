@@ -68,7 +68,13 @@ export class BatchJournal {
   readonly #ledger: Ledger | undefined;
   readonly #batchId: string;
 
-  private constructor(file: JournalFile, state: JournalState, now: () => Date, batchId: string, ledger: Ledger | undefined) {
+  private constructor(
+    file: JournalFile,
+    state: JournalState,
+    now: () => Date,
+    batchId: string,
+    ledger: Ledger | undefined,
+  ) {
     this.#file = file;
     this.state = state;
     this.#now = now;
@@ -116,7 +122,12 @@ export class BatchJournal {
   planned(key: string, gen: number, rows: MemberRow[], currency: string, body: string): void {
     const at = this.#at();
     // The ledger first: an order is never sent that the ledger does not know.
-    this.#ledger?.planned(this.#batchId, key, at, rows.map((row) => row.cid ?? ""));
+    this.#ledger?.planned(
+      this.#batchId,
+      key,
+      at,
+      rows.map((row) => row.cid ?? ""),
+    );
     this.#write({ type: "order", key, gen, rows, currency, body, at });
   }
 

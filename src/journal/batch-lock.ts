@@ -16,7 +16,20 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { basename, join } from "node:path";
-import { closeSync, constants, fsyncSync, lstatSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from "node:fs";
 import { ensurePrivateDirectory, openPrivateFile } from "../csv/safe-file.ts";
 import { JournalRefusal } from "../errors.ts";
 
@@ -94,7 +107,10 @@ export class BatchLock {
       contenders = others;
     }
     const who = contenders.map((entry) => describeOwner(entry, now())).join("; ");
-    throw new JournalRefusal(`could not take the lock of batch "${batchId}": other runs are starting at the same moment (${who}); try again (lock: ${path})`, "batch_locked");
+    throw new JournalRefusal(
+      `could not take the lock of batch "${batchId}": other runs are starting at the same moment (${who}); try again (lock: ${path})`,
+      "batch_locked",
+    );
   }
 
   release(): void {
@@ -197,7 +213,10 @@ function lockedBy(holder: Entry, path: string, batchId: string, now: number): Jo
   const rule = foreign
     ? ` A lock from another host is taken over once its run stops refreshing it for ${LOCK_STALE_MS / 60_000} minutes; if that host is gone, wait that long or delete ${join(path, holder.name)}.`
     : " Wait for it to finish, or stop it (Ctrl-C once lets it finish its requests in flight).";
-  return new JournalRefusal(`batch "${batchId}" is already being run by ${describeOwner(holder, now)}.${rule} (lock: ${path})`, "batch_locked");
+  return new JournalRefusal(
+    `batch "${batchId}" is already being run by ${describeOwner(holder, now)}.${rule} (lock: ${path})`,
+    "batch_locked",
+  );
 }
 
 function describeOwner(entry: Entry, now: number): string {
@@ -220,7 +239,8 @@ function removeLegacyLockFile(path: string, batchId: string): void {
   }
   if (!isFile) return;
   const entry = readEntry(path, true);
-  if (entry && !isStale(entry, Date.now())) throw lockedBy({ ...entry, held: true, name: "" }, path, batchId, Date.now());
+  if (entry && !isStale(entry, Date.now()))
+    throw lockedBy({ ...entry, held: true, name: "" }, path, batchId, Date.now());
   try {
     unlinkSync(path); // fails on a directory put here meanwhile: then that is the lock
   } catch {

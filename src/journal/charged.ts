@@ -15,7 +15,10 @@ export interface ChargedTotal {
  */
 export function orderCharge(order: OrderState): string | undefined {
   if (order.phase !== "settled" || order.outcome !== "COMPLETED") return undefined;
-  return order.totalPrice ?? toMoneyText((order.payouts ?? []).reduce((sum, payout) => sum.plus(payout.price ?? 0), decimal(0)));
+  return (
+    order.totalPrice ??
+    toMoneyText((order.payouts ?? []).reduce((sum, payout) => sum.plus(payout.price ?? 0), decimal(0)))
+  );
 }
 
 /** Every COMPLETED order of the journal, per currency: what the batch has spent. */
@@ -29,7 +32,9 @@ export function chargedTotals(journal: JournalState): ChargedTotal[] {
     total.price = total.price.plus(charge);
     totals.set(order.currency, total);
   }
-  return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => ({ currency, orders: total.orders, price: toMoneyText(total.price) }));
+  return [...totals]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, total]) => ({ currency, orders: total.orders, price: toMoneyText(total.price) }));
 }
 
 /** An order of the batch that no row of the file, as it is now, carries (current or superseded). */
@@ -51,7 +56,14 @@ export function ordersNotInFile(journal: JournalState, accounted: ReadonlySet<Or
   const orders: OrderNotInFile[] = [];
   for (const order of journal.orders.values()) {
     if (accounted.has(order)) continue;
-    const status = order.phase === "settled" ? (order.outcome ?? "FAILED") : order.phase === "accepted" ? "PENDING" : order.phase === "posted" || order.phase === "unresolved" ? "UNKNOWN" : undefined;
+    const status =
+      order.phase === "settled"
+        ? (order.outcome ?? "FAILED")
+        : order.phase === "accepted"
+          ? "PENDING"
+          : order.phase === "posted" || order.phase === "unresolved"
+            ? "UNKNOWN"
+            : undefined;
     if (status === undefined) continue; // never sent, or a final 4xx: no order exists
     const entry: OrderNotInFile = { key: order.key, status, rows: order.rows.map((member) => member.row) };
     if (order.orderId !== undefined) entry.orderId = order.orderId;

@@ -41,7 +41,10 @@ export class JournalFile {
   readonly #fd: number;
   #size: number;
 
-  private constructor(readonly path: string, fd: number) {
+  private constructor(
+    readonly path: string,
+    fd: number,
+  ) {
     this.#fd = fd;
     this.#size = 0;
   }
@@ -71,7 +74,7 @@ export class JournalFile {
     const length = line.length;
     // A disk that fills mid-line takes part of it and returns a short count, not an error: write
     // the rest, so a full disk surfaces as ENOSPC here instead of a record that is only half there.
-    for (let written = 0; written < length; ) written += writeSync(this.#fd, line, written);
+    for (let written = 0; written < length;) written += writeSync(this.#fd, line, written);
     fsyncSync(this.#fd);
     positions.set(record, { offset: this.#size, length: length - 1 });
     this.#size += length;
@@ -147,7 +150,8 @@ function checksum(text: string): string {
   return crc32(text).toString(16).padStart(CRC_DIGITS, "0");
 }
 
-type Decoded = { kind: "record"; checked: boolean; record: unknown } | { kind: "damaged"; reason: string } | { kind: "unreadable" };
+type Decoded =
+  { kind: "record"; checked: boolean; record: unknown } | { kind: "damaged"; reason: string } | { kind: "unreadable" };
 
 function isCheckedRecord(decoded: Decoded): boolean {
   return decoded.kind === "record" && decoded.checked;
@@ -156,7 +160,10 @@ function isCheckedRecord(decoded: Decoded): boolean {
 function decodeLine(line: string): Decoded {
   if (line.startsWith(CRC_OPEN)) {
     const rest = line.slice(PREFIX_LENGTH);
-    if (line.slice(PREFIX_LENGTH - CRC_CLOSE.length, PREFIX_LENGTH) !== CRC_CLOSE || line.slice(CRC_OPEN.length, CRC_OPEN.length + CRC_DIGITS) !== checksum(rest)) {
+    if (
+      line.slice(PREFIX_LENGTH - CRC_CLOSE.length, PREFIX_LENGTH) !== CRC_CLOSE ||
+      line.slice(CRC_OPEN.length, CRC_OPEN.length + CRC_DIGITS) !== checksum(rest)
+    ) {
       return { kind: "damaged", reason: "its checksum does not match its content" };
     }
     try {
@@ -167,7 +174,9 @@ function decodeLine(line: string): Decoded {
   }
   try {
     const record: unknown = JSON.parse(line);
-    return record !== null && typeof record === "object" ? { kind: "record", checked: false, record } : { kind: "unreadable" };
+    return record !== null && typeof record === "object"
+      ? { kind: "record", checked: false, record }
+      : { kind: "unreadable" };
   } catch {
     return { kind: "unreadable" };
   }
@@ -196,7 +205,11 @@ function* readLines<T>(fd: number, path: string): Generator<T> {
     } else if (!complete || (decoded.kind === "unreadable" && !checkedSeen)) {
       continue; // torn by a crash mid-write, now or under an older version
     } else {
-      throw damagedJournal(path, number, decoded.kind === "damaged" ? decoded.reason : "it has no checksum, unlike the lines before it");
+      throw damagedJournal(
+        path,
+        number,
+        decoded.kind === "damaged" ? decoded.reason : "it has no checksum, unlike the lines before it",
+      );
     }
   }
 }
@@ -238,7 +251,14 @@ function* lines(fd: number): Generator<{ text: string; number: number; complete:
     if (start < read) pending.push(Buffer.from(view.subarray(start))); // a copy: the chunk is reused
     position += read;
   }
-  if (pending.length > 0) yield { text: Buffer.concat(pending).toString("utf8"), number: number + 1, complete: false, offset: lineStart, length: position - lineStart };
+  if (pending.length > 0)
+    yield {
+      text: Buffer.concat(pending).toString("utf8"),
+      number: number + 1,
+      complete: false,
+      offset: lineStart,
+      length: position - lineStart,
+    };
 }
 
 function lastByte(fd: number, size: number): number {
@@ -250,7 +270,7 @@ function lastByte(fd: number, size: number): number {
 /** Where the last line starts: just after the last newline, found reading back from the end. */
 function startOfLastLine(fd: number, size: number): number {
   const chunk = Buffer.allocUnsafe(64 * 1024);
-  for (let end = size; end > 0; ) {
+  for (let end = size; end > 0;) {
     const start = Math.max(0, end - chunk.length);
     readSync(fd, chunk, 0, end - start, start);
     const newline = chunk.subarray(0, end - start).lastIndexOf(NEWLINE);

@@ -90,7 +90,17 @@ export class JournalState {
     }
     if (record.type === "order") {
       const { key, gen, rows, currency, body, at } = record;
-      const order: OrderState = { key, gen, rows, currency, body, phase: "planned", plannedAt: at, posts: 0, serverErrorStreak: 0 };
+      const order: OrderState = {
+        key,
+        gen,
+        rows,
+        currency,
+        body,
+        phase: "planned",
+        plannedAt: at,
+        posts: 0,
+        serverErrorStreak: 0,
+      };
       this.#keepOnDisk(order, "body", record);
       this.orders.set(key, order);
       for (const member of rows) this.#record(member, key);
@@ -162,7 +172,11 @@ export class JournalState {
   }
 
   /** With a source, `field` becomes a getter reading the record's line back (checked, and cached for a few lines). */
-  #keepOnDisk(order: OrderState, field: "body" | "payouts", record: Extract<JournalRecord, { type: "order" | "settled" }>): void {
+  #keepOnDisk(
+    order: OrderState,
+    field: "body" | "payouts",
+    record: Extract<JournalRecord, { type: "order" | "settled" }>,
+  ): void {
     const at = this.#source?.positionOf(record);
     if (!at || !this.#readBack) return;
     const readBack = this.#readBack;
@@ -172,7 +186,8 @@ export class JournalState {
       configurable: true,
       get: () => {
         const again = readBack(at);
-        if (again.type !== type || again.key !== key) throw new Error(`journal line at byte ${at.offset} is not the ${type} record of ${key}`);
+        if (again.type !== type || again.key !== key)
+          throw new Error(`journal line at byte ${at.offset} is not the ${type} record of ${key}`);
         return again[field as keyof typeof again];
       },
     });
@@ -181,9 +196,13 @@ export class JournalState {
   #record(member: MemberRow, key: string): void {
     const { fp, replaces } = member;
     const previous = this.#latestOfRow.get(fp)?.key;
-    if (previous !== undefined && previous !== key) this.#earlierOrders.set(fp, [...(this.#earlierOrders.get(fp) ?? []), previous]);
+    if (previous !== undefined && previous !== key)
+      this.#earlierOrders.set(fp, [...(this.#earlierOrders.get(fp) ?? []), previous]);
     this.#latestOfRow.set(fp, { key, member });
-    const replaced = replaces === undefined || replaces === fp || this.#replaced.has(replaces) ? undefined : this.#latestOfRow.get(replaces)?.key;
+    const replaced =
+      replaces === undefined || replaces === fp || this.#replaced.has(replaces)
+        ? undefined
+        : this.#latestOfRow.get(replaces)?.key;
     if (replaced !== undefined) {
       this.#replaced.add(replaces!);
       const inherited = [...(this.#earlierOrders.get(replaces!) ?? []), replaced].filter((earlier) => earlier !== key);

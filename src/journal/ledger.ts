@@ -123,7 +123,13 @@ export function searchLedger(path: string, query: LedgerQuery): LedgerFindings {
     for (const line of ledgerLines(path)) {
       const orderId = byKey.get(line.k);
       if (orderId === undefined) continue;
-      const match = findings.byOrderId.get(orderId) ?? { batchId: "", key: line.k, plannedAt: "", orderId, posted: true };
+      const match = findings.byOrderId.get(orderId) ?? {
+        batchId: "",
+        key: line.k,
+        plannedAt: "",
+        orderId,
+        posted: true,
+      };
       if (line.t === "o") {
         match.batchId = line.b;
         match.plannedAt = line.at;

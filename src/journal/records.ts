@@ -61,7 +61,15 @@ export type JournalRecord =
   | { type: "rejected"; key: string; status: number; errorType: string; message: string; at: string }
   /** Transient failures outlasted the retries: the outcome stays unknown and the key must be reused. */
   | { type: "unresolved"; key: string; errorType: string; message: string; at: string }
-  | { type: "settled"; key: string; orderId: string; status: OrderOutcome; totalPrice?: string; payouts: RowPayout[]; at: string }
+  | {
+      type: "settled";
+      key: string;
+      orderId: string;
+      status: OrderOutcome;
+      totalPrice?: string;
+      payouts: RowPayout[];
+      at: string;
+    }
   /**
    * Runa answered this key with a 5xx in its own error shape. Runa stores and replays a key's answer
    * for 30 days, 5xx included, so an unbroken run of these across runs means the key is stuck.

@@ -45,7 +45,10 @@ export function openStateDirectory(root: string, baseUrl: string): string {
  */
 export function batchFileStem(batchId: string): string {
   if (/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,119}$/.test(batchId)) return batchId;
-  const cleaned = batchId.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "").slice(0, 80);
+  const cleaned = batchId
+    .replace(/[^A-Za-z0-9._-]/g, "_")
+    .replace(/^\.+/, "")
+    .slice(0, 80);
   const stem = `${cleaned || "batch"}-${createHash("sha256").update(batchId).digest("hex").slice(0, 12)}`;
   if (basename(stem) !== stem) throw new UsageError(`batch id "${batchId}" cannot be made a file name`);
   return stem;

@@ -45,7 +45,9 @@ function validated(view: ProgressView): string {
 export function formatTerminal(view: ProgressView, batchId: string, colours: Palette, width: number): string[] {
   const lines: string[] = [];
   if (view.stage !== "sending") {
-    lines.push(`runa-batch ${batchId}: ${view.stage}${view.rows ? `; ${validated(view)}` : ""}  ${colours.dim(formatDuration(view.elapsedMs))}`);
+    lines.push(
+      `runa-batch ${batchId}: ${view.stage}${view.rows ? `; ${validated(view)}` : ""}  ${colours.dim(formatDuration(view.elapsedMs))}`,
+    );
     return lines.map((line) => fit(line, width));
   }
   const share = view.toDo === 0 ? 1 : Math.min(1, view.finished / view.toDo);
@@ -59,14 +61,16 @@ export function formatTerminal(view: ProgressView, batchId: string, colours: Pal
       `${bad > 0 ? colours.red(`failed ${view.failed} rejected ${view.rejected}`) : `failed ${view.failed} rejected ${view.rejected}`}` +
       `${view.unknown > 0 ? ` | ${colours.yellow(`unknown ${view.unknown}`)}` : ""}${view.pending > 0 ? ` | pending ${view.pending}` : ""}`,
   );
-  const trouble = view.retries > 0 ? colours.yellow(`${view.retries} retries (${view.rateLimited} x 429)`) : "0 retries";
+  const trouble =
+    view.retries > 0 ? colours.yellow(`${view.retries} retries (${view.rateLimited} x 429)`) : "0 retries";
   lines.push(`  ${rate(view)} | ${trouble} | elapsed ${formatDuration(view.elapsedMs)} | ${timeLeft(view)}`);
   return lines.map((line) => fit(line, width));
 }
 
 /** One line, no escape codes: for cron mail, CI logs and `journalctl`. Starts with "progress:". */
 export function formatPlain(view: ProgressView, batchId: string): string {
-  if (view.stage !== "sending") return `progress: batch ${batchId}: ${view.stage}${view.rows ? `; ${validated(view)}` : ""}; elapsed ${formatDuration(view.elapsedMs)}`;
+  if (view.stage !== "sending")
+    return `progress: batch ${batchId}: ${view.stage}${view.rows ? `; ${validated(view)}` : ""}; elapsed ${formatDuration(view.elapsedMs)}`;
   return (
     `progress: batch ${batchId}: ${view.finished}/${view.toDo} rows done` +
     `${view.alreadyDone > 0 ? ` (${view.alreadyDone} already done earlier)` : ""}; sent ${view.sent}, completed ${view.completed}, ` +

@@ -52,7 +52,8 @@ export class ProgressReporter {
     this.#options = options;
     this.tally = new ProgressTally(options.now);
     if (options.mode === "terminal") this.#timer = setInterval(() => this.#draw(), REDRAW_MS);
-    else if (options.mode === "plain" && options.intervalS > 0) this.#timer = setInterval(() => this.#line(), options.intervalS * 1000);
+    else if (options.mode === "plain" && options.intervalS > 0)
+      this.#timer = setInterval(() => this.#line(), options.intervalS * 1000);
     this.#timer?.unref(); // never keeps the process alive on its own
   }
 
@@ -116,7 +117,12 @@ export class ProgressReporter {
   #draw(force = false): void {
     if (this.#options.mode !== "terminal" || (!this.#timer && !force)) return;
     const width = Math.max(20, (this.#options.stream.columns || FALLBACK_COLUMNS) - 1); // 0 when a pty has no size yet
-    const lines = formatTerminal(this.tally.view(), this.#options.batchId, this.#options.colour ? COLOURS : NO_COLOURS, width);
+    const lines = formatTerminal(
+      this.tally.view(),
+      this.#options.batchId,
+      this.#options.colour ? COLOURS : NO_COLOURS,
+      width,
+    );
     if (!force && lines.join("\n") === this.#drawn.join("\n")) return;
     this.#erase();
     this.#options.stream.write(lines.join("\n"));

@@ -122,7 +122,8 @@ export class ProgressTally {
     const newest = this.#samples[this.#samples.length - 1];
     if (oldest && newest && now > oldest.at) {
       const minutes = (now - oldest.at) / 60_000;
-      if (newest.accepted > oldest.accepted || this.#samples.length > 1) view.ordersPerMinute = (newest.accepted - oldest.accepted) / minutes;
+      if (newest.accepted > oldest.accepted || this.#samples.length > 1)
+        view.ordersPerMinute = (newest.accepted - oldest.accepted) / minutes;
       const rowsPerMs = (newest.finished - oldest.finished) / (now - oldest.at);
       const left = Math.max(0, this.#toDo - finished);
       if (left === 0) view.etaMs = 0;

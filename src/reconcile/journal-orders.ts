@@ -11,7 +11,14 @@ export function journalOrders(paths: readonly string[]): JournalOrder[] {
     const state = readJournal(path);
     const batchId = state.batchId ?? basename(path, ".journal.jsonl");
     for (const order of state.orders.values()) {
-      const entry: JournalOrder = { batchId, journal: path, key: order.key, currency: order.currency, phase: order.phase, at: order.firstPostAt ?? order.plannedAt };
+      const entry: JournalOrder = {
+        batchId,
+        journal: path,
+        key: order.key,
+        currency: order.currency,
+        phase: order.phase,
+        at: order.firstPostAt ?? order.plannedAt,
+      };
       if (order.orderId !== undefined) entry.orderId = order.orderId;
       if (order.outcome !== undefined) entry.outcome = order.outcome;
       const charge = orderCharge(order);

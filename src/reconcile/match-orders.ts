@@ -59,7 +59,11 @@ export interface Reconciliation {
   totals: BatchTotal[];
 }
 
-export function matchOrders(runa: readonly RunaOrder[], journals: readonly JournalOrder[], period: Period): Reconciliation {
+export function matchOrders(
+  runa: readonly RunaOrder[],
+  journals: readonly JournalOrder[],
+  period: Period,
+): Reconciliation {
   const inPeriod = (iso: string | undefined): boolean => {
     if (iso === undefined) return true; // undated (PROCESSING, FAILED): cannot be placed outside the period
     const time = Date.parse(iso);
@@ -67,7 +71,8 @@ export function matchOrders(runa: readonly RunaOrder[], journals: readonly Journ
   };
   const runaById = new Map(runa.map((order) => [order.id, order]));
   const journalById = new Map<string, JournalOrder>();
-  for (const order of journals) if (order.orderId !== undefined && !journalById.has(order.orderId)) journalById.set(order.orderId, order);
+  for (const order of journals)
+    if (order.orderId !== undefined && !journalById.has(order.orderId)) journalById.set(order.orderId, order);
 
   const result: Reconciliation = { runaOrders: 0, unknown: [], missing: [], unanswered: [], totals: [] };
   for (const order of runa) {
@@ -77,10 +82,14 @@ export function matchOrders(runa: readonly RunaOrder[], journals: readonly Journ
     if (!known) result.unknown.push(order);
   }
 
-  const totals = new Map<string, { batchId: string; currency: string; journalOrders: number; journal: Decimal; runaOrders: number; runa: Decimal }>();
+  const totals = new Map<
+    string,
+    { batchId: string; currency: string; journalOrders: number; journal: Decimal; runaOrders: number; runa: Decimal }
+  >();
   for (const order of journals) {
     if (order.orderId === undefined) {
-      if ((order.phase === "posted" || order.phase === "unresolved") && inPeriod(order.at)) result.unanswered.push(order);
+      if ((order.phase === "posted" || order.phase === "unresolved") && inPeriod(order.at))
+        result.unanswered.push(order);
       continue;
     }
     if (journalById.get(order.orderId) !== order) continue; // the same order in a second journal (a copy) counts once
@@ -88,7 +97,14 @@ export function matchOrders(runa: readonly RunaOrder[], journals: readonly Journ
     if (!inPeriod(listed?.createdAt ?? order.at)) continue;
     if (!listed) result.missing.push(order);
     const id = `${order.batchId}\0${order.currency}`;
-    const total = totals.get(id) ?? { batchId: order.batchId, currency: order.currency, journalOrders: 0, journal: decimal(0), runaOrders: 0, runa: decimal(0) };
+    const total = totals.get(id) ?? {
+      batchId: order.batchId,
+      currency: order.currency,
+      journalOrders: 0,
+      journal: decimal(0),
+      runaOrders: 0,
+      runa: decimal(0),
+    };
     if (order.phase === "settled" && order.outcome === "COMPLETED") {
       total.journalOrders += 1;
       total.journal = total.journal.plus(order.totalPrice ?? 0);
@@ -116,5 +132,9 @@ export function matchOrders(runa: readonly RunaOrder[], journals: readonly Journ
 
 /** Whether everything matched: nothing unknown, nothing missing, every total equal. */
 export function allMatch(reconciliation: Reconciliation): boolean {
-  return reconciliation.unknown.length === 0 && reconciliation.missing.length === 0 && reconciliation.totals.every((total) => total.matches);
+  return (
+    reconciliation.unknown.length === 0 &&
+    reconciliation.missing.length === 0 &&
+    reconciliation.totals.every((total) => total.matches)
+  );
 }

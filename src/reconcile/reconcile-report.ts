@@ -40,15 +40,22 @@ export function formatReconciliation(reconciliation: Reconciliation, context: Re
   ];
   const more = (count: number) => (count > MAX_LISTED ? [`    ... and ${count - MAX_LISTED} more (see the CSV)`] : []);
   if (unknown.length > 0) {
-    lines.push(`  MISMATCH: ${unknown.length} order(s) at Runa that no journal knows (placed from another machine or tool, or their journal is lost):`);
+    lines.push(
+      `  MISMATCH: ${unknown.length} order(s) at Runa that no journal knows (placed from another machine or tool, or their journal is lost):`,
+    );
     for (const order of unknown.slice(0, MAX_LISTED)) {
-      lines.push(`    ${order.id} ${order.status}${order.createdAt ? ` created ${order.createdAt}` : ""}${order.totalPrice ? ` ${order.currency} ${order.totalPrice}` : ""}`);
+      lines.push(
+        `    ${order.id} ${order.status}${order.createdAt ? ` created ${order.createdAt}` : ""}${order.totalPrice ? ` ${order.currency} ${order.totalPrice}` : ""}`,
+      );
     }
     lines.push(...more(unknown.length));
   }
   if (missing.length > 0) {
-    lines.push(`  MISMATCH: ${missing.length} journal order(s) that Runa does not list (another environment or account?):`);
-    for (const order of missing.slice(0, MAX_LISTED)) lines.push(`    ${order.orderId} of batch ${order.batchId} (${order.journal})`);
+    lines.push(
+      `  MISMATCH: ${missing.length} journal order(s) that Runa does not list (another environment or account?):`,
+    );
+    for (const order of missing.slice(0, MAX_LISTED))
+      lines.push(`    ${order.orderId} of batch ${order.batchId} (${order.journal})`);
     lines.push(...more(missing.length));
   }
   if (totals.length > 0) {
@@ -61,18 +68,25 @@ export function formatReconciliation(reconciliation: Reconciliation, context: Re
   }
   if (unanswered.length > 0) {
     const batches = [...new Set(unanswered.map((order) => order.batchId))];
-    lines.push(`  ${unanswered.length} journal order(s) were sent with no answer recorded (outcome unknown): re-run batch ${batches.join(", ")} to settle them`);
+    lines.push(
+      `  ${unanswered.length} journal order(s) were sent with no answer recorded (outcome unknown): re-run batch ${batches.join(", ")} to settle them`,
+    );
   }
   lines.push(allMatch(reconciliation) ? "  Everything matches." : "  Not everything matches (exit 3): see above.");
   lines.push(`  report: ${context.csvFile}`);
   return `${lines.join("\n")}\n`;
 }
 
-export async function writeReconciliationCsv(path: string, reconciliation: Reconciliation, bom: boolean): Promise<void> {
+export async function writeReconciliationCsv(
+  path: string,
+  reconciliation: Reconciliation,
+  bom: boolean,
+): Promise<void> {
   const rows = Readable.from(
     (function* () {
       yield [...RECONCILE_COLUMNS];
-      for (const line of findings(reconciliation)) yield RECONCILE_COLUMNS.map((column) => neutraliseFormula(String(line[column] ?? "")));
+      for (const line of findings(reconciliation))
+        yield RECONCILE_COLUMNS.map((column) => neutraliseFormula(String(line[column] ?? "")));
     })(),
   );
   await writeFileAtomically(path, rows, csvWriter({ delimiter: ",", bom }));
@@ -80,7 +94,14 @@ export async function writeReconciliationCsv(path: string, reconciliation: Recon
 
 function* findings(reconciliation: Reconciliation): Generator<Line> {
   for (const order of reconciliation.unknown) {
-    yield { finding: "unknown_to_journals", order_id: order.id, currency: order.currency, runa_status: order.status, created_at: order.createdAt, runa_total: order.totalPrice };
+    yield {
+      finding: "unknown_to_journals",
+      order_id: order.id,
+      currency: order.currency,
+      runa_status: order.status,
+      created_at: order.createdAt,
+      runa_total: order.totalPrice,
+    };
   }
   for (const order of reconciliation.missing) {
     yield {
@@ -94,7 +115,14 @@ function* findings(reconciliation: Reconciliation): Generator<Line> {
     };
   }
   for (const order of reconciliation.unanswered) {
-    yield { finding: "outcome_unknown", batch_id: order.batchId, currency: order.currency, journal_status: "sent, no answer recorded", created_at: order.at, journal_file: order.journal };
+    yield {
+      finding: "outcome_unknown",
+      batch_id: order.batchId,
+      currency: order.currency,
+      journal_status: "sent, no answer recorded",
+      created_at: order.at,
+      journal_file: order.journal,
+    };
   }
   for (const total of reconciliation.totals) {
     yield {

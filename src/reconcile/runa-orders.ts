@@ -12,11 +12,15 @@ export class OrderListUnavailableError extends BatchError {
   }
 }
 
-export async function listRunaOrders(client: Pick<RunaClient, "listOrders">, wait: (ms: number) => Promise<unknown>): Promise<RunaOrder[]> {
+export async function listRunaOrders(
+  client: Pick<RunaClient, "listOrders">,
+  wait: (ms: number) => Promise<unknown>,
+): Promise<RunaOrder[]> {
   const orders: RunaOrder[] = [];
   const pages = readAllPages<OrderPage, ListedOrder>({
     name: "Runa's order list (GET /order)",
-    fetch: (after) => client.listOrders(after === undefined ? { limit: MAX_PAGE_LIMIT } : { limit: MAX_PAGE_LIMIT, after }),
+    fetch: (after) =>
+      client.listOrders(after === undefined ? { limit: MAX_PAGE_LIMIT } : { limit: MAX_PAGE_LIMIT, after }),
     itemsOf: (page) => (Array.isArray(page.items) ? page.items : undefined),
     wait,
     unavailable: (message) => new OrderListUnavailableError(message),

@@ -8,7 +8,11 @@ import { ENVIRONMENTS, type Environment } from "../config.ts";
 import { UsageError } from "../errors.ts";
 
 /** True when this run would order against Runa's production API: by --env/RUNA_ENV, or by its base URL. */
-export function isProduction(argv: { env: Environment; baseUrl?: string | undefined; simulate?: boolean | undefined }): boolean {
+export function isProduction(argv: {
+  env: Environment;
+  baseUrl?: string | undefined;
+  simulate?: boolean | undefined;
+}): boolean {
   if (argv.simulate) return false;
   if (argv.env === "production") return true;
   const base = argv.baseUrl; // already resolved from flag, RUNA_BASE_URL or the config file
@@ -49,7 +53,12 @@ export function confirmationText(costs: CurrencyCost[], batchId: string, pricing
 }
 
 /** Asks on the terminal; only "y" or "yes" goes on. Ctrl-C (`stop`) or end of input is a no. */
-export function askYesNo(question: string, stop: AbortSignal, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<boolean> {
+export function askYesNo(
+  question: string,
+  stop: AbortSignal,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const rl = createInterface({ input, output, terminal: false });
     let answered = false;

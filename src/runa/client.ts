@@ -1,7 +1,15 @@
 // The one place that talks HTTP to Runa. Each call is ONE attempt: retries are decided by
 // retry-policy.ts and paced by the limiters in batch/, so nothing here retries on its own.
 import type { Got } from "got";
-import { API_VERSION, type ApiErrorBody, type Balance, type OrderEstimate, type OrderLookup, type OrderPage, type ProductPage } from "./types.ts";
+import {
+  API_VERSION,
+  type ApiErrorBody,
+  type Balance,
+  type OrderEstimate,
+  type OrderLookup,
+  type OrderPage,
+  type ProductPage,
+} from "./types.ts";
 
 /** What one HTTP attempt came to. Network failures are values, not exceptions, so callers branch once. */
 export type Attempt<T> =
@@ -60,15 +68,17 @@ export class RunaClient {
   /** got is loaded at the first request, so commands that send nothing start without it. */
   #client(): Promise<Got> {
     const options = this.#options;
-    this.#http ??= import("got").then(({ default: got }) => got.extend({
-      prefixUrl: options.baseUrl,
-      headers: { "x-api-key": options.apiKey, "x-api-version": API_VERSION, accept: "application/json" },
-      throwHttpErrors: false,
-      retry: { limit: 0 },
-      timeout: { request: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
-      responseType: "text",
-      followRedirect: false,
-    }));
+    this.#http ??= import("got").then(({ default: got }) =>
+      got.extend({
+        prefixUrl: options.baseUrl,
+        headers: { "x-api-key": options.apiKey, "x-api-version": API_VERSION, accept: "application/json" },
+        throwHttpErrors: false,
+        retry: { limit: 0 },
+        timeout: { request: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
+        responseType: "text",
+        followRedirect: false,
+      }),
+    );
     return this.#http;
   }
 
@@ -113,7 +123,12 @@ export class RunaClient {
 
   async #send<T>(
     path: string,
-    options: { method: "GET" | "POST"; body?: string; headers?: Record<string, string>; searchParams?: Record<string, string> },
+    options: {
+      method: "GET" | "POST";
+      body?: string;
+      headers?: Record<string, string>;
+      searchParams?: Record<string, string>;
+    },
   ): Promise<Attempt<T>> {
     try {
       const http = await this.#client();
@@ -136,7 +151,9 @@ export class RunaClient {
     if (this.#versionChecked || version === undefined) return;
     this.#versionChecked = true;
     if (version !== API_VERSION) {
-      this.#warn?.(`Runa answered with API version ${version}, not ${API_VERSION} that this tool speaks; check that runa-batch is up to date`);
+      this.#warn?.(
+        `Runa answered with API version ${version}, not ${API_VERSION} that this tool speaks; check that runa-batch is up to date`,
+      );
     }
   }
 }
@@ -174,5 +191,10 @@ function runaError(status: number, body: unknown): HttpErrorDetail | undefined {
 
 function unrecognised(status: number, body: string): Attempt<never> {
   const text = body.replace(/\s+/g, " ").trim().slice(0, 120);
-  return { kind: "unrecognised", status, code: `http_${status}`, message: `HTTP ${status} without Runa's answer body${text ? `: ${text}` : ""}` };
+  return {
+    kind: "unrecognised",
+    status,
+    code: `http_${status}`,
+    message: `HTTP ${status} without Runa's answer body${text ? `: ${text}` : ""}`,
+  };
 }

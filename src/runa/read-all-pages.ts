@@ -27,7 +27,9 @@ export interface PagedList<Page extends { pagination?: PageMeta }, Item> {
 }
 
 /** Every element of the list, page by page, in Runa's order. */
-export async function* readAllPages<Page extends { pagination?: PageMeta }, Item>(list: PagedList<Page, Item>): AsyncGenerator<Item> {
+export async function* readAllPages<Page extends { pagination?: PageMeta }, Item>(
+  list: PagedList<Page, Item>,
+): AsyncGenerator<Item> {
   const cursors = new Set<string>();
   let after: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -37,7 +39,8 @@ export async function* readAllPages<Page extends { pagination?: PageMeta }, Item
     yield* items;
     const next = body.pagination?.cursors?.after;
     if (!next) return;
-    if (cursors.has(next)) throw list.unavailable(`${list.name} returned the cursor ${next} twice; the list could not be read to the end`);
+    if (cursors.has(next))
+      throw list.unavailable(`${list.name} returned the cursor ${next} twice; the list could not be read to the end`);
     cursors.add(next);
     after = next;
   }
@@ -50,17 +53,23 @@ const UNREACHABLE_HINTS: Record<string, string> = {
   ENOTFOUND: "That host name does not resolve: check --base-url / RUNA_BASE_URL for a typo, and the network or DNS",
 };
 
-async function fetchPage<Page extends { pagination?: PageMeta }, Item>(list: PagedList<Page, Item>, after: string | undefined): Promise<Page> {
+async function fetchPage<Page extends { pagination?: PageMeta }, Item>(
+  list: PagedList<Page, Item>,
+  after: string | undefined,
+): Promise<Page> {
   let last = "";
   for (let attempt = 1; attempt <= PAGE_MAX_ATTEMPTS; attempt++) {
     const result = await list.fetch(after);
     if (result.kind === "ok") {
-      if (!result.body || list.itemsOf(result.body) === undefined) throw list.unavailable(`${list.name} answered without a list`);
+      if (!result.body || list.itemsOf(result.body) === undefined)
+        throw list.unavailable(`${list.name} answered without a list`);
       return result.body;
     }
     if (result.kind === "http_error") {
       if (result.status === 401 || result.status === 403) {
-        throw new AuthenticationError(`Runa refused the API key (${list.name}: ${result.status} ${result.error.type}); check the key and --env`);
+        throw new AuthenticationError(
+          `Runa refused the API key (${list.name}: ${result.status} ${result.error.type}); check the key and --env`,
+        );
       }
       last = `${result.status} ${result.error.type}${result.error.message ? `: ${result.error.message}` : ""}`;
       if (result.status < 500 && result.status !== 429) break;

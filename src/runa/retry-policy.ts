@@ -65,10 +65,22 @@ export interface AccountStop {
  */
 export const ACCOUNT_WIDE_ERRORS = {
   insufficient_funds: { cause: "the account balance is too low", fix: "top up the account balance" },
-  ordering_restricted: { cause: "the account's spending limit is reached", fix: "have the spending limit raised with Runa" },
-  payment_method_unavailable: { cause: "the account cannot pay in this currency", fix: "ask Runa to enable a balance in this currency" },
-  unauthorized: { cause: "Runa refused the API key", fix: "check RUNA_API_KEY / --api-key-file and --env (keys are per environment)" },
-  invalid_api_key: { cause: "Runa refused the API key", fix: "check RUNA_API_KEY / --api-key-file and --env (keys are per environment)" },
+  ordering_restricted: {
+    cause: "the account's spending limit is reached",
+    fix: "have the spending limit raised with Runa",
+  },
+  payment_method_unavailable: {
+    cause: "the account cannot pay in this currency",
+    fix: "ask Runa to enable a balance in this currency",
+  },
+  unauthorized: {
+    cause: "Runa refused the API key",
+    fix: "check RUNA_API_KEY / --api-key-file and --env (keys are per environment)",
+  },
+  invalid_api_key: {
+    cause: "Runa refused the API key",
+    fix: "check RUNA_API_KEY / --api-key-file and --env (keys are per environment)",
+  },
   forbidden: { cause: "the API key may not place orders", fix: "check the key's permissions in the Runa dashboard" },
   version_removed: { cause: "Runa removed the API version this tool speaks", fix: "upgrade runa-batch" },
 } as const satisfies Partial<Record<RunaErrorType, AccountStop>>;
@@ -84,7 +96,12 @@ export function isAccountWide(type: string): type is AccountWideErrorType {
  * jitter on the upper half; 429s wait at least 5 s (Runa sends no Retry-After) and longer while
  * they continue. `scale` shrinks every wait for tests and rehearsals.
  */
-export function retryDelayMs(reason: RetryReason, retry: number, scale = 1, random: () => number = Math.random): number {
+export function retryDelayMs(
+  reason: RetryReason,
+  retry: number,
+  scale = 1,
+  random: () => number = Math.random,
+): number {
   const floor = reason === "rate_limited" ? RATE_LIMITED_MIN_DELAY_MS : RETRY_BASE_DELAY_MS;
   const ceiling = Math.min(RETRY_MAX_DELAY_MS, floor * 2 ** (retry - 1));
   const jittered = ceiling / 2 + (random() * ceiling) / 2;

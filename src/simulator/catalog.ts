@@ -121,7 +121,9 @@ export class Catalog {
     if (denominations?.type === "fixed") {
       const allowed = denominations.available_list ?? [];
       if (!allowed.some((value) => faceValue.eq(value))) {
-        return refuse(`face_value ${faceValue.toFixed(2)} is not one of ${code}'s denominations (${allowed.join(", ")})`);
+        return refuse(
+          `face_value ${faceValue.toFixed(2)} is not one of ${code}'s denominations (${allowed.join(", ")})`,
+        );
       }
     } else if (denominations?.minimum_value !== undefined && denominations.maximum_value !== undefined) {
       if (faceValue.lt(denominations.minimum_value) || faceValue.gt(denominations.maximum_value)) {
@@ -155,7 +157,9 @@ export class Catalog {
     const minimum = products.map(lowestDenomination).reduce((a, b) => (a.gt(b) ? a : b));
     const wholeCheck = wholeAtLeast(faceValue, minimum, "MULTIPLE");
     if (wholeCheck) return wholeCheck;
-    const discount = products.map((product) => decimal(product.discount_multiplier)).reduce((a, b) => (a.lt(b) ? a : b));
+    const discount = products
+      .map((product) => decimal(product.discount_multiplier))
+      .reduce((a, b) => (a.lt(b) ? a : b));
     return {
       ok: true,
       item: {

@@ -20,22 +20,46 @@ export function estimateOrder(catalog: Catalog, rawBody: string): StoredResponse
   try {
     body = JSON.parse(rawBody);
   } catch (error) {
-    return validationError([{ type: "json_invalid", message: error instanceof Error ? error.message : String(error), location: ["body"] }]);
+    return validationError([
+      { type: "json_invalid", message: error instanceof Error ? error.message : String(error), location: ["body"] },
+    ]);
   }
   const details: Detail[] = [];
   const request = body as { payment_method?: { type?: unknown; currency?: unknown }; items?: unknown };
   const currency = request?.payment_method?.currency;
-  if (request?.payment_method?.type !== "ACCOUNT_BALANCE") details.push({ type: "enum", message: "must be ACCOUNT_BALANCE", location: ["body", "payment_method", "type"] });
-  if (typeof currency !== "string" || !CURRENCY.test(currency)) details.push({ type: "string_pattern_mismatch", message: "must be an ISO 4217 code", location: ["body", "payment_method", "currency"] });
-  const items = Array.isArray(request?.items) ? (request.items as { products?: ProductSelection; face_value?: unknown }[]) : undefined;
+  if (request?.payment_method?.type !== "ACCOUNT_BALANCE")
+    details.push({ type: "enum", message: "must be ACCOUNT_BALANCE", location: ["body", "payment_method", "type"] });
+  if (typeof currency !== "string" || !CURRENCY.test(currency))
+    details.push({
+      type: "string_pattern_mismatch",
+      message: "must be an ISO 4217 code",
+      location: ["body", "payment_method", "currency"],
+    });
+  const items = Array.isArray(request?.items)
+    ? (request.items as { products?: ProductSelection; face_value?: unknown }[])
+    : undefined;
   if (!items || items.length < 1 || items.length > MAX_ESTIMATE_ITEMS) {
-    details.push({ type: "array_length", message: `must hold 1 to ${MAX_ESTIMATE_ITEMS} items`, location: ["body", "items"] });
+    details.push({
+      type: "array_length",
+      message: `must hold 1 to ${MAX_ESTIMATE_ITEMS} items`,
+      location: ["body", "items"],
+    });
   }
   for (const [index, item] of (items ?? []).entries()) {
     const type = item?.products?.type;
     // The spec's OrderItemPriceRequest takes SINGLE or MULTIPLE products only (no TEMPLATE).
-    if (type !== "SINGLE" && type !== "MULTIPLE") details.push({ type: "union_tag_invalid", message: "products.type must be SINGLE or MULTIPLE", location: ["body", "items", String(index), "products"] });
-    if (typeof item?.face_value !== "number") details.push({ type: "float_type", message: "must be a number", location: ["body", "items", String(index), "face_value"] });
+    if (type !== "SINGLE" && type !== "MULTIPLE")
+      details.push({
+        type: "union_tag_invalid",
+        message: "products.type must be SINGLE or MULTIPLE",
+        location: ["body", "items", String(index), "products"],
+      });
+    if (typeof item?.face_value !== "number")
+      details.push({
+        type: "float_type",
+        message: "must be a number",
+        location: ["body", "items", String(index), "face_value"],
+      });
   }
   if (details.length > 0 || !items || typeof currency !== "string") return validationError(details);
 
@@ -43,7 +67,12 @@ export function estimateOrder(catalog: Catalog, rawBody: string): StoredResponse
   for (const [index, item] of items.entries()) {
     const check = catalog.check(item.products as ProductSelection, item.face_value as number);
     if (!check.ok) return errorResponse(400, check.type, `items[${index}]: ${check.message}`);
-    if (check.item.currency !== currency) return errorResponse(400, "currency_mismatch", `items[${index}] is in ${check.item.currency}, the payment method in ${currency}`);
+    if (check.item.currency !== currency)
+      return errorResponse(
+        400,
+        "currency_mismatch",
+        `items[${index}] is in ${check.item.currency}, the payment method in ${currency}`,
+      );
     priced.push({ products: item.products, check: check.item });
   }
   const total = sum(priced.map(({ check }) => check.price));
@@ -67,5 +96,10 @@ export function estimateOrder(catalog: Catalog, rawBody: string): StoredResponse
 }
 
 function validationError(details: Detail[]): StoredResponse {
-  return errorResponse(422, "validation_error", "There were one or more problems processing your request, see details key.", { details });
+  return errorResponse(
+    422,
+    "validation_error",
+    "There were one or more problems processing your request, see details key.",
+    { details },
+  );
 }

@@ -41,7 +41,10 @@ export interface PlacedOrder {
 
 /** Runa's error body `{type, message, help}`; 422 adds `details`. */
 export function errorResponse(status: number, type: string, message: string, extra: object = {}): StoredResponse {
-  return { status, body: JSON.stringify({ type, message, help: "Answered by the runa-batch local simulator.", ...extra }) };
+  return {
+    status,
+    body: JSON.stringify({ type, message, help: "Answered by the runa-batch local simulator.", ...extra }),
+  };
 }
 
 interface ValidBody {
@@ -71,13 +74,23 @@ export function placeOrder(context: OrderContext, request: OrderRequest): Placed
   const priced: PricedItem[] = [];
   for (const [index, item] of order.items.entries()) {
     if (item.distribution_method.type === "RECIPIENT") {
-      return { response: errorResponse(400, "product_validation_error", `items[${index}]: RECIPIENT distribution is for payment products`) };
+      return {
+        response: errorResponse(
+          400,
+          "product_validation_error",
+          `items[${index}]: RECIPIENT distribution is for payment products`,
+        ),
+      };
     }
     const check = context.state.catalog.check(item.products, item.face_value);
     if (!check.ok) return { response: errorResponse(400, check.type, `items[${index}]: ${check.message}`) };
     if (check.item.currency !== currency) {
       return {
-        response: errorResponse(400, "currency_mismatch", `items[${index}] is in ${check.item.currency}, the payment method in ${currency}`),
+        response: errorResponse(
+          400,
+          "currency_mismatch",
+          `items[${index}] is in ${check.item.currency}, the payment method in ${currency}`,
+        ),
       };
     }
     priced.push(check.item);
@@ -85,7 +98,9 @@ export function placeOrder(context: OrderContext, request: OrderRequest): Placed
   // Runa: all products of one order are redeemable in one country. Refused as a product selection
   // problem (product_validation_error): the fix is to split the order or change a product.
   if (intersect(priced.map((item) => item.countries)).length === 0) {
-    return { response: errorResponse(400, "product_validation_error", "all products of one order must share a country") };
+    return {
+      response: errorResponse(400, "product_validation_error", "all products of one order must share a country"),
+    };
   }
   if (!context.state.hasAccount(currency)) {
     return { response: errorResponse(400, "payment_method_unavailable", `no ${currency} account balance`) };
@@ -94,7 +109,11 @@ export function placeOrder(context: OrderContext, request: OrderRequest): Placed
   const available = context.state.balanceOf(currency);
   if (!context.playground && (!available || available.lt(totalPrice))) {
     return {
-      response: errorResponse(400, "insufficient_funds", `the order costs ${toMoneyText(totalPrice)} ${currency}; the balance is ${toMoneyText(available ?? "0")}`),
+      response: errorResponse(
+        400,
+        "insufficient_funds",
+        `the order costs ${toMoneyText(totalPrice)} ${currency}; the balance is ${toMoneyText(available ?? "0")}`,
+      ),
     };
   }
 
@@ -105,7 +124,13 @@ export function placeOrder(context: OrderContext, request: OrderRequest): Placed
   return { response: { status: request.mode === "sync" ? 200 : 202, body: JSON.stringify(view) }, order: created };
 }
 
-function createOrder(context: OrderContext, request: OrderRequest, order: ValidBody, priced: PricedItem[], totalPrice: Big): SimulatedOrder {
+function createOrder(
+  context: OrderContext,
+  request: OrderRequest,
+  order: ValidBody,
+  priced: PricedItem[],
+  totalPrice: Big,
+): SimulatedOrder {
   const now = context.clock.now();
   const sync = request.mode === "sync";
   // A sync order is answered complete, so only async orders can fail or be slow.

@@ -18,8 +18,7 @@ const DEFAULT_PRODUCT_PAGE_LIMIT = 500;
 const CURRENCY = /^[A-Z]{3}$/;
 
 type Reply =
-  | (StoredResponse & { contentType?: string; latencyApplied?: boolean })
-  | { drop: true; latencyApplied?: boolean };
+  (StoredResponse & { contentType?: string; latencyApplied?: boolean }) | { drop: true; latencyApplied?: boolean };
 
 export interface HandlerSettings extends OrderContext {
   apiKey: string | undefined;
@@ -58,7 +57,11 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
     try {
       reply = await route(record, request, url.searchParams);
     } catch (error) {
-      reply = errorResponse(500, "internal_server_error", `simulator bug: ${error instanceof Error ? error.message : String(error)}`);
+      reply = errorResponse(
+        500,
+        "internal_server_error",
+        `simulator bug: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     if (!reply.latencyApplied) await delay();
     if ("drop" in reply) {
@@ -68,7 +71,10 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
     }
     record.responseStatus = reply.status;
     // Runa names the version it answered in on every response; the simulator speaks only one.
-    response.writeHead(reply.status, { "content-type": reply.contentType ?? "application/json", "x-api-version": API_VERSION });
+    response.writeHead(reply.status, {
+      "content-type": reply.contentType ?? "application/json",
+      "x-api-version": API_VERSION,
+    });
     response.end(reply.body);
   }
 
@@ -97,7 +103,8 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
   function authRefusal(request: IncomingMessage): Reply | undefined {
     const key = header(request, "x-api-key");
     if (!key) return errorResponse(401, "unauthorized", "the X-Api-Key header is missing");
-    if (settings.apiKey !== undefined && key !== settings.apiKey) return errorResponse(401, "unauthorized", "the API key is not valid");
+    if (settings.apiKey !== undefined && key !== settings.apiKey)
+      return errorResponse(401, "unauthorized", "the API key is not valid");
     return undefined;
   }
 
@@ -140,11 +147,19 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
     if (previous.kind === "in_flight") return inProgress();
     if (previous.kind === "replay") return previous.response;
     if (previous.kind === "different_body") {
-      return errorResponse(400, "idempotency_validation_error", "this idempotency key was used with a different request body");
+      return errorResponse(
+        400,
+        "idempotency_validation_error",
+        "this idempotency key was used with a different request body",
+      );
     }
 
     if (storeServerErrors && chance(settings.random, settings.faults.serverErrorRate)) {
-      const stored = errorResponse(500, "internal_server_error", "simulated server error, stored for this key; nothing was committed");
+      const stored = errorResponse(
+        500,
+        "internal_server_error",
+        "simulated server error, stored for this key; nothing was committed",
+      );
       state.idempotency.store(key, rawBody, stored);
       return stored;
     }
@@ -153,7 +168,12 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
     try {
       await delay();
       // The playground's documented test header: emails go out only when asked for.
-      placed = placeOrder(settings, { key, rawBody, mode, sendEmail: header(request, "x-send-email")?.toLowerCase() === "true" });
+      placed = placeOrder(settings, {
+        key,
+        rawBody,
+        mode,
+        sendEmail: header(request, "x-send-email")?.toLowerCase() === "true",
+      });
     } catch (error) {
       state.idempotency.release(key);
       throw error;
@@ -161,9 +181,13 @@ export function createHandler(settings: HandlerSettings): (request: IncomingMess
     state.idempotency.store(key, rawBody, placed.response);
     // Only a committed order times out or drops: the client must recover it with the same key.
     if (placed.order && chance(settings.random, settings.faults.timeoutRate)) {
-      return { ...errorResponse(504, "timeout", "simulated gateway timeout after the order was committed"), latencyApplied: true };
+      return {
+        ...errorResponse(504, "timeout", "simulated gateway timeout after the order was committed"),
+        latencyApplied: true,
+      };
     }
-    if (placed.order && chance(settings.random, settings.faults.dropAfterCommitRate)) return { drop: true, latencyApplied: true };
+    if (placed.order && chance(settings.random, settings.faults.dropAfterCommitRate))
+      return { drop: true, latencyApplied: true };
     return { ...placed.response, latencyApplied: true };
   }
 

@@ -61,10 +61,7 @@ type IdempotencyEntry =
   | { state: "stored"; rawBody: string; response: StoredResponse; storedAt: number };
 
 export type IdempotencyLookup =
-  | { kind: "new" }
-  | { kind: "in_flight" }
-  | { kind: "replay"; response: StoredResponse }
-  | { kind: "different_body" };
+  { kind: "new" } | { kind: "in_flight" } | { kind: "replay"; response: StoredResponse } | { kind: "different_body" };
 
 /**
  * Runa's idempotency store: per key the raw body and the response, kept 30 days. Same key and
@@ -135,7 +132,8 @@ export class SimulatorState {
     balances: Record<string, string>,
   ) {
     this.idempotency = new IdempotencyStore(clock);
-    for (const [currency, amount] of Object.entries(balances)) this.balances.set(currency, decimal(checkedAmount(amount)));
+    for (const [currency, amount] of Object.entries(balances))
+      this.balances.set(currency, decimal(checkedAmount(amount)));
   }
 
   countOrders(): number {
@@ -145,7 +143,8 @@ export class SimulatorState {
   /** Orders by idempotency key; a key has more than one order only after its 30 days ran out. */
   ordersByKey(): Map<string, SimulatedOrder[]> {
     const byKey = new Map<string, SimulatedOrder[]>();
-    for (const order of this.orders) byKey.set(order.idempotencyKey, [...(byKey.get(order.idempotencyKey) ?? []), order]);
+    for (const order of this.orders)
+      byKey.set(order.idempotencyKey, [...(byKey.get(order.idempotencyKey) ?? []), order]);
     return byKey;
   }
 

@@ -42,7 +42,11 @@ class Checker {
     return undefined;
   }
 
-  string(value: Json, location: string[], rules: { minLength?: number; maxLength?: number; pattern?: RegExp } = {}): void {
+  string(
+    value: Json,
+    location: string[],
+    rules: { minLength?: number; maxLength?: number; pattern?: RegExp } = {},
+  ): void {
     if (typeof value !== "string") return this.fail(location, "string_type", "must be a string");
     if (rules.minLength !== undefined && value.length < rules.minLength) {
       this.fail(location, "string_too_short", `must have at least ${rules.minLength} characters`);
@@ -50,7 +54,8 @@ class Checker {
     if (rules.maxLength !== undefined && value.length > rules.maxLength) {
       this.fail(location, "string_too_long", `must have at most ${rules.maxLength} characters`);
     }
-    if (rules.pattern && !rules.pattern.test(value)) this.fail(location, "string_pattern_mismatch", `must match ${rules.pattern.source}`);
+    if (rules.pattern && !rules.pattern.test(value))
+      this.fail(location, "string_pattern_mismatch", `must match ${rules.pattern.source}`);
   }
 
   literal(value: Json, location: string[], allowed: readonly string[]): void {
@@ -110,7 +115,12 @@ function validateItem(check: Checker, value: Json, at: string[]): void {
 }
 
 /** An object with a `type` among `types` (the spec's oneOf by type); undefined when there is none to go on. */
-function typed(check: Checker, value: Json, at: string[], types: readonly string[]): { object: Record<string, Json>; type: Json } | undefined {
+function typed(
+  check: Checker,
+  value: Json,
+  at: string[],
+  types: readonly string[],
+): { object: Record<string, Json>; type: Json } | undefined {
   const object = check.object(value, at);
   if (!object) return undefined;
   const type = check.required(object, "type", at);
@@ -170,9 +180,11 @@ function validateMetadata(check: Checker, value: Json): void {
   const metadata = check.object(value, ["metadata"]);
   if (!metadata) return;
   const entries = Object.entries(metadata);
-  if (entries.length > MAX_METADATA_PAIRS) check.fail(["metadata"], "too_long", `must have at most ${MAX_METADATA_PAIRS} pairs`);
+  if (entries.length > MAX_METADATA_PAIRS)
+    check.fail(["metadata"], "too_long", `must have at most ${MAX_METADATA_PAIRS} pairs`);
   for (const [key, entry] of entries) {
-    if (key.length > MAX_METADATA_KEY) check.fail(["metadata", key], "string_too_long", `keys must have at most ${MAX_METADATA_KEY} characters`);
+    if (key.length > MAX_METADATA_KEY)
+      check.fail(["metadata", key], "string_too_long", `keys must have at most ${MAX_METADATA_KEY} characters`);
     check.string(entry, ["metadata", key], { maxLength: MAX_METADATA_VALUE });
   }
 }

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { orderBody, rowSignature, signaturesInBody } from "../../src/batch/order-body.ts";
 import type { OrderLine } from "../../src/batch/order-line.ts";
 
-const amount = fc.tuple(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 99 })).map(([whole, cents]) => `${whole}.${String(cents).padStart(2, "0")}`);
+const amount = fc
+  .tuple(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 99 }))
+  .map(([whole, cents]) => `${whole}.${String(cents).padStart(2, "0")}`);
 const products: fc.Arbitrary<OrderLine["products"]> = fc.oneof(
   fc.constantFrom("AMZ-US", "TGT-US").map((value) => ({ type: "SINGLE" as const, value })),
   fc.constant(null).map(() => ({ type: "MULTIPLE" as const, values: ["STB-US", "AMZ-US"] })),
@@ -17,18 +19,23 @@ const distribution: fc.Arbitrary<OrderLine["distribution"]> = fc.oneof(
   fc.emailAddress().map((email_address) => ({ type: "EMAIL" as const, email_address })),
 );
 /** Rows that can share an order: one currency and description, anything else free. */
-const orderLines = fc.tuple(fc.option(fc.string(), { nil: undefined }), fc.array(fc.tuple(amount, products, distribution), { minLength: 1, maxLength: 30 })).map(([description, rows]) =>
-  rows.map(([rowAmount, rowProducts, rowDistribution], index): OrderLine => ({
-    amount: rowAmount,
-    currency: "USD",
-    products: rowProducts,
-    distribution: rowDistribution,
-    country: "US",
-    fingerprint: `fp-${index}`,
-    contentId: `c-${index}`,
-    ...(description === undefined ? {} : { description }),
-  })),
-);
+const orderLines = fc
+  .tuple(
+    fc.option(fc.string(), { nil: undefined }),
+    fc.array(fc.tuple(amount, products, distribution), { minLength: 1, maxLength: 30 }),
+  )
+  .map(([description, rows]) =>
+    rows.map(([rowAmount, rowProducts, rowDistribution], index): OrderLine => ({
+      amount: rowAmount,
+      currency: "USD",
+      products: rowProducts,
+      distribution: rowDistribution,
+      country: "US",
+      fingerprint: `fp-${index}`,
+      contentId: `c-${index}`,
+      ...(description === undefined ? {} : { description }),
+    })),
+  );
 
 describe("row signatures", () => {
   it("match the body's, row by row, for any rows sharing an order", () => {
@@ -41,10 +48,24 @@ describe("row signatures", () => {
   });
 
   it("differ when what the row delivers is edited", () => {
-    const row: OrderLine = { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "EMAIL", email_address: "kim@example.com" }, country: "US", fingerprint: "fp", contentId: "c" };
+    const row: OrderLine = {
+      amount: "10.00",
+      currency: "USD",
+      products: { type: "SINGLE", value: "AMZ-US" },
+      distribution: { type: "EMAIL", email_address: "kim@example.com" },
+      country: "US",
+      fingerprint: "fp",
+      contentId: "c",
+    };
     const [journaled] = signaturesInBody(orderBody([row]));
     expect(rowSignature(row)).toBe(journaled);
-    for (const edit of [{ amount: "10.01" }, { distribution: { type: "EMAIL" as const, email_address: "lee@example.com" } }, { products: { type: "SINGLE" as const, value: "TGT-US" } }, { description: "Thanks" }, { currency: "CAD" }]) {
+    for (const edit of [
+      { amount: "10.01" },
+      { distribution: { type: "EMAIL" as const, email_address: "lee@example.com" } },
+      { products: { type: "SINGLE" as const, value: "TGT-US" } },
+      { description: "Thanks" },
+      { currency: "CAD" },
+    ]) {
       expect(rowSignature({ ...row, ...edit })).not.toBe(journaled);
     }
   });

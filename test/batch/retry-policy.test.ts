@@ -3,13 +3,26 @@ import type { Attempt } from "../../src/runa/client.ts";
 import { ACCOUNT_WIDE_ERRORS, isAccountWide, judge, retryDelayMs } from "../../src/runa/retry-policy.ts";
 import { describeRefusal } from "../../src/batch/send-order.ts";
 
-const httpError = (status: number, type: string): Attempt<unknown> => ({ kind: "http_error", status, error: { type, message: type } });
-const foreign = (status: number): Attempt<unknown> => ({ kind: "unrecognised", status, code: `http_${status}`, message: "<html>" });
+const httpError = (status: number, type: string): Attempt<unknown> => ({
+  kind: "http_error",
+  status,
+  error: { type, message: type },
+});
+const foreign = (status: number): Attempt<unknown> => ({
+  kind: "unrecognised",
+  status,
+  code: `http_${status}`,
+  message: "<html>",
+});
 
 describe("judge", () => {
   it.each([
     ["a 202", { kind: "ok", status: 202, body: { id: "O-1" } } as Attempt<unknown>, "success"],
-    ["a connection reset", { kind: "network", code: "ECONNRESET", message: "socket hang up" } as Attempt<unknown>, "retry:network"],
+    [
+      "a connection reset",
+      { kind: "network", code: "ECONNRESET", message: "socket hang up" } as Attempt<unknown>,
+      "retry:network",
+    ],
     ["a timeout", { kind: "network", code: "ETIMEDOUT", message: "timeout" } as Attempt<unknown>, "retry:network"],
     ["a 500", httpError(500, "internal_server_error"), "retry:server_error"],
     ["a 504", httpError(504, "timeout"), "retry:server_error"],
@@ -17,7 +30,11 @@ describe("judge", () => {
     ["a 400 idempotency_in_progress", httpError(400, "idempotency_in_progress"), "retry:in_progress"],
     ["a 102", httpError(102, "idempotency_in_progress"), "retry:in_progress"],
     ["insufficient_funds", httpError(400, "insufficient_funds"), "final:insufficient_funds"],
-    ["idempotency_validation_error", httpError(400, "idempotency_validation_error"), "final:idempotency_validation_error"],
+    [
+      "idempotency_validation_error",
+      httpError(400, "idempotency_validation_error"),
+      "final:idempotency_validation_error",
+    ],
     ["a 422", httpError(422, "validation_error"), "final:validation_error"],
     ["a 401", httpError(401, "unauthorized"), "final:unauthorized"],
     ["a 403 ordering_restricted", httpError(403, "ordering_restricted"), "final:ordering_restricted"],
@@ -33,26 +50,55 @@ describe("judge", () => {
     ["a 425 in Runa's shape", httpError(425, "too_early"), "retry:unrecognised"],
   ])("%s is %s", (_name, attempt, expected) => {
     const verdict = judge(attempt);
-    const label = verdict.verdict === "success" ? "success" : verdict.verdict === "retry" ? `retry:${verdict.reason}` : `final:${verdict.type}`;
+    const label =
+      verdict.verdict === "success"
+        ? "success"
+        : verdict.verdict === "retry"
+          ? `retry:${verdict.reason}`
+          : `final:${verdict.type}`;
     expect(label).toBe(expected);
   });
 });
 
 describe("account-wide refusals", () => {
-  it.each(["insufficient_funds", "ordering_restricted", "payment_method_unavailable", "unauthorized", "invalid_api_key", "forbidden", "version_removed"])("%s stops the run", (type) => {
+  it.each([
+    "insufficient_funds",
+    "ordering_restricted",
+    "payment_method_unavailable",
+    "unauthorized",
+    "invalid_api_key",
+    "forbidden",
+    "version_removed",
+  ])("%s stops the run", (type) => {
     expect(isAccountWide(type)).toBe(true);
     expect(ACCOUNT_WIDE_ERRORS[type as keyof typeof ACCOUNT_WIDE_ERRORS].fix).not.toBe("");
   });
-  it.each(["product_validation_error", "validation_error", "currency_mismatch", "not_found", "idempotency_validation_error", "toString", "constructor"])("%s concerns one order only", (type) => {
+  it.each([
+    "product_validation_error",
+    "validation_error",
+    "currency_mismatch",
+    "not_found",
+    "idempotency_validation_error",
+    "toString",
+    "constructor",
+  ])("%s concerns one order only", (type) => {
     expect(isAccountWide(type)).toBe(false);
   });
 });
 
 describe("describeRefusal", () => {
   it("adds each 422 detail's location and message, at most five", () => {
-    const details = Array.from({ length: 7 }, (_, i) => ({ type: "missing", message: `field ${i} required`, location: ["body", "items", String(i)] }));
-    expect(describeRefusal({ type: "validation_error", message: "Invalid", details: details.slice(0, 1) })).toBe("Invalid: body.items.0: field 0 required");
-    expect(describeRefusal({ type: "validation_error", message: "Invalid", details })).toMatch(/body\.items\.4: field 4 required \(and 2 more\)$/);
+    const details = Array.from({ length: 7 }, (_, i) => ({
+      type: "missing",
+      message: `field ${i} required`,
+      location: ["body", "items", String(i)],
+    }));
+    expect(describeRefusal({ type: "validation_error", message: "Invalid", details: details.slice(0, 1) })).toBe(
+      "Invalid: body.items.0: field 0 required",
+    );
+    expect(describeRefusal({ type: "validation_error", message: "Invalid", details })).toMatch(
+      /body\.items\.4: field 4 required \(and 2 more\)$/,
+    );
     expect(describeRefusal({ type: "insufficient_funds", message: "no money" })).toBe("no money");
   });
 });

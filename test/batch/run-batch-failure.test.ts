@@ -57,6 +57,10 @@ describe("runBatch on an unexpected fault", () => {
     expect(results.filter((row) => row.status === "COMPLETED")).toHaveLength(3);
     expect(results.filter((row) => row.status !== "COMPLETED").map((row) => row.status)).not.toContain("COMPLETED");
     expect(existsSync(join(dir, "state", "dying.lock"))).toBe(false);
-    expect([...readJournal(join(dir, "state", "dying.journal.jsonl")).orders.values()].filter((order) => order.phase === "settled")).toHaveLength(3);
+    expect(
+      [...readJournal(join(dir, "state", "dying.journal.jsonl")).orders.values()].filter(
+        (order) => order.phase === "settled",
+      ),
+    ).toHaveLength(3);
   });
 });

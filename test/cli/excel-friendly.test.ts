@@ -24,7 +24,9 @@ describe("Excel-friendly output", () => {
     const result = await runCli(["run", file, "--simulate", "--rate", "6000"], { cwd });
     expect(result.code).toBe(0);
     const text = readFileSync(join(cwd, "output", "prämien.results.csv"), "utf8");
-    expect(text.startsWith(`${BOM}name;amount;currency;product_code;email;description;row;idempotency_key;`)).toBe(true);
+    expect(text.startsWith(`${BOM}name;amount;currency;product_code;email;description;row;idempotency_key;`)).toBe(
+      true,
+    );
     const rows = parse(text, { bom: true, delimiter: ";", columns: true }) as Record<string, string>[];
     expect(rows.map((row) => [row.name, row.description, row.status])).toEqual([
       ["Zoë Brontë", "Prix £20 à Noël", "COMPLETED"],
@@ -40,20 +42,26 @@ describe("Excel-friendly output", () => {
     expect(readFileSync(join(cwd, "output", "prämien.results.csv"), "utf8").startsWith("name;amount;")).toBe(true);
   });
 
-  it("writes the error CSV in the input's delimiter, with a BOM unless --no-bom", async () => {
-    const cwd = workDir();
-    const file = writeEuropeanCsv(cwd, [...VALID_ROWS, "Zoë;vingt;GBP;TSC-UK;;"]);
-    const withBom = await runCli(["validate", file, "--simulate", "--errors-out", "with.csv"], { cwd });
-    expect(withBom.code).toBe(2);
-    const text = readFileSync(join(cwd, "with.csv"), "utf8");
-    expect(text.startsWith(`${BOM}row;error;name;amount;`)).toBe(true);
-    const [, row] = parse(text, { bom: true, delimiter: ";" }) as string[][];
-    expect(row?.slice(0, 4)).toEqual(["4", expect.stringContaining("vingt"), "Zoë", "vingt"]);
+  it(
+    "writes the error CSV in the input's delimiter, with a BOM unless --no-bom",
+    async () => {
+      const cwd = workDir();
+      const file = writeEuropeanCsv(cwd, [...VALID_ROWS, "Zoë;vingt;GBP;TSC-UK;;"]);
+      const withBom = await runCli(["validate", file, "--simulate", "--errors-out", "with.csv"], { cwd });
+      expect(withBom.code).toBe(2);
+      const text = readFileSync(join(cwd, "with.csv"), "utf8");
+      expect(text.startsWith(`${BOM}row;error;name;amount;`)).toBe(true);
+      const [, row] = parse(text, { bom: true, delimiter: ";" }) as string[][];
+      expect(row?.slice(0, 4)).toEqual(["4", expect.stringContaining("vingt"), "Zoë", "vingt"]);
 
-    const withoutBom = await runCli(["validate", file, "--simulate", "--errors-out", "without.csv", "--no-bom"], { cwd });
-    expect(withoutBom.code).toBe(2);
-    expect(readFileSync(join(cwd, "without.csv"), "utf8").startsWith("row;error;name;")).toBe(true);
-  }, SLOW_TEST_MS);
+      const withoutBom = await runCli(["validate", file, "--simulate", "--errors-out", "without.csv", "--no-bom"], {
+        cwd,
+      });
+      expect(withoutBom.code).toBe(2);
+      expect(readFileSync(join(cwd, "without.csv"), "utf8").startsWith("row;error;name;")).toBe(true);
+    },
+    SLOW_TEST_MS,
+  );
 
   it("stamps every log line with an ISO 8601 UTC time", async () => {
     const cwd = workDir();
@@ -62,7 +70,9 @@ describe("Excel-friendly output", () => {
     const result = await runCli(["run", file, "--simulate", "--rate", "6000"], { cwd });
     expect(result.code).toBe(0);
     const log = readdirSync(join(cwd, "output")).find((name) => name.endsWith(".log.jsonl")) ?? "no log";
-    const lines = readFileSync(join(cwd, "output", log), "utf8").trim().split("\n");
+    const lines = readFileSync(join(cwd, "output", log), "utf8")
+      .trim()
+      .split("\n");
     expect(lines.length).toBeGreaterThan(2);
     for (const line of lines) {
       const { time } = JSON.parse(line) as { time: unknown };

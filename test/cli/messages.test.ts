@@ -20,7 +20,10 @@ describe("messages that say what happened", () => {
   it("names a workbook given as a CSV, instead of calling it Latin-1 text", async () => {
     const cwd = workDir();
     // The first bytes of every .xlsx (a ZIP archive), then binary noise.
-    writeFileSync(join(cwd, "rewards.csv"), Buffer.concat([Buffer.from("PK\x03\x04\x14\x00\x06\x00", "latin1"), Buffer.from([0x9d, 0xff, 0x0a, 0x80])]));
+    writeFileSync(
+      join(cwd, "rewards.csv"),
+      Buffer.concat([Buffer.from("PK\x03\x04\x14\x00\x06\x00", "latin1"), Buffer.from([0x9d, 0xff, 0x0a, 0x80])]),
+    );
     const result = await runCli(["validate", "rewards.csv", "--simulate"], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("this is a ZIP archive, such as an Excel .xlsx");
@@ -34,7 +37,11 @@ describe("messages that say what happened", () => {
     expect(`${result.stdout}${result.stderr}`).not.toContain("nothing was ordered");
     expect(result.stderr).toContain("--skip-invalid: the 1 invalid row(s) are left out");
     expect(result.stderr).toContain("the 2 valid row(s) are ordered");
-    expect(readResults(join(cwd, "output", "rewards.results.csv")).map((row) => row.status)).toEqual(["COMPLETED", "COMPLETED", "INVALID"]);
+    expect(readResults(join(cwd, "output", "rewards.results.csv")).map((row) => row.status)).toEqual([
+      "COMPLETED",
+      "COMPLETED",
+      "INVALID",
+    ]);
     expect(result.code).toBe(3);
   });
 
@@ -54,71 +61,87 @@ describe("messages that say what happened", () => {
     expect(result.stderr).toContain("Nothing answers at that address: check --base-url / RUNA_BASE_URL");
   });
 
-  it("removes a stale error CSV once the file is valid (validate and run)", async () => {
-    const cwd = workDir();
-    const errors = join(cwd, "output", "rewards.errors.csv");
-    csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
-    expect((await runCli(["validate", "rewards.csv", "--simulate"], { cwd })).code).toBe(2);
-    expect(existsSync(errors)).toBe(true);
-    csv(cwd, "rewards.csv", VALID);
-    const fixed = await runCli(["validate", "rewards.csv", "--simulate"], { cwd });
-    expect(fixed.code).toBe(0);
-    expect(fixed.stdout).toContain("Removed output/rewards.errors.csv");
-    expect(existsSync(errors)).toBe(false);
+  it(
+    "removes a stale error CSV once the file is valid (validate and run)",
+    async () => {
+      const cwd = workDir();
+      const errors = join(cwd, "output", "rewards.errors.csv");
+      csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+      expect((await runCli(["validate", "rewards.csv", "--simulate"], { cwd })).code).toBe(2);
+      expect(existsSync(errors)).toBe(true);
+      csv(cwd, "rewards.csv", VALID);
+      const fixed = await runCli(["validate", "rewards.csv", "--simulate"], { cwd });
+      expect(fixed.code).toBe(0);
+      expect(fixed.stdout).toContain("Removed output/rewards.errors.csv");
+      expect(existsSync(errors)).toBe(false);
 
-    csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
-    expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(2);
-    expect(existsSync(errors)).toBe(true);
-    csv(cwd, "rewards.csv", VALID);
-    expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(0);
-    expect(existsSync(errors)).toBe(false);
-  }, SLOW_TEST_MS);
+      csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+      expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(2);
+      expect(existsSync(errors)).toBe(true);
+      csv(cwd, "rewards.csv", VALID);
+      expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(0);
+      expect(existsSync(errors)).toBe(false);
+    },
+    SLOW_TEST_MS,
+  );
 
   it("reports a reused reference on every row that repeats it, valid or not", async () => {
     const cwd = workDir();
-    const file = csv(cwd, "rewards.csv", ["R-1,25,USD,AMZ-US,a@example.com", "R-1,ten,USD,AMZ-US,b@example.com", "R-2,10,USD,TGT-US,c@example.com", "R-2,10,USD,TGT-US,d@example.com"]);
+    const file = csv(cwd, "rewards.csv", [
+      "R-1,25,USD,AMZ-US,a@example.com",
+      "R-1,ten,USD,AMZ-US,b@example.com",
+      "R-2,10,USD,TGT-US,c@example.com",
+      "R-2,10,USD,TGT-US,d@example.com",
+    ]);
     const result = await runCli(["validate", file, "--simulate"], { cwd });
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/row 3 \(line 3\) .*reference: reference "R-1" is also used on row 2/);
     expect(result.stdout).toMatch(/row 5 \(line 5\) reference: reference "R-2" is also used on row 4/);
   });
 
-  it("status on a file a run would refuse says so and exits as that run would (2 invalid, 1 edited after paying)", async () => {
-    const sim = await simulator();
-    const cwd = workDir();
-    csv(cwd, "paid.csv", VALID);
-    expect((await runCli(["run", "paid.csv", "--base-url", sim.url, "--rate", "6000"], { cwd })).code).toBe(0);
-    const clean = await runCli(["status", "paid.csv", "--base-url", sim.url], { cwd });
-    expect(clean.stdout).not.toContain("REFUSE");
-    expect(clean.code).toBe(0);
+  it(
+    "status on a file a run would refuse says so and exits as that run would (2 invalid, 1 edited after paying)",
+    async () => {
+      const sim = await simulator();
+      const cwd = workDir();
+      csv(cwd, "paid.csv", VALID);
+      expect((await runCli(["run", "paid.csv", "--base-url", sim.url, "--rate", "6000"], { cwd })).code).toBe(0);
+      const clean = await runCli(["status", "paid.csv", "--base-url", sim.url], { cwd });
+      expect(clean.stdout).not.toContain("REFUSE");
+      expect(clean.code).toBe(0);
 
-    csv(cwd, "paid.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
-    const invalid = await runCli(["status", "paid.csv", "--base-url", sim.url], { cwd });
-    expect(invalid.stdout).toContain("a run now would REFUSE the file: 1 row(s) are invalid");
-    expect(invalid.code).toBe(2);
+      csv(cwd, "paid.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+      const invalid = await runCli(["status", "paid.csv", "--base-url", sim.url], { cwd });
+      expect(invalid.stdout).toContain("a run now would REFUSE the file: 1 row(s) are invalid");
+      expect(invalid.code).toBe(2);
 
-    csv(cwd, "paid.csv", ["R-1,30,USD,AMZ-US,a@example.com", VALID[1]!]);
-    const edited = await runCli(["status", "paid.csv", "--base-url", sim.url], { cwd });
-    expect(edited.stdout).toContain("a run now would REFUSE before sending anything");
-    expect(edited.code).toBe(1);
-    const run = await runCli(["run", "paid.csv", "--base-url", sim.url, "--rate", "6000"], { cwd });
-    expect(run.code).toBe(1);
-    expect(sim.state.countOrders()).toBe(2);
-  }, SLOW_TEST_MS);
+      csv(cwd, "paid.csv", ["R-1,30,USD,AMZ-US,a@example.com", VALID[1]!]);
+      const edited = await runCli(["status", "paid.csv", "--base-url", sim.url], { cwd });
+      expect(edited.stdout).toContain("a run now would REFUSE before sending anything");
+      expect(edited.code).toBe(1);
+      const run = await runCli(["run", "paid.csv", "--base-url", sim.url, "--rate", "6000"], { cwd });
+      expect(run.code).toBe(1);
+      expect(sim.state.countOrders()).toBe(2);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("a run that stops on an error replaces the previous run's summary.json with one that says so", async () => {
-    const cwd = workDir();
-    csv(cwd, "rewards.csv", VALID);
-    expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(0);
-    const summaryPath = join(cwd, "output", "rewards.summary.json");
-    expect(JSON.parse(readFileSync(summaryPath, "utf8")).statuses.COMPLETED).toBe(2);
+  it(
+    "a run that stops on an error replaces the previous run's summary.json with one that says so",
+    async () => {
+      const cwd = workDir();
+      csv(cwd, "rewards.csv", VALID);
+      expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(0);
+      const summaryPath = join(cwd, "output", "rewards.summary.json");
+      expect(JSON.parse(readFileSync(summaryPath, "utf8")).statuses.COMPLETED).toBe(2);
 
-    csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
-    expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(2);
-    const stopped = JSON.parse(readFileSync(summaryPath, "utf8"));
-    expect(stopped).toMatchObject({ batchId: "rewards", stopped: true, exitCode: 2, error: "validation_failed" });
-    expect(stopped.message).toContain("1 of 3 row(s) are invalid; nothing was ordered");
-    expect(stopped.statuses).toBeUndefined();
-  }, SLOW_TEST_MS);
+      csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+      expect((await runCli(["run", "rewards.csv", "--simulate", "--rate", "6000"], { cwd })).code).toBe(2);
+      const stopped = JSON.parse(readFileSync(summaryPath, "utf8"));
+      expect(stopped).toMatchObject({ batchId: "rewards", stopped: true, exitCode: 2, error: "validation_failed" });
+      expect(stopped.message).toContain("1 of 3 row(s) are invalid; nothing was ordered");
+      expect(stopped.statuses).toBeUndefined();
+    },
+    SLOW_TEST_MS,
+  );
 });
-

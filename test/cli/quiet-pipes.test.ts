@@ -56,7 +56,11 @@ describe("a closed pipe (EPIPE)", () => {
 
   it("on stderr: a run whose log reader left still orders every row and exits 0", async () => {
     const cwd = workDir();
-    const result = await runClosingAfterFirstChunk(["run", fixture("sample-rewards.csv"), "--simulate", "--rate", "6000"], cwd, "stderr");
+    const result = await runClosingAfterFirstChunk(
+      ["run", fixture("sample-rewards.csv"), "--simulate", "--rate", "6000"],
+      cwd,
+      "stderr",
+    );
     expect(result.code).toBe(0);
     expect(result.other).toContain("15 COMPLETED of 15 row(s)");
     const results = readResults(join(cwd, "output", "sample-rewards.results.csv"));

@@ -17,7 +17,9 @@ function rewards(edit: (index: number) => string = () => ""): string {
   for (let i = 0; i < 12; i += 1) {
     const gbp = i % 4 === 3;
     const amount = edit(i) || (gbp ? `${5 + i}.50` : `${10 + i}`);
-    lines.push(`${amount},${gbp ? "GBP" : "USD"},${gbp ? "AMZ-UK" : "AMZ-US"},p${i}@example.com,${i % 2 === 1 ? `R-${i}` : ""}`);
+    lines.push(
+      `${amount},${gbp ? "GBP" : "USD"},${gbp ? "AMZ-UK" : "AMZ-US"},p${i}@example.com,${i % 2 === 1 ? `R-${i}` : ""}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -44,7 +46,9 @@ function simulatorCharged(sim: RunningSimulator): Record<string, string> {
 }
 
 function summaryCharged(cwd: string): Record<string, string> {
-  const summary = JSON.parse(readFileSync(join(cwd, "output", "bonus.summary.json"), "utf8")) as { charged: { currency: string; price: string }[] };
+  const summary = JSON.parse(readFileSync(join(cwd, "output", "bonus.summary.json"), "utf8")) as {
+    charged: { currency: string; price: string }[];
+  };
   return Object.fromEntries(summary.charged.map((total) => [total.currency, total.price]));
 }
 
@@ -64,7 +68,10 @@ describe("every order accounted for", () => {
     const before = readResults(join(cwd, "output", "bonus.results.csv"));
 
     // edit a paid row with a reference (index 1, row 3) and one without (index 2, row 4)
-    writeFileSync(join(cwd, "bonus.csv"), rewards((i) => (i === 1 ? "99" : i === 2 ? "77" : "")));
+    writeFileSync(
+      join(cwd, "bonus.csv"),
+      rewards((i) => (i === 1 ? "99" : i === 2 ? "77" : "")),
+    );
     const refused = await runCli(["run", "bonus.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(refused.code).toBe(1);
     const ordersBefore = sim.state.countOrders();
@@ -89,7 +96,8 @@ describe("every order accounted for", () => {
         named.set(id!, status!);
       }
     }
-    for (const order of sim.state.orders) expect(named.get(order.id), `order ${order.id} is in the results`).toBe(order.status);
+    for (const order of sim.state.orders)
+      expect(named.get(order.id), `order ${order.id} is in the results`).toBe(order.status);
     // the two edited rows list the order that paid them before the edit
     for (const index of [1, 2]) {
       const earlier = before[index]!.order_id!;
@@ -103,35 +111,47 @@ describe("every order accounted for", () => {
     expect(status.stdout).toMatch(/rows: {3}12 COMPLETED\n/);
 
     // rows deleted from the file: their orders are still the batch's, named in the summary JSON
-    const kept = rewards((i) => (i === 1 ? "99" : i === 2 ? "77" : "")).split("\n").filter((_, index) => index !== 6 && index !== 7);
+    const kept = rewards((i) => (i === 1 ? "99" : i === 2 ? "77" : ""))
+      .split("\n")
+      .filter((_, index) => index !== 6 && index !== 7);
     writeFileSync(join(cwd, "bonus.csv"), kept.join("\n"));
     const shorter = await runCli(["run", "bonus.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(shorter.code, shorter.stderr).toBe(0);
     expect(sim.state.countOrders()).toBe(ordersAfterEdits); // nothing sent
     expect(summaryCharged(cwd)).toEqual(simulatorCharged(sim));
-    const summary = JSON.parse(readFileSync(join(cwd, "output", "bonus.summary.json"), "utf8")) as { ordersNotInFile: { orderId?: string; status: string; rows: number[] }[] };
+    const summary = JSON.parse(readFileSync(join(cwd, "output", "bonus.summary.json"), "utf8")) as {
+      ordersNotInFile: { orderId?: string; status: string; rows: number[] }[];
+    };
     const shortResults = readResults(join(cwd, "output", "bonus.results.csv"));
     expect(shortResults).toHaveLength(10);
     const accounted = new Map<string, string>();
     for (const row of shortResults) {
       accounted.set(row.order_id!, "COMPLETED");
-      for (const entry of row.superseded_order_ids!.split("; ").filter(Boolean)) accounted.set(entry.split(" ")[0]!, entry.split(" ")[1]!);
+      for (const entry of row.superseded_order_ids!.split("; ").filter(Boolean))
+        accounted.set(entry.split(" ")[0]!, entry.split(" ")[1]!);
     }
     for (const order of summary.ordersNotInFile) {
       expect(accounted.has(order.orderId!), `${order.orderId} is listed once`).toBe(false);
       accounted.set(order.orderId!, order.status);
     }
-    for (const order of sim.state.orders) expect(accounted.get(order.id), `order ${order.id} is in the results or the summary`).toBe(order.status);
+    for (const order of sim.state.orders)
+      expect(accounted.get(order.id), `order ${order.id} is in the results or the summary`).toBe(order.status);
     // the deleted rows' own orders (those not shared with a row still in the file) are the ones named
     const deletedOrders = new Set([before[5]!.order_id, before[6]!.order_id]);
     const stillCarried = new Set(shortResults.map((row) => row.order_id));
-    for (const id of deletedOrders) expect(stillCarried.has(id) || summary.ordersNotInFile.some((order) => order.orderId === id)).toBe(true);
+    for (const id of deletedOrders)
+      expect(stillCarried.has(id) || summary.ordersNotInFile.some((order) => order.orderId === id)).toBe(true);
   });
 
   it("names the orders of rows deleted from the file in the summary, and keeps them in the charged totals", async () => {
     const sim = await simulator();
     const cwd = workDir();
-    const lines = ["amount,currency,product_code,email", "25,USD,AMZ-US,a@example.com", "10,USD,TGT-US,b@example.com", "30,USD,AMZ-US,c@example.com"];
+    const lines = [
+      "amount,currency,product_code,email",
+      "25,USD,AMZ-US,a@example.com",
+      "10,USD,TGT-US,b@example.com",
+      "30,USD,AMZ-US,c@example.com",
+    ];
     writeFileSync(join(cwd, "bonus.csv"), `${lines.join("\n")}\n`);
     const first = await runCli(["run", "bonus.csv", "--base-url", sim.url, "--rate", "3000"], { cwd });
     expect(first.code, first.stderr).toBe(0);
@@ -143,10 +163,14 @@ describe("every order accounted for", () => {
     expect(sim.state.countOrders()).toBe(3);
     const summary = JSON.parse(readFileSync(join(cwd, "output", "bonus.summary.json"), "utf8"));
     const deleted = sim.state.orders.find((order) => order.id === paid[1]!.order_id)!;
-    expect(summary.ordersNotInFile).toEqual([{ orderId: deleted.id, key: deleted.idempotencyKey, status: "COMPLETED", rows: [3], price: deleted.totalPrice }]);
+    expect(summary.ordersNotInFile).toEqual([
+      { orderId: deleted.id, key: deleted.idempotencyKey, status: "COMPLETED", rows: [3], price: deleted.totalPrice },
+    ]);
     expect(summary.completed).toEqual([expect.objectContaining({ currency: "USD", rows: 2 })]);
     expect(summaryCharged(cwd)).toEqual(simulatorCharged(sim));
-    expect(second.stdout).toContain(`1 order(s) of this batch are for rows no longer in the file (deleted, or now invalid): ${deleted.id} COMPLETED (then row 3)`);
+    expect(second.stdout).toContain(
+      `1 order(s) of this batch are for rows no longer in the file (deleted, or now invalid): ${deleted.id} COMPLETED (then row 3)`,
+    );
     expect(second.stdout).toMatch(/USD: the batch's 3 completed order\(s\) charged \S+ in all/);
   });
 });

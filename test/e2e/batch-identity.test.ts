@@ -2,7 +2,16 @@
 // batches). Every scenario runs the real CLI against the simulator and counts what the simulator
 // actually ordered: a refusal must leave that count unchanged, and a run that goes ahead must pay
 // exactly the rows that are genuinely new, each with the link of its own item.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { journalFile, runCli, SLOW_TEST_MS, stateRoot, workDir, type CliResult } from "../helpers/cli.ts";
@@ -23,7 +32,9 @@ interface Row {
 const rowsOf = (spec: string): Row[] =>
   spec.split(" ").map((cell) => {
     const [name, amount, ref] = cell.split(":");
-    return ref === undefined ? { email: `${name}@example.com`, amount: amount! } : { email: `${name}@example.com`, amount: amount!, ref };
+    return ref === undefined
+      ? { email: `${name}@example.com`, amount: amount! }
+      : { email: `${name}@example.com`, amount: amount!, ref };
   });
 
 function writeCsv(path: string, rows: Row[]): void {
@@ -36,7 +47,10 @@ function writeCsv(path: string, rows: Row[]): void {
 /** What the simulator paid: one entry per item, "email amount". */
 function paidItems(sim: RunningSimulator): string[] {
   return sim.state.orders.flatMap((order) =>
-    order.items.map((item) => `${(item.distributionMethod as { email_address?: string }).email_address ?? "-"} ${Number(item.faceValue).toFixed(2)}`),
+    order.items.map(
+      (item) =>
+        `${(item.distributionMethod as { email_address?: string }).email_address ?? "-"} ${Number(item.faceValue).toFixed(2)}`,
+    ),
   );
 }
 
@@ -47,7 +61,9 @@ function expectNobodyPaidTwice(sim: RunningSimulator): void {
 
 /** Every row of the results COMPLETED, with the link of the simulator's item that pays that row's email and amount. */
 function expectEveryRowPaidByItsOwnItem(sim: RunningSimulator, resultsFile: string): void {
-  const links = new Map(sim.state.orders.flatMap((order) => order.items.map((item) => [item.payoutUrl, item] as const)));
+  const links = new Map(
+    sim.state.orders.flatMap((order) => order.items.map((item) => [item.payoutUrl, item] as const)),
+  );
   for (const row of readResults(resultsFile)) {
     expect(row.status, JSON.stringify(row)).toBe("COMPLETED");
     const item = links.get(row.redemption_url!);
@@ -90,14 +106,25 @@ const EDITS: [name: string, before: string, after: string, expected: "refuse" | 
   ["reversing the rows and editing one", "a:10 b:20 c:30 d:40", "d:40 c:35 b:20 a:10", "refuse"],
   ["swapping two rows and editing one", "a:10 b:20 c:30 d:40", "b:20 a:10 c:35 d:40", "refuse"],
   ["editing a row in place", "a:10 b:20 c:30 d:40", "a:10 b:20 c:35 d:40", "refuse"],
-  ["deleting a row and editing another, with references", "a:10:R1 b:20:R2 c:30:R3 d:40:R4", "b:20:R2 c:35:R3 d:40:R4", "refuse"],
+  [
+    "deleting a row and editing another, with references",
+    "a:10:R1 b:20:R2 c:30:R3 d:40:R4",
+    "b:20:R2 c:35:R3 d:40:R4",
+    "refuse",
+  ],
   ["reversing the rows", "a:10 b:20 c:30 d:40", "d:40 c:30 b:20 a:10", 0],
   ["reversing the rows, with references", "a:10:R1 b:20:R2 c:30:R3 d:40:R4", "d:40:R4 c:30:R3 b:20:R2 a:10:R1", 0],
   ["adding a forgotten row", "a:10 b:20 c:30 d:40", "a:10 b:20 e:50 c:30 d:40", 1],
   ["deleting a paid row", "a:10 b:20 c:30 d:40", "a:10 c:30 d:40", 0],
 ];
 
-const GROUPED = new Set(["adding a reference column", "deleting a row and editing another", "reversing the rows and editing one", "reversing the rows", "adding a forgotten row"]);
+const GROUPED = new Set([
+  "adding a reference column",
+  "deleting a row and editing another",
+  "reversing the rows and editing one",
+  "reversing the rows",
+  "adding a forgotten row",
+]);
 
 describe.concurrent("S6: rows edited, moved or re-identified inside a batch", () => {
   for (const itemsPerOrder of ["1", "10"]) {
@@ -117,7 +144,13 @@ describe.concurrent("S6: rows edited, moved or re-identified inside a batch", ()
   }
 });
 
-async function editScenario(sim: RunningSimulator, itemsPerOrder: string, before: string, after: string, expected: "refuse" | number): Promise<void> {
+async function editScenario(
+  sim: RunningSimulator,
+  itemsPerOrder: string,
+  before: string,
+  after: string,
+  expected: "refuse" | number,
+): Promise<void> {
   const cwd = workDir();
   const file = join(cwd, "pay.csv");
   writeCsv(file, rowsOf(before));
@@ -157,7 +190,9 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     for (const extra of [[], ["--batch-id", "nov"]]) {
       const again = await run(sim, cwd, "rewards-copy.csv", ...extra);
       expect(again.code, again.stderr).toBe(1);
-      expect(again.stderr).toMatch(/3 row\(s\) pay the same recipients the same amounts and products as batch "rewards" did on \d{4}-\d{2}-\d{2}/);
+      expect(again.stderr).toMatch(
+        /3 row\(s\) pay the same recipients the same amounts and products as batch "rewards" did on \d{4}-\d{2}-\d{2}/,
+      );
       for (const id of orderIds) expect(again.stderr).toContain(id);
       expect(again.stderr).toMatch(/--allow-repeat-payments/);
       expect(sim.state.countOrders()).toBe(3);
@@ -168,7 +203,9 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     // validate says so before anyone runs it
     const validated = await runCli(["validate", "rewards-copy.csv", "--base-url", sim.url], { cwd });
     expect(validated.code).toBe(1);
-    expect(validated.stdout).toMatch(/is valid, but a run of it as batch "rewards-copy" would REFUSE before sending anything/);
+    expect(validated.stdout).toMatch(
+      /is valid, but a run of it as batch "rewards-copy" would REFUSE before sending anything/,
+    );
     expect(validated.stdout).toMatch(/as batch "rewards" did on/);
     // the explicit override
     const allowed = await run(sim, cwd, "rewards-copy.csv", "--allow-repeat-payments");
@@ -184,7 +221,9 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     copyFileSync(join(cwd, "output", "rewards.results.csv"), join(cwd, "fixed.csv"));
     const again = await run(sim, cwd, "fixed.csv", "--repeat-window", "0", "--allow-repeat-payments");
     expect(again.code, again.stderr).toBe(1);
-    expect(again.stderr).toMatch(/3 row\(s\) carry the order id of an order that paid them in another batch: row 2 \(order O-\w+, batch "rewards"/);
+    expect(again.stderr).toMatch(
+      /3 row\(s\) carry the order id of an order that paid them in another batch: row 2 \(order O-\w+, batch "rewards"/,
+    );
     expect(sim.state.countOrders()).toBe(3);
   });
 
@@ -199,7 +238,9 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     writeCsv(join(cwd, "nov", "rewards.csv"), rowsOf("a:10 b:20 c:30"));
     const refused = await run(sim, cwd, "nov/rewards.csv");
     expect(refused.code, refused.stderr).toBe(1);
-    expect(refused.stderr).toMatch(/batch "rewards" was last run on \d{4}-\d{2}-\d{2} from .*oct\/rewards\.csv; this run reads another file, .*nov\/rewards\.csv/);
+    expect(refused.stderr).toMatch(
+      /batch "rewards" was last run on \d{4}-\d{2}-\d{2} from .*oct\/rewards\.csv; this run reads another file, .*nov\/rewards\.csv/,
+    );
     expect(refused.stderr).toMatch(/--batch-id rewards-\d{4}-\d{2}/);
     expect(refused.stderr).toMatch(/--continue-batch/);
     expect(sim.state.countOrders()).toBe(2);
@@ -211,11 +252,28 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     expect(validated.code).toBe(1);
     expect(validated.stdout).toMatch(/this run reads another file.*\[a run refuses unless --continue-batch\]/);
     // Named as its own period, the rows October paid today are still flagged as repeats...
-    const named = await run(sim, cwd, "nov/rewards.csv", "--batch-id", "rewards-nov", "--out", "output/nov.results.csv");
+    const named = await run(
+      sim,
+      cwd,
+      "nov/rewards.csv",
+      "--batch-id",
+      "rewards-nov",
+      "--out",
+      "output/nov.results.csv",
+    );
     expect(named.code).toBe(1);
     expect(named.stderr).toMatch(/2 row\(s\) pay the same recipients/);
     // ...and with the override every November row is paid once more, October's results stay
-    const paid = await run(sim, cwd, "nov/rewards.csv", "--batch-id", "rewards-nov", "--out", "output/nov.results.csv", "--allow-repeat-payments");
+    const paid = await run(
+      sim,
+      cwd,
+      "nov/rewards.csv",
+      "--batch-id",
+      "rewards-nov",
+      "--out",
+      "output/nov.results.csv",
+      "--allow-repeat-payments",
+    );
     expect(paid.code, paid.stderr).toBe(0);
     expect(sim.state.countOrders()).toBe(5);
     expectEveryRowPaidByItsOwnItem(sim, join(cwd, "output", "nov.results.csv"));
@@ -256,11 +314,17 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
   it("S4: fixing an invalid row and adding a forgotten one the same day sends only those, with no flag", async () => {
     const sim = await simulator();
     const cwd = workDir();
-    writeFileSync(join(cwd, "r.csv"), "amount,currency,product_code,email\n10,USD,AMZ-US,a@example.com\n20,USD,AMZ-US,not-an-email\n");
+    writeFileSync(
+      join(cwd, "r.csv"),
+      "amount,currency,product_code,email\n10,USD,AMZ-US,a@example.com\n20,USD,AMZ-US,not-an-email\n",
+    );
     const first = await run(sim, cwd, "r.csv", "--skip-invalid");
     expect(first.code).toBe(3);
     expect(sim.state.countOrders()).toBe(1);
-    writeFileSync(join(cwd, "r.csv"), "amount,currency,product_code,email\n10,USD,AMZ-US,a@example.com\n20,USD,AMZ-US,b@example.com\n30,USD,AMZ-US,c@example.com\n");
+    writeFileSync(
+      join(cwd, "r.csv"),
+      "amount,currency,product_code,email\n10,USD,AMZ-US,a@example.com\n20,USD,AMZ-US,b@example.com\n30,USD,AMZ-US,c@example.com\n",
+    );
     const fixed = await run(sim, cwd, "r.csv");
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(sim.state.countOrders()).toBe(3);
@@ -320,7 +384,10 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     writeCsv(join(cwd, "nov.csv"), rowsOf("c:30 d:40"));
     const november = await run(sim, cwd, "nov.csv", "--batch-id", "rewards 2026:10");
     expect(november.code, november.stderr).toBe(0);
-    expect(readResults(join(cwd, "output", "nov.results.csv")).map((row) => row.status)).toEqual(["COMPLETED", "COMPLETED"]);
+    expect(readResults(join(cwd, "output", "nov.results.csv")).map((row) => row.status)).toEqual([
+      "COMPLETED",
+      "COMPLETED",
+    ]);
     expect(sim.state.countOrders()).toBe(4);
     const dotted = await run(sim, cwd, "nov.csv", "--batch-id", "..", "--allow-repeat-payments");
     expect(dotted.code, dotted.stderr).toBe(0);
@@ -329,7 +396,9 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     expect(journals).toHaveLength(3);
     expect(readdirSync(stateRoot(cwd))).toEqual([environment]); // nothing written beside the environment folders
     for (const name of journals) {
-      const first = JSON.parse(readFileSync(join(stateRoot(cwd), environment!, name), "utf8").split("\n")[0]!) as { batchId: string };
+      const first = JSON.parse(readFileSync(join(stateRoot(cwd), environment!, name), "utf8").split("\n")[0]!) as {
+        batchId: string;
+      };
       expect(["rewards 2026/10", "rewards 2026:10", ".."]).toContain(first.batchId);
     }
   });
@@ -342,7 +411,9 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     unlinkSync(journalFile(cwd, "g"));
     const regrouped = await run(sim, cwd, "g.csv", "--items-per-order", "1");
     expect(regrouped.code).toBe(1);
-    expect(regrouped.stderr).toMatch(/8 row\(s\) were sent by this batch \("g"\) in orders its journal no longer holds/);
+    expect(regrouped.stderr).toMatch(
+      /8 row\(s\) were sent by this batch \("g"\) in orders its journal no longer holds/,
+    );
     writeCsv(join(cwd, "g.csv"), rowsOf("b:20 c:30 d:40 e:50 f:60 g:70 h:80"));
     const deleted = await run(sim, cwd, "g.csv", "--items-per-order", "10");
     expect(deleted.code).toBe(1);
@@ -356,7 +427,10 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     writeCsv(join(cwd, "w.csv"), rowsOf("a:10 b:20"));
     expect((await run(sim, cwd, "w.csv")).code).toBe(0);
     const elsewhere = workDir();
-    const again = await runCli(["run", join(cwd, "w.csv"), "--base-url", sim.url, ...FAST], { cwd: elsewhere, env: { RUNA_STATE_DIR: stateRoot(cwd) } });
+    const again = await runCli(["run", join(cwd, "w.csv"), "--base-url", sim.url, ...FAST], {
+      cwd: elsewhere,
+      env: { RUNA_STATE_DIR: stateRoot(cwd) },
+    });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/2 row\(s\) were already COMPLETED/);
     // the layout before the state folder: the journal beside the results
@@ -374,12 +448,31 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     const cwd = workDir();
     const template = await runCli(["template", "--currency", "USD", "--base-url", sim.url], { cwd });
     expect(template.code, template.stderr).toBe(0);
-    const refused = await runCli(["run", "rewards-template.csv", "--env", "production", "--base-url", sim.url, "--batch-id", "t-2026-11", "--yes", ...FAST], { cwd });
+    const refused = await runCli(
+      [
+        "run",
+        "rewards-template.csv",
+        "--env",
+        "production",
+        "--base-url",
+        sim.url,
+        "--batch-id",
+        "t-2026-11",
+        "--yes",
+        ...FAST,
+      ],
+      { cwd },
+    );
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/3 row\(s\) are still the template's example rows \(reference EXAMPLE-n\): row\(s\) 2, 3, 4\. In production they would really be paid/);
+    expect(refused.stderr).toMatch(
+      /3 row\(s\) are still the template's example rows \(reference EXAMPLE-n\): row\(s\) 2, 3, 4\. In production they would really be paid/,
+    );
     expect(sim.state.countOrderPosts()).toBe(0);
     // in the playground they show what a run does
-    const rehearsed = await runCli(["run", "rewards-template.csv", "--base-url", sim.url, "--batch-id", "t-try", ...FAST], { cwd });
+    const rehearsed = await runCli(
+      ["run", "rewards-template.csv", "--base-url", sim.url, "--batch-id", "t-try", ...FAST],
+      { cwd },
+    );
     expect(rehearsed.code, rehearsed.stderr).toBe(0);
   });
 

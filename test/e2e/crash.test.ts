@@ -24,7 +24,10 @@ function expectExactlyOnce(sim: RunningSimulator, cwd: string, file: string): vo
 }
 
 /** Trials run concurrently, so each owns its simulator (the shared helper closes all after each test). */
-async function withSimulator(options: SimulatorOptions, trial: (sim: RunningSimulator) => Promise<void>): Promise<void> {
+async function withSimulator(
+  options: SimulatorOptions,
+  trial: (sim: RunningSimulator) => Promise<void>,
+): Promise<void> {
   const sim = await startSimulator({ completionDelayMs: 20, ...options });
   try {
     await trial(sim);
@@ -34,25 +37,32 @@ async function withSimulator(options: SimulatorOptions, trial: (sim: RunningSimu
 }
 
 describe.concurrent("kill -9 at any point, then re-run", () => {
-  it.each(NAMED_KILLS)("killed at %s", (point) => withSimulator({}, async (sim) => {
-    const cwd = workDir();
-    const file = writeRewards(cwd, ROWS);
-    const crashed = await runCli(["run", file, "--base-url", sim.url, ...ARGS], { cwd, env: { RUNA_BATCH_CRASH_AT: point } });
-    expect(crashed.signal, `${point}: ${crashed.stderr}`).toBe("SIGKILL");
-    const reruns = await finishBatch(cwd, ["run", file, "--base-url", sim.url, ...ARGS]);
-    expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
-    expectExactlyOnce(sim, cwd, file);
-  }));
+  it.each(NAMED_KILLS)("killed at %s", (point) =>
+    withSimulator({}, async (sim) => {
+      const cwd = workDir();
+      const file = writeRewards(cwd, ROWS);
+      const crashed = await runCli(["run", file, "--base-url", sim.url, ...ARGS], {
+        cwd,
+        env: { RUNA_BATCH_CRASH_AT: point },
+      });
+      expect(crashed.signal, `${point}: ${crashed.stderr}`).toBe("SIGKILL");
+      const reruns = await finishBatch(cwd, ["run", file, "--base-url", sim.url, ...ARGS]);
+      expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
+      expectExactlyOnce(sim, cwd, file);
+    }),
+  );
 
-  it.each(TIMED_KILLS)("killed from outside once the simulator has seen %i POSTs", (posts) => withSimulator({ faults: { latencyMs: 3 } }, async (sim) => {
-    const cwd = workDir();
-    const file = writeRewards(cwd, ROWS);
-    const crashed = await runAndKill(sim, cwd, ["run", file, "--base-url", sim.url, ...ARGS], { posts });
-    expect(crashed.signal).toBe("SIGKILL");
-    const reruns = await finishBatch(cwd, ["run", file, "--base-url", sim.url, ...ARGS]);
-    expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
-    expectExactlyOnce(sim, cwd, file);
-  }));
+  it.each(TIMED_KILLS)("killed from outside once the simulator has seen %i POSTs", (posts) =>
+    withSimulator({ faults: { latencyMs: 3 } }, async (sim) => {
+      const cwd = workDir();
+      const file = writeRewards(cwd, ROWS);
+      const crashed = await runAndKill(sim, cwd, ["run", file, "--base-url", sim.url, ...ARGS], { posts });
+      expect(crashed.signal).toBe("SIGKILL");
+      const reruns = await finishBatch(cwd, ["run", file, "--base-url", sim.url, ...ARGS]);
+      expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
+      expectExactlyOnce(sim, cwd, file);
+    }),
+  );
 });
 
 /**
@@ -61,28 +71,53 @@ describe.concurrent("kill -9 at any point, then re-run", () => {
  * several rows' fate to one key, and every row must still get its own item's link.
  */
 const SERIES: { name: string; itemsPerOrder: number; rows: number; kills: Kill[] }[] = [
-  { name: "10 per order: unanswered POST, then its re-send, then a poll", itemsPerOrder: 10, rows: 30, kills: [{ at: "after-post:2" }, { at: "after-post:1" }, { at: "after-poll:1" }] },
-  { name: "10 per order: accepted, then before a re-run's POST, then settled", itemsPerOrder: 10, rows: 30, kills: [{ at: "accepted:1" }, { at: "before-post:1" }, { at: "settled:1" }] },
-  { name: "10 per order: from outside twice, then before the results", itemsPerOrder: 10, rows: 30, kills: [{ posts: 2 }, { posts: 1 }, { at: "before-results:1" }] },
-  { name: "1 per order: four kills, two from outside", itemsPerOrder: 1, rows: 12, kills: [{ at: "after-post:3" }, { posts: 2 }, { at: "after-post:2" }, { at: "settled:2" }] },
+  {
+    name: "10 per order: unanswered POST, then its re-send, then a poll",
+    itemsPerOrder: 10,
+    rows: 30,
+    kills: [{ at: "after-post:2" }, { at: "after-post:1" }, { at: "after-poll:1" }],
+  },
+  {
+    name: "10 per order: accepted, then before a re-run's POST, then settled",
+    itemsPerOrder: 10,
+    rows: 30,
+    kills: [{ at: "accepted:1" }, { at: "before-post:1" }, { at: "settled:1" }],
+  },
+  {
+    name: "10 per order: from outside twice, then before the results",
+    itemsPerOrder: 10,
+    rows: 30,
+    kills: [{ posts: 2 }, { posts: 1 }, { at: "before-results:1" }],
+  },
+  {
+    name: "1 per order: four kills, two from outside",
+    itemsPerOrder: 1,
+    rows: 12,
+    kills: [{ at: "after-post:3" }, { posts: 2 }, { at: "after-post:2" }, { at: "settled:2" }],
+  },
 ];
 
 describe.concurrent("several kills per trial, in first runs and re-runs", () => {
-  it.each(SERIES)("$name", ({ itemsPerOrder, rows, kills }) => withSimulator({ faults: { latencyMs: 2 } }, async (sim) => {
-    const cwd = workDir();
-    const file = writeRewards(cwd, rows);
-    const extra = ["--items-per-order", String(itemsPerOrder)];
-    const landed: string[] = [];
-    for (const kill of kills) {
-      const result = await runAndKill(sim, cwd, ["run", file, "--base-url", sim.url, ...ARGS, ...extra], kill);
-      if (result.signal === "SIGKILL") landed.push(JSON.stringify(kill));
-      else expect(result.code, result.stderr).toBe(0); // finished before the kill point: nothing left to do
-    }
-    expect(landed[0], "the first kill lands").toBe(JSON.stringify(kills[0]));
-    expect(landed.length, `kills that landed: ${landed.join(", ")}`).toBeGreaterThanOrEqual(2);
-    const reruns = await finishBatch(cwd, ["run", file, "--base-url", sim.url, ...ARGS, ...extra]);
-    expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
-    expectExactlyOnce(sim, cwd, file);
-    if (itemsPerOrder > 1) expect(sim.state.orders.some((order) => order.items.length > 1)).toBe(true);
-  }), SLOW_TEST_MS);
+  it.each(SERIES)(
+    "$name",
+    ({ itemsPerOrder, rows, kills }) =>
+      withSimulator({ faults: { latencyMs: 2 } }, async (sim) => {
+        const cwd = workDir();
+        const file = writeRewards(cwd, rows);
+        const extra = ["--items-per-order", String(itemsPerOrder)];
+        const landed: string[] = [];
+        for (const kill of kills) {
+          const result = await runAndKill(sim, cwd, ["run", file, "--base-url", sim.url, ...ARGS, ...extra], kill);
+          if (result.signal === "SIGKILL") landed.push(JSON.stringify(kill));
+          else expect(result.code, result.stderr).toBe(0); // finished before the kill point: nothing left to do
+        }
+        expect(landed[0], "the first kill lands").toBe(JSON.stringify(kills[0]));
+        expect(landed.length, `kills that landed: ${landed.join(", ")}`).toBeGreaterThanOrEqual(2);
+        const reruns = await finishBatch(cwd, ["run", file, "--base-url", sim.url, ...ARGS, ...extra]);
+        expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
+        expectExactlyOnce(sim, cwd, file);
+        if (itemsPerOrder > 1) expect(sim.state.orders.some((order) => order.items.length > 1)).toBe(true);
+      }),
+    SLOW_TEST_MS,
+  );
 });

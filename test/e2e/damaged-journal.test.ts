@@ -8,7 +8,8 @@ import { readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
 
 const FAST = ["--rate", "3000", "--poll-timeout", "30"];
-const ROWS = "amount,currency,product_code,email\n10,USD,AMZ-US,kim@example.com\n12,USD,AMZ-US,lee@example.com\n14,USD,AMZ-US,max@example.com\n";
+const ROWS =
+  "amount,currency,product_code,email\n10,USD,AMZ-US,kim@example.com\n12,USD,AMZ-US,lee@example.com\n14,USD,AMZ-US,max@example.com\n";
 
 describe("a damaged journal", () => {
   it("is refused by run and status with its line number, and nothing is sent", async () => {
@@ -40,7 +41,10 @@ describe("a damaged journal", () => {
     const sim = await simulator();
     const cwd = workDir();
     writeFileSync(join(cwd, "pay.csv"), ROWS);
-    const killed = await runCli(["run", "pay.csv", "--base-url", sim.url, ...FAST], { cwd, env: { RUNA_BATCH_CRASH_AT: "accepted:2" } });
+    const killed = await runCli(["run", "pay.csv", "--base-url", sim.url, ...FAST], {
+      cwd,
+      env: { RUNA_BATCH_CRASH_AT: "accepted:2" },
+    });
     expect(killed.signal).toBe("SIGKILL");
     const journalPath = journalFile(cwd, "pay");
     const text = readFileSync(journalPath, "utf8");
@@ -48,7 +52,11 @@ describe("a damaged journal", () => {
 
     const rerun = await runCli(["run", "pay.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(readResults(join(cwd, "output", "pay.results.csv")).map((row) => row.status)).toEqual(["COMPLETED", "COMPLETED", "COMPLETED"]);
+    expect(readResults(join(cwd, "output", "pay.results.csv")).map((row) => row.status)).toEqual([
+      "COMPLETED",
+      "COMPLETED",
+      "COMPLETED",
+    ]);
     expect(sim.state.countOrders()).toBe(3);
   });
 });

@@ -8,7 +8,8 @@ import { faultProxy } from "../helpers/proxy.ts";
 import { call, simulator } from "../helpers/simulator.ts";
 
 const FAST = ["--rate", "3000", "--poll-timeout", "30"];
-const CHOICES = "amount,currency,product_codes,email\n30,USD,AMZ-US|STB-US,a@example.com\n40,USD,AMZ-US|STB-US,b@example.com\n";
+const CHOICES =
+  "amount,currency,product_codes,email\n30,USD,AMZ-US|STB-US,a@example.com\n40,USD,AMZ-US|STB-US,b@example.com\n";
 
 /** What Runa (the simulator) says the two choice rows cost. */
 async function exactTotal(sim: Awaited<ReturnType<typeof simulator>>): Promise<string> {
@@ -16,11 +17,16 @@ async function exactTotal(sim: Awaited<ReturnType<typeof simulator>>): Promise<s
     payment_method: { type: "ACCOUNT_BALANCE", currency: "USD" },
     items: [30, 40].map((face_value) => ({ products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] }, face_value })),
   });
-  const estimate = await call(sim, "/order/estimate", { method: "POST", body, headers: { "content-type": "application/json" } });
+  const estimate = await call(sim, "/order/estimate", {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json" },
+  });
   return estimate.json.total_price.toFixed(2);
 }
 
-const postsTo = (sim: Awaited<ReturnType<typeof simulator>>, path: string) => sim.state.requests.filter((request) => request.method === "POST" && request.path === path).length;
+const postsTo = (sim: Awaited<ReturnType<typeof simulator>>, path: string) =>
+  sim.state.requests.filter((request) => request.method === "POST" && request.path === path).length;
 
 describe("exact prices", () => {
   it("validate prices product choices with Runa's estimate, ordering nothing", async () => {
@@ -31,7 +37,11 @@ describe("exact prices", () => {
     expect(exact).not.toBe("70.00"); // the choice is discounted, so face value would be wrong
     const result = await runCli(["validate", "choices.csv", "--base-url", sim.url], { cwd });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`USD\\s+2\\s+70\\.00\\s+${(70 - Number(exact)).toFixed(2).replace(".", "\\.")}\\s+${exact.replace(".", "\\.")}`));
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `USD\\s+2\\s+70\\.00\\s+${(70 - Number(exact)).toFixed(2).replace(".", "\\.")}\\s+${exact.replace(".", "\\.")}`,
+      ),
+    );
     expect(result.stdout).toMatch(/2 product-choice rows priced exactly by Runa \(POST \/order\/estimate\)/);
     expect(result.stdout).not.toMatch(/counted at face value/);
     expect(postsTo(sim, "/order/estimate")).toBe(2); // ours and the one above
@@ -40,14 +50,23 @@ describe("exact prices", () => {
 
   it("falls back to face value, and says so, when the estimate is unavailable", async () => {
     const sim = await simulator();
-    const proxy = await faultProxy(sim.url, { route: (method, path) => (method === "POST" && path === "/order/estimate" ? { status: 503, contentType: "text/html", body: "<h1>503 Service Unavailable</h1>" } : undefined) });
+    const proxy = await faultProxy(sim.url, {
+      route: (method, path) =>
+        method === "POST" && path === "/order/estimate"
+          ? { status: 503, contentType: "text/html", body: "<h1>503 Service Unavailable</h1>" }
+          : undefined,
+    });
     const cwd = workDir();
     writeFileSync(join(cwd, "choices.csv"), CHOICES);
     const result = await runCli(["validate", "choices.csv", "--base-url", proxy.url], { cwd });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/USD\s+2\s+70\.00\s+0\.00\s+70\.00/);
-    expect(result.stdout).toMatch(/exact prices unavailable \(HTTP 503 without Runa's answer body: <h1>503 Service Unavailable<\/h1>\)/);
-    expect(result.stdout).toMatch(/2 rows \(templates, products without a listed discount, or choices not estimated\) counted at face value/);
+    expect(result.stdout).toMatch(
+      /exact prices unavailable \(HTTP 503 without Runa's answer body: <h1>503 Service Unavailable<\/h1>\)/,
+    );
+    expect(result.stdout).toMatch(
+      /2 rows \(templates, products without a listed discount, or choices not estimated\) counted at face value/,
+    );
   });
 
   it("a production run's balance check uses the exact price: a balance that covers it is enough", async () => {
@@ -56,7 +75,21 @@ describe("exact prices", () => {
     sim.state.topUp("USD", exact); // short of the 70.00 face value, exactly the price
     const cwd = workDir();
     writeFileSync(join(cwd, "choices.csv"), CHOICES);
-    const result = await runCli(["run", "choices.csv", "--base-url", sim.url, "--env", "production", "--batch-id", "choices-2026-11", "--yes", ...FAST], { cwd });
+    const result = await runCli(
+      [
+        "run",
+        "choices.csv",
+        "--base-url",
+        sim.url,
+        "--env",
+        "production",
+        "--batch-id",
+        "choices-2026-11",
+        "--yes",
+        ...FAST,
+      ],
+      { cwd },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(sim.state.countOrders()).toBe(2);
     expect(sim.state.balance("USD")).toBe("0.00");

@@ -21,11 +21,18 @@ describe("faults", () => {
   it("survives 429 bursts, 5xx and connections dropped after the order was committed", async () => {
     const sim = await simulator({
       ordersPerMinute: 100_000,
-      faults: { serverErrorRate: 0.15, timeoutRate: 0.1, dropAfterCommitRate: 0.15, rateLimitBurst: { every: 10, length: 2 } },
+      faults: {
+        serverErrorRate: 0.15,
+        timeoutRate: 0.1,
+        dropAfterCommitRate: 0.15,
+        rateLimitBurst: { every: 10, length: 2 },
+      },
     });
     const cwd = workDir();
     const file = writeRewards(cwd, 40);
-    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "6000", "--poll-timeout", "30"], { cwd });
+    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "6000", "--poll-timeout", "30"], {
+      cwd,
+    });
     expect(result.code, result.stderr).toBe(0);
     const results = readResults(join(cwd, "output", "rewards.results.csv"));
     expect(results.map((row) => row.status)).toEqual(Array(40).fill("COMPLETED"));
@@ -56,7 +63,10 @@ describe("faults", () => {
     });
     const cwd = workDir();
     const file = writeRewards(cwd, 200);
-    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "12000", "--poll-timeout", "60"], { cwd, timeoutMs: 120_000 });
+    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "12000", "--poll-timeout", "60"], {
+      cwd,
+      timeoutMs: 120_000,
+    });
     expect(result.code, result.stderr).toBe(0);
     const results = readResults(join(cwd, "output", "rewards.results.csv"));
     expect(results).toHaveLength(200);
@@ -71,30 +81,66 @@ describe("faults", () => {
   // Faults and kills together: an order dropped after its commit, then the process killed before
   // it could re-send; re-runs that meet faults of their own and are killed too.
   const STORMS: { name: string; itemsPerOrder: number; rows: number; seed: number; kills: Kill[] }[] = [
-    { name: "10 per order, killed from outside, then in the re-send, then once accepted", itemsPerOrder: 10, rows: 60, seed: 7, kills: [{ posts: 3 }, { at: "after-post:1" }, { at: "accepted:1" }] },
-    { name: "1 per order, killed three times from outside", itemsPerOrder: 1, rows: 16, seed: 11, kills: [{ posts: 4 }, { posts: 3 }, { posts: 3 }] },
+    {
+      name: "10 per order, killed from outside, then in the re-send, then once accepted",
+      itemsPerOrder: 10,
+      rows: 60,
+      seed: 7,
+      kills: [{ posts: 3 }, { at: "after-post:1" }, { at: "accepted:1" }],
+    },
+    {
+      name: "1 per order, killed three times from outside",
+      itemsPerOrder: 1,
+      rows: 16,
+      seed: 11,
+      kills: [{ posts: 4 }, { posts: 3 }, { posts: 3 }],
+    },
   ];
-  it.each(STORMS)("with kills: $name", async ({ itemsPerOrder, rows, seed, kills }) => {
-    const sim = await simulator({
-      ordersPerMinute: 100_000,
-      seed,
-      faults: { serverErrorRate: 0.15, timeoutRate: 0.15, dropAfterCommitRate: 0.3, idempotencyInProgressRate: 0.05, latencyMs: 3, rateLimitBurst: { every: 15, length: 2 } },
-    });
-    const cwd = workDir();
-    const file = writeRewards(cwd, rows);
-    const args = ["run", file, "--base-url", sim.url, "--rate", "6000", "--poll-timeout", "30", "--items-per-order", String(itemsPerOrder)];
-    let landed = 0;
-    for (const kill of kills) {
-      const result = await runAndKill(sim, cwd, args, kill);
-      if (result.signal === "SIGKILL") landed += 1;
-      else expect(result.code, result.stderr).toBe(0); // finished before the kill point
-    }
-    expect(landed, "kills that landed").toBeGreaterThanOrEqual(2);
-    const reruns = await finishBatch(cwd, args);
-    expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
-    expectEveryRowPaidOnce(sim, file, join(cwd, "output", "rewards.results.csv"));
-    // the faults really happened (which ones depends on where the kills fell)
-    const faults = sim.state.requests.filter((request) => [500, 504, "dropped"].includes(request.responseStatus as never));
-    expect(faults.length, "faulted POSTs").toBeGreaterThan(0);
-  }, SLOW_TEST_MS);
+  it.each(STORMS)(
+    "with kills: $name",
+    async ({ itemsPerOrder, rows, seed, kills }) => {
+      const sim = await simulator({
+        ordersPerMinute: 100_000,
+        seed,
+        faults: {
+          serverErrorRate: 0.15,
+          timeoutRate: 0.15,
+          dropAfterCommitRate: 0.3,
+          idempotencyInProgressRate: 0.05,
+          latencyMs: 3,
+          rateLimitBurst: { every: 15, length: 2 },
+        },
+      });
+      const cwd = workDir();
+      const file = writeRewards(cwd, rows);
+      const args = [
+        "run",
+        file,
+        "--base-url",
+        sim.url,
+        "--rate",
+        "6000",
+        "--poll-timeout",
+        "30",
+        "--items-per-order",
+        String(itemsPerOrder),
+      ];
+      let landed = 0;
+      for (const kill of kills) {
+        const result = await runAndKill(sim, cwd, args, kill);
+        if (result.signal === "SIGKILL") landed += 1;
+        else expect(result.code, result.stderr).toBe(0); // finished before the kill point
+      }
+      expect(landed, "kills that landed").toBeGreaterThanOrEqual(2);
+      const reruns = await finishBatch(cwd, args);
+      expect(reruns.at(-1)!.code, reruns.at(-1)!.stderr).toBe(0);
+      expectEveryRowPaidOnce(sim, file, join(cwd, "output", "rewards.results.csv"));
+      // the faults really happened (which ones depends on where the kills fell)
+      const faults = sim.state.requests.filter((request) =>
+        [500, 504, "dropped"].includes(request.responseStatus as never),
+      );
+      expect(faults.length, "faulted POSTs").toBeGreaterThan(0);
+    },
+    SLOW_TEST_MS,
+  );
 });

@@ -30,23 +30,36 @@ describe("Runa metadata on every order", () => {
     // 250 USD rows; every fifth a GBP row, so the USD orders carry scattered row numbers
     const lines = ["amount,currency,product_code,email,distribution,reference"];
     for (let i = 0; i < 250; i += 1) {
-      lines.push(i % 5 === 4 ? `7.50,GBP,AMZ-UK,,PAYOUT_LINK,GB-${i}-${"x".repeat(80)}` : `${10 + (i % 7)},USD,AMZ-US,p${i}@example.com,EMAIL,`);
+      lines.push(
+        i % 5 === 4
+          ? `7.50,GBP,AMZ-UK,,PAYOUT_LINK,GB-${i}-${"x".repeat(80)}`
+          : `${10 + (i % 7)},USD,AMZ-US,p${i}@example.com,EMAIL,`,
+      );
     }
     writeFileSync(join(cwd, "bonus.csv"), `${lines.join("\n")}\n`);
-    const result = await runCli(["run", "bonus.csv", "--batch-id", "bonus-2026-11", "--items-per-order", "200", "--base-url", sim.url, ...FAST], { cwd });
+    const result = await runCli(
+      ["run", "bonus.csv", "--batch-id", "bonus-2026-11", "--items-per-order", "200", "--base-url", sim.url, ...FAST],
+      { cwd },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(sim.state.countOrders()).toBe(2); // 200 USD rows, then 50 GBP rows
 
     const results = readResults(join(cwd, "output", "bonus.results.csv"));
     for (const order of sim.state.orders) {
-      const request = sim.state.requests.find((candidate) => candidate.method === "POST" && candidate.headers["x-idempotency-key"] === order.idempotencyKey)!;
+      const request = sim.state.requests.find(
+        (candidate) => candidate.method === "POST" && candidate.headers["x-idempotency-key"] === order.idempotencyKey,
+      )!;
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
-      expect(validateRequest({ method: "POST", path: "/order", headers, body: JSON.parse(request.rawBody) })).toEqual([]);
+      expect(validateRequest({ method: "POST", path: "/order", headers, body: JSON.parse(request.rawBody) })).toEqual(
+        [],
+      );
       const metadata = order.metadata!;
       expect(metadata.tool).toBe(`runa-batch ${packageVersion()}`);
       expect(metadata.batch_id).toBe("bonus-2026-11");
       // rows without a reference by number (the rows with one are named by reference, below)
-      const paid = results.filter((row) => row.order_id === order.id && row.reference === "").map((row) => Number(row.row));
+      const paid = results
+        .filter((row) => row.order_id === order.id && row.reference === "")
+        .map((row) => Number(row.row));
       expect(rowsNamed(metadata)).toEqual(paid);
     }
     const usd = sim.state.orders.find((order) => order.currency === "USD")!;
@@ -62,9 +75,15 @@ describe("Runa metadata on every order", () => {
   it("re-sends a body journaled by an older version (no metadata) byte for byte, never rebuilt", async () => {
     const sim = await simulator();
     const cwd = workDir();
-    writeFileSync(join(cwd, "bonus.csv"), "amount,currency,product_code,email\n25,USD,AMZ-US,ann@example.com\n10,USD,TGT-US,ben@example.com\n");
+    writeFileSync(
+      join(cwd, "bonus.csv"),
+      "amount,currency,product_code,email\n25,USD,AMZ-US,ann@example.com\n10,USD,TGT-US,ben@example.com\n",
+    );
     // killed after the first order was planned and its POST journaled, before it was sent
-    const crashed = await runCli(["run", "bonus.csv", "--base-url", sim.url, ...FAST], { cwd, env: { RUNA_BATCH_CRASH_AT: "before-post:1" } });
+    const crashed = await runCli(["run", "bonus.csv", "--base-url", sim.url, ...FAST], {
+      cwd,
+      env: { RUNA_BATCH_CRASH_AT: "before-post:1" },
+    });
     expect(crashed.signal).toBe("SIGKILL");
     expect(sim.state.countOrderPosts()).toBe(0);
 

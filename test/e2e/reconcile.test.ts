@@ -18,9 +18,17 @@ function writeFile(cwd: string, name: string, rows: string[]): void {
 
 /** Two batches: "october" (USD and GBP, two rows per order) and "bonus" (USD). */
 async function runTwoBatches(sim: RunningSimulator, cwd: string): Promise<void> {
-  writeFile(cwd, "october.csv", ["25,USD,AMZ-US,a@example.com", "10,USD,TGT-US,b@example.com", "12.50,GBP,AMZ-UK,c@example.com", "30,USD,AMZ-US,d@example.com"]);
+  writeFile(cwd, "october.csv", [
+    "25,USD,AMZ-US,a@example.com",
+    "10,USD,TGT-US,b@example.com",
+    "12.50,GBP,AMZ-UK,c@example.com",
+    "30,USD,AMZ-US,d@example.com",
+  ]);
   writeFile(cwd, "bonus.csv", ["50,USD,TGT-US,e@example.com"]);
-  for (const [file, extra] of [["october.csv", ["--items-per-order", "2"]], ["bonus.csv", []]] as const) {
+  for (const [file, extra] of [
+    ["october.csv", ["--items-per-order", "2"]],
+    ["bonus.csv", []],
+  ] as const) {
     const result = await runCli(["run", file, "--base-url", sim.url, ...FAST, ...extra], { cwd });
     expect(result.code, result.stderr).toBe(0);
   }
@@ -57,7 +65,9 @@ describe("runa-batch reconcile", () => {
 
     const result = await reconcile(sim, cwd);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^Reconciled 4 Runa order\(s\) of all time against 2 journal\(s\) in .*\.runa-state\/custom-/);
+    expect(result.stdout).toMatch(
+      /^Reconciled 4 Runa order\(s\) of all time against 2 journal\(s\) in .*\.runa-state\/custom-/,
+    );
     expect(result.stdout).toContain("Everything matches.");
     expect(statSync(result.csv).mode & 0o777).toBe(0o600);
 
@@ -77,7 +87,11 @@ describe("runa-batch reconcile", () => {
       runa_total: total,
       journal_file: "",
     });
-    expect(result.rows).toEqual([line("bonus", "USD", 1, bonus.USD!), line("october", "GBP", 1, october.GBP!), line("october", "USD", 2, october.USD!)]);
+    expect(result.rows).toEqual([
+      line("bonus", "USD", 1, bonus.USD!),
+      line("october", "GBP", 1, october.GBP!),
+      line("october", "USD", 2, october.USD!),
+    ]);
   });
 
   it("reads Runa's list to its end, page by page, and reports orders no journal knows: exit 3", async () => {
@@ -85,7 +99,8 @@ describe("runa-batch reconcile", () => {
     const cwd = workDir();
     await runTwoBatches(sim, cwd);
     // 510 orders placed by another tool: more than one page of 500
-    for (let i = 0; i < 510; i += 1) expect((await postOrder(sim, orderBody([item({ faceValue: 5 })]), { key: `other-${i}` })).status).toBe(202);
+    for (let i = 0; i < 510; i += 1)
+      expect((await postOrder(sim, orderBody([item({ faceValue: 5 })]), { key: `other-${i}` })).status).toBe(202);
     const foreign = new Set(sim.state.orders.slice(4).map((order) => order.id));
 
     const result = await reconcile(sim, cwd);
@@ -98,9 +113,17 @@ describe("runa-batch reconcile", () => {
 
     // the CLI paged with Runa's cursors to an empty page, each request as the spec describes it
     const lists = sim.state.requests.filter((request) => request.method === "GET" && request.path === "/order");
-    expect(lists.map((request) => request.query.after?.[0] ?? "")).toEqual(["", sim.state.orders[499]!.id, sim.state.orders.at(-1)!.id]);
+    expect(lists.map((request) => request.query.after?.[0] ?? "")).toEqual([
+      "",
+      sim.state.orders[499]!.id,
+      sim.state.orders.at(-1)!.id,
+    ]);
     for (const request of lists) {
-      const query = new URLSearchParams(Object.entries(request.query).flatMap(([name, values]) => values.map((value): [string, string] => [name, value])));
+      const query = new URLSearchParams(
+        Object.entries(request.query).flatMap(([name, values]) =>
+          values.map((value): [string, string] => [name, value]),
+        ),
+      );
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
       expect(validateRequest({ method: "GET", path: `/order?${query}`, headers }), `GET /order?${query}`).toEqual([]);
       // and the simulator's answer to it matches the spec
@@ -122,8 +145,16 @@ describe("runa-batch reconcile", () => {
     const unknown = result.rows.filter((row) => row.finding === "unknown_to_journals");
     expect(new Set(unknown.map((row) => row.order_id))).toEqual(bonusOrders);
     const order = sim.state.orders.find((candidate) => bonusOrders.has(candidate.id))!;
-    expect(unknown[0]).toMatchObject({ runa_status: "COMPLETED", currency: "USD", runa_total: order.totalPrice, created_at: new Date(order.createdAt).toISOString() });
-    expect(result.rows.filter((row) => row.batch_id === "october").map((row) => row.finding)).toEqual(["totals_match", "totals_match"]);
+    expect(unknown[0]).toMatchObject({
+      runa_status: "COMPLETED",
+      currency: "USD",
+      runa_total: order.totalPrice,
+      created_at: new Date(order.createdAt).toISOString(),
+    });
+    expect(result.rows.filter((row) => row.batch_id === "october").map((row) => row.finding)).toEqual([
+      "totals_match",
+      "totals_match",
+    ]);
   });
 
   it("reports journal orders Runa does not list, and totals that differ", async () => {
@@ -137,7 +168,13 @@ describe("runa-batch reconcile", () => {
 
     const differ = await reconcile(sim, cwd);
     expect(differ.code, differ.stderr).toBe(3);
-    expect(differ.rows.find((row) => row.batch_id === "bonus")).toMatchObject({ finding: "totals_differ", journal_total: journalPrice, runa_total: "99.99", journal_orders: "1", runa_orders: "1" });
+    expect(differ.rows.find((row) => row.batch_id === "bonus")).toMatchObject({
+      finding: "totals_differ",
+      journal_total: journalPrice,
+      runa_total: "99.99",
+      journal_orders: "1",
+      runa_orders: "1",
+    });
     expect(differ.stdout).toContain(`bonus USD: journal 1 order(s) ${journalPrice}, Runa 1 order(s) 99.99  MISMATCH`);
 
     // the same journals against another account, which has none of their orders
@@ -145,8 +182,12 @@ describe("runa-batch reconcile", () => {
     const missing = await reconcile(other, cwd, ["--journal-dir", dirname(journalFile(cwd, "bonus"))]);
     expect(missing.code).toBe(3);
     const rows = missing.rows.filter((row) => row.finding === "missing_at_runa");
-    expect(rows.map((row) => row.order_id).sort()).toEqual([...orderIds(cwd, "october.results.csv"), ...orderIds(cwd, "bonus.results.csv")].sort());
-    expect(rows.every((row) => row.journal_status === "COMPLETED" && row.journal_file!.endsWith(".journal.jsonl"))).toBe(true);
+    expect(rows.map((row) => row.order_id).sort()).toEqual(
+      [...orderIds(cwd, "october.results.csv"), ...orderIds(cwd, "bonus.results.csv")].sort(),
+    );
+    expect(
+      rows.every((row) => row.journal_status === "COMPLETED" && row.journal_file!.endsWith(".journal.jsonl")),
+    ).toBe(true);
     expect(missing.rows.filter((row) => row.finding === "totals_differ")).toHaveLength(3);
   });
 
@@ -173,7 +214,9 @@ describe("runa-batch reconcile", () => {
 
     const bad = await runCli(["reconcile", "--base-url", sim.url, "--since", "last week"], { cwd });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('--since must be a date (2026-11-01) or an ISO 8601 timestamp (2026-11-01T08:00:00Z), got "last week"');
+    expect(bad.stderr).toContain(
+      '--since must be a date (2026-11-01) or an ISO 8601 timestamp (2026-11-01T08:00:00Z), got "last week"',
+    );
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });

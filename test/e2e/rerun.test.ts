@@ -21,7 +21,10 @@ describe("re-runs", () => {
     writeFileSync(join(cwd, "bonus.csv"), `amount,currency,product_code,email\n${rows.join("\n")}\n`);
 
     // In production the balance check refuses before any POST (the playground would go on: see playground.test.ts)
-    const refused = await runCli(["run", "bonus.csv", "--base-url", sim.url, "--env", "production", "--batch-id", "bonus", "--yes", ...FAST], { cwd });
+    const refused = await runCli(
+      ["run", "bonus.csv", "--base-url", sim.url, "--env", "production", "--batch-id", "bonus", "--yes", ...FAST],
+      { cwd },
+    );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/balance is short: USD needs 95\.00, has 48\.00/);
     expect(postsTo(sim)).toBe(0);
@@ -80,7 +83,8 @@ describe("re-runs", () => {
   it("stops before any POST when a paid row was edited, and orders it as new only with --accept-changes", async () => {
     const sim = await simulator();
     const cwd = workDir();
-    const csv = (amount: string) => `amount,currency,product_code,email,reference\n${amount},USD,AMZ-US,kim@example.com,E-17\n20,USD,AMZ-US,lee@example.com,E-18\n`;
+    const csv = (amount: string) =>
+      `amount,currency,product_code,email,reference\n${amount},USD,AMZ-US,kim@example.com,E-17\n20,USD,AMZ-US,lee@example.com,E-18\n`;
     writeFileSync(join(cwd, "pay.csv"), csv("10"));
     expect((await runCli(["run", "pay.csv", "--base-url", sim.url, ...FAST], { cwd })).code).toBe(0);
     writeFileSync(join(cwd, "pay.csv"), csv("15"));
@@ -106,7 +110,9 @@ describe("re-runs", () => {
     writeFileSync(join(cwd, "pay.csv"), "amount,currency,product_code,email\n10,USD,AMZ-US,kim@example.org\n");
     const refused = await runCli(["run", "pay.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/1 row\(s\) that earlier runs of this batch paid or sent are no longer in the file as they were: row 2 \(paid as order O-\w+\); and 1 row\(s\) are new to this batch: row\(s\) 2\./);
+    expect(refused.stderr).toMatch(
+      /1 row\(s\) that earlier runs of this batch paid or sent are no longer in the file as they were: row 2 \(paid as order O-\w+\); and 1 row\(s\) are new to this batch: row\(s\) 2\./,
+    );
     expect(sim.state.countOrders()).toBe(1);
   });
 
@@ -120,7 +126,9 @@ describe("re-runs", () => {
     const journalPath = journalFile(cwd, "old");
     const records = journalRecords(journalPath);
     const old = "2026-01-01T00:00:00.000Z";
-    const kept = records.filter((record) => record.type === "batch" || record.type === "order" || record.type === "post").map((record) => ({ ...record, at: old }));
+    const kept = records
+      .filter((record) => record.type === "batch" || record.type === "order" || record.type === "post")
+      .map((record) => ({ ...record, at: old }));
     writeJournal(journalPath, kept);
 
     const refused = await runCli(["run", "old.csv", "--base-url", sim.url, ...FAST], { cwd });
@@ -139,7 +147,10 @@ describe("re-runs", () => {
     await runCli(["run", "b.csv", "--base-url", sim.url, ...FAST], { cwd }); // creates the state folder
     const lockPath = journalFile(cwd, "b").replace(/\.journal\.jsonl$/, ".lock");
     // held by a live process (this test runner)
-    writeFileSync(lockPath, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    writeFileSync(
+      lockPath,
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }),
+    );
     const refused = await runCli(["run", "b.csv", "--base-url", sim.url, ...FAST], { cwd });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/already being run by process/);
@@ -158,7 +169,9 @@ describe("re-runs", () => {
     writeFileSync(journalFile(cwd, "rewards"), ""); // lost
     const refused = await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/8 row\(s\) were sent by this batch \("rewards"\) in orders its journal no longer holds/);
+    expect(refused.stderr).toMatch(
+      /8 row\(s\) were sent by this batch \("rewards"\) in orders its journal no longer holds/,
+    );
     expect(postsTo(sim)).toBe(8);
     const again = await runCli(["run", file, "--base-url", sim.url, "--allow-repeat-payments", ...FAST], { cwd });
     expect(again.code, again.stderr).toBe(0);
@@ -171,7 +184,10 @@ describe("re-runs", () => {
     const sim = await simulator({ completionDelayMs: 5_000 });
     const cwd = workDir();
     const file = writeRewards(cwd, 6);
-    const crashed = await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd, env: { RUNA_BATCH_CRASH_AT: "accepted:3" } });
+    const crashed = await runCli(["run", file, "--base-url", sim.url, ...FAST], {
+      cwd,
+      env: { RUNA_BATCH_CRASH_AT: "accepted:3" },
+    });
     expect(crashed.signal).toBe("SIGKILL");
     const posts = postsTo(sim);
     const report = await runCli(["status", file, "--base-url", sim.url], { cwd });
@@ -183,14 +199,18 @@ describe("re-runs", () => {
     const byId = await runCli(["status", "rewards", "--base-url", sim.url], { cwd });
     expect(byId.stdout).toMatch(/orders: .*3 accepted, not final yet/);
     const unknown = await runCli(["status", "never-ran", "--base-url", sim.url], { cwd });
-    expect(unknown.stdout).toMatch(/no journal for this batch in .*\.runa-state\/custom-127\.0\.0\.1_\d+-\w+: nothing was sent for it from this machine/);
+    expect(unknown.stdout).toMatch(
+      /no journal for this batch in .*\.runa-state\/custom-127\.0\.0\.1_\d+-\w+: nothing was sent for it from this machine/,
+    );
   });
 
   it("leaves slow orders PENDING at the poll timeout, and a re-run polls them without posting again", async () => {
     const sim = await simulator({ completionDelayMs: 3_000 });
     const cwd = workDir();
     const file = writeRewards(cwd, 4);
-    const first = await runCli(["run", file, "--base-url", sim.url, "--rate", "3000", "--poll-timeout", "0.5"], { cwd });
+    const first = await runCli(["run", file, "--base-url", sim.url, "--rate", "3000", "--poll-timeout", "0.5"], {
+      cwd,
+    });
     expect(first.code).toBe(3);
     const pending = readResults(join(cwd, "output", "rewards.results.csv"));
     expect(pending.map((row) => row.status)).toEqual(["PENDING", "PENDING", "PENDING", "PENDING"]);

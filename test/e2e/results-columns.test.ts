@@ -13,13 +13,26 @@ describe("results columns", () => {
     const cwd = workDir();
     writeFileSync(
       join(cwd, "bonus.csv"),
-      ["employee,Status,amount,currency,product_code,email,Price", "Ann,manager,25,USD,AMZ-US,ann@example.com,budget A", "Ben,=1+1,10,USD,TGT-US,ben@example.com,"].join("\n") + "\n",
+      [
+        "employee,Status,amount,currency,product_code,email,Price",
+        "Ann,manager,25,USD,AMZ-US,ann@example.com,budget A",
+        "Ben,=1+1,10,USD,TGT-US,ben@example.com,",
+      ].join("\n") + "\n",
     );
     const result = await runCli(["run", "bonus.csv", "--base-url", sim.url, "--rate", "3000"], { cwd });
     expect(result.code, result.stderr).toBe(0);
     expect(sim.state.countOrders()).toBe(2);
     const rows = readResults(join(cwd, "output", "bonus.results.csv"));
-    expect(Object.keys(rows[0]!)).toEqual(["employee", "input_Status", "amount", "currency", "product_code", "email", "input_Price", ...RESULT_COLUMNS]);
+    expect(Object.keys(rows[0]!)).toEqual([
+      "employee",
+      "input_Status",
+      "amount",
+      "currency",
+      "product_code",
+      "email",
+      "input_Price",
+      ...RESULT_COLUMNS,
+    ]);
     expect(rows.map((row) => [row.employee, row.input_Status, row.amount, row.input_Price])).toEqual([
       ["Ann", "manager", "25", "budget A"],
       ["Ben", "'=1+1", "10", ""],

@@ -49,7 +49,10 @@ describe("runa-batch run", () => {
     });
     // the EMAIL row with a mixed-case address was sent lower-cased
     const henry = results.find((row) => row.employee_id === "E-1005")!;
-    expect(JSON.parse(ordersByKey.get(henry.idempotency_key!)![0]!.rawBody).items[0].distribution_method).toEqual({ type: "EMAIL", email_address: "henry.okafor@example.com" });
+    expect(JSON.parse(ordersByKey.get(henry.idempotency_key!)![0]!.rawBody).items[0].distribution_method).toEqual({
+      type: "EMAIL",
+      email_address: "henry.okafor@example.com",
+    });
   });
 
   it("sends the headers Runa requires and bodies that match the official spec", async () => {
@@ -62,7 +65,11 @@ describe("runa-batch run", () => {
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
       expect(headers["x-api-key"]).toBe("test-key-4f9a2c");
       expect(headers["x-api-version"]).toBe("2024-02-05");
-      const query = new URLSearchParams(Object.entries(request.query).flatMap(([name, values]) => values.map((value): [string, string] => [name, value])));
+      const query = new URLSearchParams(
+        Object.entries(request.query).flatMap(([name, values]) =>
+          values.map((value): [string, string] => [name, value]),
+        ),
+      );
       const path = query.size > 0 ? `${request.path}?${query}` : request.path;
       const body = request.rawBody ? JSON.parse(request.rawBody) : undefined;
       expect(validateRequest({ method: request.method, path, headers, body }), `${request.method} ${path}`).toEqual([]);
@@ -74,7 +81,9 @@ describe("runa-batch run", () => {
     }
     // and the simulator's answers to those requests match the spec too
     const order = sim.state.orders[0]!;
-    const answer = await fetch(`${sim.url}/order/${order.id}`, { headers: { "x-api-key": "k", "x-api-version": "2024-02-05" } });
+    const answer = await fetch(`${sim.url}/order/${order.id}`, {
+      headers: { "x-api-key": "k", "x-api-version": "2024-02-05" },
+    });
     expect(validateResponse("GET", `/order/${order.id}`, answer.status, await answer.json())).toEqual([]);
   });
 
@@ -91,7 +100,9 @@ describe("runa-batch run", () => {
     expect(await keyOf("amount,currency,product_code,email\n10.00,USD,AMZ-US,pat@example.com\n")).toBe(base);
     expect(await keyOf("amount,currency,product_code,email\n10,USD,AMZ-US,PAT@Example.COM\n")).toBe(base);
     expect(await keyOf("email,product_code,note,currency,amount\npat@example.com,AMZ-US,hello,USD,10\n")).toBe(base);
-    expect(await keyOf("amount,currency,product_code,email\n10,USD,AMZ-US,pat@example.com\n", "other-batch")).not.toBe(base);
+    expect(await keyOf("amount,currency,product_code,email\n10,USD,AMZ-US,pat@example.com\n", "other-batch")).not.toBe(
+      base,
+    );
     expect(await keyOf("amount,currency,product_code,email\n11,USD,AMZ-US,pat@example.com\n")).not.toBe(base);
     // every run of the same batch replayed one order: Runa's idempotency did the rest
     expect(sim.state.ordersByKey().get(base!)).toHaveLength(1);

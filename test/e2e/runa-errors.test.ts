@@ -24,32 +24,43 @@ describe("answers that did not come from Runa", () => {
   const foreign: [string, ForeignAnswer][] = [
     ["an HTML 408 from a proxy", HTML_408],
     ["a 502 Bad Gateway page", { status: 502, contentType: "text/plain", body: "Bad Gateway" }],
-    ["a 409 with someone else's JSON", { status: 409, contentType: "application/json", body: '{"error":"conflict","code":409}' }],
-    ["a 400 whose Runa body was cut short", { status: 400, contentType: "application/json", body: '{"type":"insufficient_fu' }],
+    [
+      "a 409 with someone else's JSON",
+      { status: 409, contentType: "application/json", body: '{"error":"conflict","code":409}' },
+    ],
+    [
+      "a 400 whose Runa body was cut short",
+      { status: 400, contentType: "application/json", body: '{"type":"insufficient_fu' },
+    ],
     ["a 403 without a body", { status: 403, contentType: "text/plain", body: "" }],
   ];
 
-  it.each(foreign)("after the order was committed, %s is retried with the same key: every row paid exactly once", async (_name, answer) => {
-    const sim = await simulator({ ordersPerMinute: 100_000 });
-    const seen = new Set<string>();
-    // The first POST of every key reaches the simulator, which commits the order; the proxy then
-    // answers in its own words instead of passing Runa's 202 on.
-    const proxy = await faultProxy(sim.url, { after: ({ key }) => (seen.has(key) ? undefined : (seen.add(key), answer)) });
-    const cwd = workDir();
-    const file = writeRewards(cwd, 15);
-    const result = await runCli(["run", file, "--base-url", proxy.url, ...FAST], { cwd });
-    expect(result.code, result.stderr).toBe(0);
-    expect(proxy.replaced).toBe(15);
-    const results = readResults(join(cwd, "output", "rewards.results.csv"));
-    expect(results.map((row) => row.status)).toEqual(Array(15).fill("COMPLETED"));
-    expectEachRowPaidOnce(sim, 15);
-    expect(result.stdout).toMatch(/15 answer\(s\) not from Runa/);
+  it.each(foreign)(
+    "after the order was committed, %s is retried with the same key: every row paid exactly once",
+    async (_name, answer) => {
+      const sim = await simulator({ ordersPerMinute: 100_000 });
+      const seen = new Set<string>();
+      // The first POST of every key reaches the simulator, which commits the order; the proxy then
+      // answers in its own words instead of passing Runa's 202 on.
+      const proxy = await faultProxy(sim.url, {
+        after: ({ key }) => (seen.has(key) ? undefined : (seen.add(key), answer)),
+      });
+      const cwd = workDir();
+      const file = writeRewards(cwd, 15);
+      const result = await runCli(["run", file, "--base-url", proxy.url, ...FAST], { cwd });
+      expect(result.code, result.stderr).toBe(0);
+      expect(proxy.replaced).toBe(15);
+      const results = readResults(join(cwd, "output", "rewards.results.csv"));
+      expect(results.map((row) => row.status)).toEqual(Array(15).fill("COMPLETED"));
+      expectEachRowPaidOnce(sim, 15);
+      expect(result.stdout).toMatch(/15 answer\(s\) not from Runa/);
 
-    // and a re-run has nothing to send: nobody is paid a second time under a new key
-    const again = await runCli(["run", file, "--base-url", proxy.url, ...FAST], { cwd });
-    expect(again.code, again.stderr).toBe(0);
-    expectEachRowPaidOnce(sim, 15);
-  });
+      // and a re-run has nothing to send: nobody is paid a second time under a new key
+      const again = await runCli(["run", file, "--base-url", proxy.url, ...FAST], { cwd });
+      expect(again.code, again.stderr).toBe(0);
+      expectEachRowPaidOnce(sim, 15);
+    },
+  );
 
   it("a foreign answer on every attempt ends the row ERROR (same key kept), never REJECTED; the re-run pays it once", async () => {
     const sim = await simulator({ ordersPerMinute: 100_000 });
@@ -81,7 +92,9 @@ describe("X-Api-Version", () => {
     const warned = await runCli(["run", file, "--base-url", newer.url, ...FAST], { cwd });
     expect(warned.code, warned.stderr).toBe(0);
     const warnings = warned.stderr.split("\n").filter((line) => line.includes("API version 2026-06-01"));
-    expect(warnings).toEqual(["runa-batch: warning: Runa answered with API version 2026-06-01, not 2024-02-05 that this tool speaks; check that runa-batch is up to date"]);
+    expect(warnings).toEqual([
+      "runa-batch: warning: Runa answered with API version 2026-06-01, not 2024-02-05 that this tool speaks; check that runa-batch is up to date",
+    ]);
     const same = await runCli(["run", file, "--base-url", sim.url, "--batch-id", "again", ...FAST], { cwd });
     expect(same.code, same.stderr).toBe(0);
     expect(same.stderr).not.toMatch(/API version/);
@@ -92,13 +105,25 @@ describe("422 validation_error details", () => {
   it("reach the results error_message, the journal and the log", async () => {
     const sim = await simulator({ ordersPerMinute: 100_000 });
     const details = [
-      { type: "value_error", message: "value is not a valid email address", location: ["body", "items", "0", "distribution_method", "email_address"] },
-      { type: "less_than_equal", message: "ensure this value has at most 128 characters", location: ["body", "description"] },
+      {
+        type: "value_error",
+        message: "value is not a valid email address",
+        location: ["body", "items", "0", "distribution_method", "email_address"],
+      },
+      {
+        type: "less_than_equal",
+        message: "ensure this value has at most 128 characters",
+        location: ["body", "description"],
+      },
     ];
     const refusal: ForeignAnswer = {
       status: 422,
       contentType: "application/json",
-      body: JSON.stringify({ type: "validation_error", message: "There were one or more problems processing your request, see details key.", details }),
+      body: JSON.stringify({
+        type: "validation_error",
+        message: "There were one or more problems processing your request, see details key.",
+        details,
+      }),
     };
     // Runa's own 422, answered before any order exists
     const proxy = await faultProxy(sim.url, { before: () => refusal });
@@ -145,8 +170,13 @@ describe("account-wide refusals", () => {
     expect(count("REJECTED")).toBe(posts.length - 3);
     expect(count("NOT_SENT")).toBe(20 - posts.length);
     expect(count("NOT_SENT")).toBeGreaterThanOrEqual(20 - 3 - MAX_CONCURRENT_POSTS);
-    for (const row of firstResults.filter((candidate) => candidate.status === "REJECTED")) expect(row.error_type).toBe("insufficient_funds");
-    expect(first.stdout).toMatch(new RegExp(`No order was sent after it; ${count("NOT_SENT")} row\\(s\\) wait unsent and ${count("REJECTED")} were refused \\(REJECTED\\)\\. Fix: top up`));
+    for (const row of firstResults.filter((candidate) => candidate.status === "REJECTED"))
+      expect(row.error_type).toBe("insufficient_funds");
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `No order was sent after it; ${count("NOT_SENT")} row\\(s\\) wait unsent and ${count("REJECTED")} were refused \\(REJECTED\\)\\. Fix: top up`,
+      ),
+    );
 
     sim.state.topUp("USD", "1000.00");
     const postsBefore = posts.length;

@@ -16,14 +16,20 @@ describe("stuck keys", () => {
     const faults: SimulatorFaults = { serverErrorRate: 1, storeServerErrors: true };
     const sim = await simulator({ ordersPerMinute: 100_000, faults });
     const cwd = workDir();
-    writeFileSync(join(cwd, "gifts.csv"), "amount,currency,product_code,email\n10,USD,TGT-US,ann@example.com\n25,USD,TGT-US,bob@example.com\n");
+    writeFileSync(
+      join(cwd, "gifts.csv"),
+      "amount,currency,product_code,email\n10,USD,TGT-US,ann@example.com\n25,USD,TGT-US,bob@example.com\n",
+    );
     const args = ["run", "gifts.csv", "--base-url", sim.url, ...FAST];
     const results = () => readResults(join(cwd, "output", "gifts.results.csv"));
 
     // Run 1: every attempt of both keys draws the 500 stored on the first one
     const first = await runCli(args, { cwd });
     expect(first.code, first.stderr).toBe(3);
-    expect(results().map((row) => [row.status, row.error_type])).toEqual([["ERROR", "internal_server_error"], ["ERROR", "internal_server_error"]]);
+    expect(results().map((row) => [row.status, row.error_type])).toEqual([
+      ["ERROR", "internal_server_error"],
+      ["ERROR", "internal_server_error"],
+    ]);
     expect(sim.state.countOrderPosts()).toBe(2 * MAX_POST_ATTEMPTS);
     const firstKeys = results().map((row) => row.idempotency_key);
 
@@ -33,12 +39,17 @@ describe("stuck keys", () => {
     expect(second.code, second.stderr).toBe(3);
     expect(sim.state.countOrderPosts()).toBe(2 * MAX_POST_ATTEMPTS + 2);
     const stuck = results();
-    expect(stuck.map((row) => [row.status, row.error_type])).toEqual([["ERROR", "stuck_key"], ["ERROR", "stuck_key"]]);
+    expect(stuck.map((row) => [row.status, row.error_type])).toEqual([
+      ["ERROR", "stuck_key"],
+      ["ERROR", "stuck_key"],
+    ]);
     expect(stuck.map((row) => row.idempotency_key)).toEqual(firstKeys);
     expect(stuck[0]!.error_message).toMatch(/looks stuck on a stored error/);
     expect(stuck[0]!.error_message).toMatch(/check `runa-batch reconcile` or the Runa dashboard/);
     expect(stuck[0]!.error_message).toMatch(/add --rekey 2 to the run command/);
-    expect(second.stdout).toMatch(/re-send the stuck rows under a new key: runa-batch run gifts\.csv --batch-id gifts .* --rekey 2,3\n/);
+    expect(second.stdout).toMatch(
+      /re-send the stuck rows under a new key: runa-batch run gifts\.csv --batch-id gifts .* --rekey 2,3\n/,
+    );
     expect(sim.state.countOrders()).toBe(0);
 
     // --rekey needs a yes: without a terminal, --yes, else nothing is sent

@@ -17,7 +17,10 @@ interface FixtureProduct {
   gift_card?: { denominations?: { minimum_value?: string; maximum_value?: string; available_list?: string[] | null } };
   subscription?: { subscription_plans: { subscription_plan_code: string; price?: string }[] };
 }
-const catalog = JSON.parse(readFileSync(fixture("catalog.json"), "utf8")) as { catalog: FixtureProduct[]; templates: { template_id: string; currency: string }[] };
+const catalog = JSON.parse(readFileSync(fixture("catalog.json"), "utf8")) as {
+  catalog: FixtureProduct[];
+  templates: { template_id: string; currency: string }[];
+};
 const CURRENCIES = ["USD", "GBP", "EUR", "CAD"];
 
 const cent = (text: string, delta: number) => ((Math.round(Number(text) * 100) + delta) / 100).toFixed(2);
@@ -27,14 +30,24 @@ function amountsFor(product: FixtureProduct): string[] {
   if (plans.length > 0) return plans.map((plan) => plan.price ?? "1.00").flatMap((price) => [price, cent(price, 1)]);
   const d = product.gift_card?.denominations ?? {};
   const edges = [d.minimum_value, d.maximum_value].filter((value): value is string => value !== undefined);
-  return [...edges, ...edges.flatMap((edge) => [cent(edge, -1), cent(edge, 1)]), ...(d.available_list ?? []), "12.34", "7", "0.5"];
+  return [
+    ...edges,
+    ...edges.flatMap((edge) => [cent(edge, -1), cent(edge, 1)]),
+    ...(d.available_list ?? []),
+    "12.34",
+    "7",
+    "0.5",
+  ];
 }
 
 const row = fc.oneof(
   // SINGLE, including subscription plan codes and top-level subscription codes
   fc.constantFrom(...catalog.catalog).chain((product) =>
     fc.record({
-      code: fc.constantFrom(product.code, ...(product.subscription?.subscription_plans.map((plan) => plan.subscription_plan_code) ?? [])),
+      code: fc.constantFrom(
+        product.code,
+        ...(product.subscription?.subscription_plans.map((plan) => plan.subscription_plan_code) ?? []),
+      ),
       amount: fc.constantFrom(...amountsFor(product)),
       currency: fc.constantFrom(product.currency, product.currency, ...CURRENCIES),
       codes: fc.constant(""),
@@ -44,7 +57,9 @@ const row = fc.oneof(
   // MULTIPLE: two or three codes, sometimes across currencies or countries
   fc.record({
     code: fc.constant(""),
-    codes: fc.uniqueArray(fc.constantFrom(...catalog.catalog.map((product) => product.code)), { minLength: 2, maxLength: 3 }).map((codes) => codes.join("|")),
+    codes: fc
+      .uniqueArray(fc.constantFrom(...catalog.catalog.map((product) => product.code)), { minLength: 2, maxLength: 3 })
+      .map((codes) => codes.join("|")),
     amount: fc.constantFrom("5", "10", "15", "20", "25.50", "30", "100"),
     currency: fc.constantFrom(...CURRENCIES),
     template: fc.constant(""),
@@ -69,14 +84,30 @@ describe("validate and run agree", () => {
     const sim = await simulator();
 
     const validated = await runCli(["validate", "edge.csv", "--base-url", sim.url], { cwd });
-    const run = await runCli(["run", "edge.csv", "--base-url", sim.url, "--skip-invalid", "--ignore-balance", "--rate", "6000", "--poll-timeout", "30"], { cwd });
+    const run = await runCli(
+      [
+        "run",
+        "edge.csv",
+        "--base-url",
+        sim.url,
+        "--skip-invalid",
+        "--ignore-balance",
+        "--rate",
+        "6000",
+        "--poll-timeout",
+        "30",
+      ],
+      { cwd },
+    );
     const results = readResults(join(cwd, "output", "edge.results.csv"));
     const byStatus = (status: string) => results.filter((result) => result.status === status);
 
     const rejected = byStatus("REJECTED");
-    const describe = (r: Record<string, string>) => `${r.amount} ${r.currency} ${r.product_code}${r.product_codes}${r.template_id}: ${r.error_type} ${r.error_message}`;
+    const describe = (r: Record<string, string>) =>
+      `${r.amount} ${r.currency} ${r.product_code}${r.product_codes}${r.template_id}: ${r.error_type} ${r.error_message}`;
     expect(rejected.filter((r) => !r.template_id).map(describe)).toEqual([]);
-    for (const r of rejected) expect(r.error_type, describe(r)).toMatch(/^(currency_mismatch|product_validation_error)$/);
+    for (const r of rejected)
+      expect(r.error_type, describe(r)).toMatch(/^(currency_mismatch|product_validation_error)$/);
     expect(byStatus("COMPLETED").length + byStatus("INVALID").length + rejected.length).toBe(rows.length);
     // the draw covers both sides of the rules
     expect(byStatus("COMPLETED").length).toBeGreaterThan(5);

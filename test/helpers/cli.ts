@@ -42,7 +42,8 @@ export const stateRoot = (cwd: string): string => join(cwd, ".runa-state");
 export function journalFile(cwd: string, batchId: string): string {
   const root = stateRoot(cwd);
   const environments = existsSync(root) ? readdirSync(root) : [];
-  if (environments.length !== 1) throw new Error(`expected one environment folder in ${root}, found ${environments.join(", ") || "none"}`);
+  if (environments.length !== 1)
+    throw new Error(`expected one environment folder in ${root}, found ${environments.join(", ") || "none"}`);
   return join(root, environments[0]!, `${batchId}.journal.jsonl`);
 }
 
@@ -51,7 +52,13 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     const cwd = options.cwd ?? workDir();
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, RUNA_STATE_DIR: stateRoot(cwd), ...FAST_ENV, ...options.env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        RUNA_STATE_DIR: stateRoot(cwd),
+        ...FAST_ENV,
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -33,14 +33,20 @@ export interface RaceFigures {
  * `staleFirst` plants, before each round, an entry left by a process that is gone: every racer
  * then also races to clear it, the case where two runs used to delete each other's fresh lock.
  */
-export async function raceForLock(processes: number, rounds: number, { holdMs = 5, staleFirst = false } = {}): Promise<RaceFigures> {
+export async function raceForLock(
+  processes: number,
+  rounds: number,
+  { holdMs = 5, staleFirst = false } = {},
+): Promise<RaceFigures> {
   const directory = mkdtempSync(join(tmpdir(), "runa-lock-race-"));
   const lockPath = join(directory, "stress.lock");
   const children: ChildProcess[] = [];
   const pending = new Map<ChildProcess, (report: Report) => void>();
   const ready: Promise<void>[] = [];
   for (let i = 0; i < processes; i += 1) {
-    const child = fork(join(REPO_ROOT, "test", "helpers", "lock-contender.mjs"), [lockPath, directory], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(join(REPO_ROOT, "test", "helpers", "lock-contender.mjs"), [lockPath, directory], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     children.push(child);
     ready.push(new Promise((resolve) => child.once("message", () => resolve())));
     child.on("message", (message: Report) => {
@@ -50,16 +56,29 @@ export async function raceForLock(processes: number, rounds: number, { holdMs = 
     });
   }
   await Promise.all(ready);
-  const figures: RaceFigures = { rounds, processes, overlaps: 0, noHolder: 0, acquisitions: 0, errors: [], elapsedMs: 0 };
+  const figures: RaceFigures = {
+    rounds,
+    processes,
+    overlaps: 0,
+    noHolder: 0,
+    acquisitions: 0,
+    errors: [],
+    elapsedMs: 0,
+  };
   const started = Date.now();
   try {
     for (let round = 0; round < rounds; round += 1) {
       if (staleFirst) {
         mkdirSync(lockPath, { recursive: true, mode: 0o700 });
-        writeFileSync(join(lockPath, `stale-${round}.owner`), JSON.stringify({ pid: DEAD_PID, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }));
+        writeFileSync(
+          join(lockPath, `stale-${round}.owner`),
+          JSON.stringify({ pid: DEAD_PID, host: hostname(), startedAt: "2026-01-01T00:00:00Z" }),
+        );
         writeFileSync(join(lockPath, `stale-${round}.owner.held`), "");
       }
-      const reports = Promise.all(children.map((child) => new Promise<Report>((resolve) => pending.set(child, resolve))));
+      const reports = Promise.all(
+        children.map((child) => new Promise<Report>((resolve) => pending.set(child, resolve))),
+      );
       for (const child of children) child.send({ round, holdMs }); // back to back: the same moment, as near as the OS allows
       const answers = await reports;
       const held = answers.filter((answer) => answer.held).length;
@@ -70,7 +89,12 @@ export async function raceForLock(processes: number, rounds: number, { holdMs = 
     }
   } finally {
     for (const child of children) child.send("exit");
-    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(undefined)))));
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(undefined))),
+      ),
+    );
   }
   figures.elapsedMs = Date.now() - started;
   return figures;

@@ -31,7 +31,9 @@ export interface Operation {
 const spec = normaliseNullable(JSON.parse(readFileSync(SPEC_URL, "utf8"))) as JsonObject;
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv2020,
+) => Ajv2020;
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
 addFormats(ajv);
 ajv.addFormat("decimal", /^-?\d+(?:\.\d+)?$/);
@@ -55,7 +57,9 @@ function run(pointer: string, value: unknown, where: string): string[] {
 }
 
 function formatErrors(errors: ErrorObject[], where: string): string[] {
-  return errors.map((error) => `${where}${error.instancePath || ""} ${error.message ?? error.keyword} ${JSON.stringify(error.params)}`);
+  return errors.map(
+    (error) => `${where}${error.instancePath || ""} ${error.message ?? error.keyword} ${JSON.stringify(error.params)}`,
+  );
 }
 
 const escapePointer = (segment: string): string => segment.replaceAll("~", "~0").replaceAll("/", "~1");
@@ -102,7 +106,8 @@ export function findOperation(method: string, path: string): Operation | undefin
     if (!pattern.test(pathname)) continue;
     const pointer = `/paths/${escapePointer(template)}/${lower}`;
     const definition = at(pointer);
-    if (definition && METHODS.includes(lower)) return { method: lower, template, pointer, definition: definition as JsonObject };
+    if (definition && METHODS.includes(lower))
+      return { method: lower, template, pointer, definition: definition as JsonObject };
   }
   return undefined;
 }
@@ -143,10 +148,15 @@ export function validateRequest(request: {
     const { node, pointer } = deref(raw, `${operation.pointer}/parameters/${index}`);
     const parameter = node as unknown as Parameter;
     const text =
-      parameter.in === "header" ? headers.get(parameter.name.toLowerCase()) : parameter.in === "query" ? query.getAll(parameter.name) : undefined;
+      parameter.in === "header"
+        ? headers.get(parameter.name.toLowerCase())
+        : parameter.in === "query"
+          ? query.getAll(parameter.name)
+          : undefined;
     const missing = text === undefined || (Array.isArray(text) && text.length === 0);
     if (missing) {
-      if (parameter.required === true && parameter.in !== "path") errors.push(`${parameter.in} parameter ${parameter.name} is required`);
+      if (parameter.required === true && parameter.in !== "path")
+        errors.push(`${parameter.in} parameter ${parameter.name} is required`);
       return;
     }
     if (!parameter.schema) return;
@@ -161,7 +171,8 @@ function coerce(text: string | string[], schema: JsonObject): unknown {
   const values = Array.isArray(text) ? text : [text];
   if (schema["type"] === "array") return values.flatMap((value) => value.split(","));
   const [value = ""] = values;
-  if (schema["type"] === "integer" || schema["type"] === "number") return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  if (schema["type"] === "integer" || schema["type"] === "number")
+    return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
   if (schema["type"] === "boolean") return value === "true" ? true : value === "false" ? false : value;
   return value;
 }
@@ -176,10 +187,12 @@ export function validateResponse(method: string, path: string, status: number, b
   if (typeof operation === "string") return [operation];
   const responses = operation.definition["responses"] as JsonObject;
   const code = [String(status), `${String(status).charAt(0)}XX`, "default"].find((candidate) => candidate in responses);
-  if (code === undefined) return [`status ${status} is not documented for ${operation.method.toUpperCase()} ${operation.template}`];
+  if (code === undefined)
+    return [`status ${status} is not documented for ${operation.method.toUpperCase()} ${operation.template}`];
   const { node, pointer } = deref(responses[code], `${operation.pointer}/responses/${code}`);
   const content = node["content"] as JsonObject | undefined;
-  if (!content?.["application/json"]) return body === undefined || body === "" ? [] : [`status ${status} has no body in the spec`];
+  if (!content?.["application/json"])
+    return body === undefined || body === "" ? [] : [`status ${status} has no body in the spec`];
   return run(`${pointer}/content/application~1json/schema`, body, "response");
 }
 

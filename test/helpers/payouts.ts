@@ -14,8 +14,12 @@ export function expectEveryRowPaidOnce(sim: RunningSimulator, inputPath: string,
   const results = readResults(resultsPath);
   const orders = sim.state.orders;
 
-  for (const [key, sameKey] of sim.state.ordersByKey()) expect(sameKey.length, `key ${key} made ${sameKey.length} orders`).toBe(1);
-  expect(orders.reduce((sum, order) => sum + order.items.length, 0), "items ordered").toBe(input.length);
+  for (const [key, sameKey] of sim.state.ordersByKey())
+    expect(sameKey.length, `key ${key} made ${sameKey.length} orders`).toBe(1);
+  expect(
+    orders.reduce((sum, order) => sum + order.items.length, 0),
+    "items ordered",
+  ).toBe(input.length);
   expect(results).toHaveLength(input.length);
 
   const byUrl = new Map<string, { order: SimulatedOrder; item: SimulatedOrderItem }>();
@@ -36,7 +40,9 @@ export function expectEveryRowPaidOnce(sim: RunningSimulator, inputPath: string,
     expect(toMoneyText(item.faceValue), `${where}: face value`).toBe(toMoneyText(row.amount!));
     expect(item.currency, `${where}: currency`).toBe(row.currency);
     const email = row.email?.trim().toLowerCase();
-    expect(item.distributionMethod, `${where}: recipient`).toEqual(email ? { type: "EMAIL", email_address: email } : { type: "PAYOUT_LINK" });
+    expect(item.distributionMethod, `${where}: recipient`).toEqual(
+      email ? { type: "EMAIL", email_address: email } : { type: "PAYOUT_LINK" },
+    );
     expect(item.products, `${where}: product`).toMatchObject({ type: "SINGLE", value: row.product_code });
     expect(result.price, `${where}: price`).toBe(item.price);
   });

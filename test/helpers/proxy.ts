@@ -62,7 +62,8 @@ export async function faultProxy(target: string, faults: ProxyFaults): Promise<F
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) {
-        if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) headers[name] = value;
+        if (typeof value === "string" && !["host", "connection", "content-length"].includes(name))
+          headers[name] = value;
       }
       const method = request.method ?? "GET";
       const routed = faults.route?.(method, (request.url ?? "").split("?")[0] ?? "");
@@ -71,11 +72,17 @@ export async function faultProxy(target: string, faults: ProxyFaults): Promise<F
       const post = isOrderPost ? { n: ++posts, key: headers["x-idempotency-key"] ?? "" } : undefined;
       const early = post ? faults.before?.(post) : undefined;
       if (early) return answer(response, early);
-      const upstream = await fetch(`${target}${request.url ?? "/"}`, { method, headers, ...(method === "POST" ? { body: Buffer.concat(chunks) } : {}) });
+      const upstream = await fetch(`${target}${request.url ?? "/"}`, {
+        method,
+        headers,
+        ...(method === "POST" ? { body: Buffer.concat(chunks) } : {}),
+      });
       const body = await upstream.text();
       const late = post ? faults.after?.(post, { status: upstream.status, body }) : undefined;
       if (late) return answer(response, late);
-      const passed: Record<string, string> = { "content-type": upstream.headers.get("content-type") ?? "application/json" };
+      const passed: Record<string, string> = {
+        "content-type": upstream.headers.get("content-type") ?? "application/json",
+      };
       const version = faults.apiVersion ?? upstream.headers.get("x-api-version");
       if (version) passed["x-api-version"] = version;
       response.writeHead(upstream.status, passed);

@@ -31,7 +31,8 @@ const mustHaveRedis = Boolean(process.env.CI) || Boolean(process.env.RUNA_BATCH_
  */
 export function redisMissing(): boolean {
   if (findRedisServer()) return false;
-  const reason = "redis-server is not on PATH: the shared-budget (--redis-url) tests cannot run. Install it: apt-get install -y redis-server";
+  const reason =
+    "redis-server is not on PATH: the shared-budget (--redis-url) tests cannot run. Install it: apt-get install -y redis-server";
   if (mustHaveRedis) throw new Error(`${reason} (CI must not skip these tests)`);
   console.warn(`\n*** SKIPPING Redis tests: ${reason} ***\n`);
   return true;
@@ -49,7 +50,9 @@ export async function startRedis(): Promise<RunningRedis> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const port = await freePort();
-    const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout?.on("data", (chunk) => (output += chunk));
     child.stderr?.on("data", (chunk) => (output += chunk));
@@ -58,7 +61,9 @@ export async function startRedis(): Promise<RunningRedis> {
       return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopProcess(child) };
     } catch (error) {
       await stopProcess(child);
-      lastError = new Error(`redis-server on port ${port} did not start: ${error instanceof Error ? error.message : String(error)}\n${output}`);
+      lastError = new Error(
+        `redis-server on port ${port} did not start: ${error instanceof Error ? error.message : String(error)}\n${output}`,
+      );
     }
   }
   throw lastError;

@@ -16,7 +16,9 @@ export function writeRewards(directory: string, rows: number, name = "rewards.cs
     const product = PRODUCTS[i % PRODUCTS.length]!;
     const email = i % 3 === 2 ? "" : `person${i}@example.com`;
     // PAYOUT_LINK rows carry a reference: two equal links to different people are two rewards.
-    lines.push(`${product.amount(i)},${product.currency},${product.code},${email},${email ? "EMAIL" : "PAYOUT_LINK"},${email ? "" : `R-${i}`},E-${10_000 + i}`);
+    lines.push(
+      `${product.amount(i)},${product.currency},${product.code},${email},${email ? "EMAIL" : "PAYOUT_LINK"},${email ? "" : `R-${i}`},E-${10_000 + i}`,
+    );
   }
   const path = join(directory, name);
   writeFileSync(path, `${lines.join("\n")}\n`);

@@ -42,7 +42,10 @@ export interface Answer {
 }
 
 export async function call(sim: RunningSimulator, path: string, init: RequestInit = {}): Promise<Answer> {
-  const response = await fetch(`${sim.url}${path}`, { ...init, headers: { ...runaHeaders(), ...(init.headers as Record<string, string>) } });
+  const response = await fetch(`${sim.url}${path}`, {
+    ...init,
+    headers: { ...runaHeaders(), ...(init.headers as Record<string, string>) },
+  });
   const text = await response.text();
   let json: unknown;
   try {
@@ -75,7 +78,11 @@ export function orderBody(items: object[] = [item()], currency = "USD", extra: o
 export async function postOrder(
   sim: RunningSimulator,
   body: string = orderBody(),
-  { key = "key-1", mode = "async", headers = {} }: { key?: string; mode?: string; headers?: Record<string, string> } = {},
+  {
+    key = "key-1",
+    mode = "async",
+    headers = {},
+  }: { key?: string; mode?: string; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   return call(sim, "/order", {
     method: "POST",

@@ -9,8 +9,10 @@ export type Cell = string | { number: string; style?: keyof typeof STYLES };
 /** Cell styles (index into <cellXfs>) and the number format each shows. */
 const STYLES = { general: 0, twoDecimals: 1, shortDate: 2, currency: 3 } as const;
 
-const escape = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const column = (index: number): string => (index < 26 ? "" : String.fromCharCode(64 + Math.floor(index / 26))) + String.fromCharCode(65 + (index % 26));
+const escape = (text: string): string =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const column = (index: number): string =>
+  (index < 26 ? "" : String.fromCharCode(64 + Math.floor(index / 26))) + String.fromCharCode(65 + (index % 26));
 
 export function writeWorkbook(path: string, sheets: { name: string; rows: Cell[][] }[]): void {
   const shared: string[] = [];
@@ -20,10 +22,12 @@ export function writeWorkbook(path: string, sheets: { name: string; rows: Cell[]
         const xml = cells
           .map((cell, c) => {
             const ref = `${column(c)}${r + 1}`;
-            if (typeof cell !== "string") return `<c r="${ref}" s="${STYLES[cell.style ?? "general"]}"><v>${cell.number}</v></c>`;
+            if (typeof cell !== "string")
+              return `<c r="${ref}" s="${STYLES[cell.style ?? "general"]}"><v>${cell.number}</v></c>`;
             if (cell === "") return "";
             // Every other text cell inline, the rest shared: Excel writes shared, other tools inline.
-            if ((r + c) % 2 === 0) return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escape(cell)}</t></is></c>`;
+            if ((r + c) % 2 === 0)
+              return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escape(cell)}</t></is></c>`;
             shared.push(cell);
             return `<c r="${ref}" t="s"><v>${shared.length - 1}</v></c>`;
           })
@@ -33,7 +37,8 @@ export function writeWorkbook(path: string, sheets: { name: string; rows: Cell[]
       .join("");
     return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${body}</sheetData></worksheet>`;
   });
-  const ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+  const ns =
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
   const files: Record<string, Uint8Array> = {
     "[Content_Types].xml": strToU8(
       `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>`,

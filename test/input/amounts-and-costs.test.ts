@@ -41,19 +41,32 @@ const rowsOf = (lines: string[]) => csvFile(["amount,currency,product_code,email
 
 describe("costs", () => {
   it("1,000 rows of 0.10 cost exactly 100.00 (no float drift)", async () => {
-    const single = await validateInput(csvFile(["amount,currency,product_code", ...Array.from({ length: 1000 }, () => "0.10,GBP,CENTS-GB")].join("\n")), options);
-    expect(single.costs).toEqual([{ currency: "GBP", rows: 1000, faceValue: "100.00", discount: "0.00", price: "100.00", undiscountedRows: 0 }]);
+    const single = await validateInput(
+      csvFile(["amount,currency,product_code", ...Array.from({ length: 1000 }, () => "0.10,GBP,CENTS-GB")].join("\n")),
+      options,
+    );
+    expect(single.costs).toEqual([
+      { currency: "GBP", rows: 1000, faceValue: "100.00", discount: "0.00", price: "100.00", undiscountedRows: 0 },
+    ]);
   });
 
   it("0.1 + 0.2 is 0.30, and mixed cents add up exactly", async () => {
-    const report = await validateInput(rowsOf(["0.1,GBP,CENTS-GB,,", "0.2,GBP,CENTS-GB,,", "0.01,GBP,CENTS-GB,,", "999.99,GBP,CENTS-GB,,"]), options);
+    const report = await validateInput(
+      rowsOf(["0.1,GBP,CENTS-GB,,", "0.2,GBP,CENTS-GB,,", "0.01,GBP,CENTS-GB,,", "999.99,GBP,CENTS-GB,,"]),
+      options,
+    );
     expect(report.costs[0]?.faceValue).toBe("1000.30");
   });
 
   it("rounds each row's price to the cent on its own, as Runa prices each item", async () => {
     // AMZ-US discount 0.03: 10.10 -> 9.797 -> 9.80 (discount 0.30), twice: 19.60, not round(19.594) = 19.59.
-    const report = await validateInput(rowsOf(["10.10,USD,AMZ-US,a@example.com,", "10.10,USD,AMZ-US,b@example.com,"]), options);
-    expect(report.costs).toEqual([{ currency: "USD", rows: 2, faceValue: "20.20", discount: "0.60", price: "19.60", undiscountedRows: 0 }]);
+    const report = await validateInput(
+      rowsOf(["10.10,USD,AMZ-US,a@example.com,", "10.10,USD,AMZ-US,b@example.com,"]),
+      options,
+    );
+    expect(report.costs).toEqual([
+      { currency: "USD", rows: 2, faceValue: "20.20", discount: "0.60", price: "19.60", undiscountedRows: 0 },
+    ]);
   });
 
   it("sums per currency, counts choices and templates at face value, and skips invalid rows", async () => {
@@ -75,7 +88,9 @@ describe("costs", () => {
     ]);
     const text = formatReport(report);
     expect(text).toContain("row 6 (line 6) amount: 15.00 is not a denomination of TGT-US");
-    expect(text).toContain("2 rows (templates, products without a listed discount, or choices not estimated) counted at face value");
+    expect(text).toContain(
+      "2 rows (templates, products without a listed discount, or choices not estimated) counted at face value",
+    );
     expect([...report.choices.byCurrency.get("USD")!]).toEqual([{ values: ["AMZ-US", "STB-US"], amount: "30.00" }]);
   });
 });
@@ -102,11 +117,16 @@ describe("balances", () => {
       { currency: "GBP", price: "10.00", balance: "10.00" },
       { currency: "EUR", price: "10.00", error: "socket hang up" },
     ]);
-    expect(formatBalances(checks)).toContain("WARNING: the USD balance (90.50) is 6.50 short of the 97.00 this file costs");
+    expect(formatBalances(checks)).toContain(
+      "WARNING: the USD balance (90.50) is 6.50 short of the 97.00 this file costs",
+    );
   });
 
   it("a refused key stops the command", async () => {
-    const refused = { getBalance: async () => ({ kind: "http_error", status: 401, error: { type: "unauthorized", message: "" } }) as const };
+    const refused = {
+      getBalance: async () =>
+        ({ kind: "http_error", status: 401, error: { type: "unauthorized", message: "" } }) as const,
+    };
     await expect(checkBalances(refused, costs)).rejects.toMatchObject({ code: "authentication" });
   });
 });

@@ -24,7 +24,9 @@ describe("integer cents", () => {
   it("prices like discountedPrice (face x (1 - multiplier), half-up to the cent)", () => {
     fc.assert(
       fc.property(amount, multiplier, (face, discount) => {
-        expect(centsToText(discountedCents(toCents(face), keptFraction(discount)))).toBe(toMoneyText(discountedPrice(face, discount)));
+        expect(centsToText(discountedCents(toCents(face), keptFraction(discount)))).toBe(
+          toMoneyText(discountedPrice(face, discount)),
+        );
       }),
       { numRuns: 2000 },
     );

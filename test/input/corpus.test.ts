@@ -9,7 +9,10 @@ import { testCatalog } from "./test-catalog.ts";
 
 const INVALID = "fixtures/invalid";
 const MESSY = "fixtures/messy";
-const csvFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith(".csv")).sort();
+const csvFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith(".csv"))
+    .sort();
 const options = () => ({ catalog: testCatalog(), allowDuplicates: false });
 
 async function rowsOf(file: string): Promise<CheckedRow[]> {
@@ -65,7 +68,12 @@ describe("messy but well-formed files", () => {
     const [row] = await rowsOf(join(MESSY, "header-case-spaces.csv"));
     expect(row?.result).toMatchObject({
       ok: true,
-      order: { amount: "25.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "EMAIL", email_address: "alice@example.com" } },
+      order: {
+        amount: "25.00",
+        currency: "USD",
+        products: { type: "SINGLE", value: "AMZ-US" },
+        distribution: { type: "EMAIL", email_address: "alice@example.com" },
+      },
     });
   });
 
@@ -81,7 +89,10 @@ describe("messy but well-formed files", () => {
   });
 
   it("detects semicolons and tabs from the header, or takes a forced delimiter", async () => {
-    expect((await rowsOf(join(MESSY, "semicolons.csv")))[0]?.result).toMatchObject({ ok: true, order: { description: "Merci, vraiment" } });
+    expect((await rowsOf(join(MESSY, "semicolons.csv")))[0]?.result).toMatchObject({
+      ok: true,
+      order: { description: "Merci, vraiment" },
+    });
     expect((await rowsOf(join(MESSY, "tabs.csv")))[0]?.result).toMatchObject({ ok: true });
     await expect(openInput(join(MESSY, "semicolons.csv"), { ...options(), delimiter: "," })).rejects.toThrow(
       'the header has no amount column (found: amount;currency;product_code;email;description); the header seems to be separated by ";": check the --delimiter option',
@@ -95,7 +106,9 @@ describe("the sample file", () => {
     expect(input.header).toContain("employee_id");
     const rows = await rowsOf("fixtures/sample-rewards.csv");
     expect(rows).toHaveLength(15);
-    const orders = rows.map((row) => (row.result.ok ? row.result.order : expect.unreachable(JSON.stringify(row.result))));
+    const orders = rows.map((row) =>
+      row.result.ok ? row.result.order : expect.unreachable(JSON.stringify(row.result)),
+    );
     expect(new Set(orders.map((order) => order.currency))).toEqual(new Set(["USD", "GBP", "EUR", "CAD"]));
     expect(orders.filter((order) => order.reference !== undefined).length).toBeGreaterThanOrEqual(2);
     expect(new Set(orders.map((order) => order.distribution.type))).toEqual(new Set(["EMAIL", "PAYOUT_LINK"]));

@@ -8,7 +8,9 @@ import { InputFileError } from "../../src/errors.ts";
 export async function userSees(file: string, options: InputOptions): Promise<string> {
   try {
     const report = await validateInput(file, options);
-    return report.problems.map((problem) => `row ${problem.row} (line ${problem.line}) ${formatProblem(problem)}`).join("\n");
+    return report.problems
+      .map((problem) => `row ${problem.row} (line ${problem.line}) ${formatProblem(problem)}`)
+      .join("\n");
   } catch (error) {
     if (error instanceof InputFileError) return `runa-batch: ${error.message}`;
     throw error;

@@ -30,8 +30,24 @@ describe("writeErrorCsv", () => {
     const records = parse(text, { bom: true }) as string[][];
     expect(records).toEqual([
       ["row", "error", "employee_id", "amount", "currency", "product_code", "email"],
-      ["3", 'amount: "10,50" uses a decimal comma; use a dot: 10.50; email: "bob@" is not a valid email address', "E-2", "10,50", "USD", "AMZ-US", "bob@"],
-      ["5", 'amount: "-5" is negative; the amount must be greater than 0; email: "@c@example.com" is not a valid email address', `'=HYPERLINK("http://evil")`, "'-5", "USD", "AMZ-US", "'@c@example.com"],
+      [
+        "3",
+        'amount: "10,50" uses a decimal comma; use a dot: 10.50; email: "bob@" is not a valid email address',
+        "E-2",
+        "10,50",
+        "USD",
+        "AMZ-US",
+        "bob@",
+      ],
+      [
+        "5",
+        'amount: "-5" is negative; the amount must be greater than 0; email: "@c@example.com" is not a valid email address',
+        `'=HYPERLINK("http://evil")`,
+        "'-5",
+        "USD",
+        "AMZ-US",
+        "'@c@example.com",
+      ],
     ]);
   });
 

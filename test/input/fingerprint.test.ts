@@ -14,7 +14,10 @@ const RUNS = 60;
 /** Writes `rows` (objects by column name) with the columns in `order`. */
 function writeCsv(order: string[], rows: Record<string, string>[]): string {
   const quote = (cell: string) => (/[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
-  return csvFile([order.join(","), ...rows.map((row) => order.map((column) => quote(row[column] ?? "")).join(","))].join("\n"), dir);
+  return csvFile(
+    [order.join(","), ...rows.map((row) => order.map((column) => quote(row[column] ?? "")).join(","))].join("\n"),
+    dir,
+  );
 }
 
 const cents = fc.integer({ min: 100, max: 200_000 });
@@ -27,15 +30,23 @@ const spellings = (value: number): string[] => {
   return fraction % 10 === 0 ? [two, `${units}.${fraction / 10}`] : [two, ` ${two}`];
 };
 const email = fc.constantFrom("alice@example.com", "bob.martin@example.co.uk", "x+tag@sub.example.org");
-const mixCase = (text: string, mask: boolean[]) => [...text].map((char, at) => (mask[at % mask.length] ? char.toUpperCase() : char)).join("");
+const mixCase = (text: string, mask: boolean[]) =>
+  [...text].map((char, at) => (mask[at % mask.length] ? char.toUpperCase() : char)).join("");
 
 describe("fingerprint invariants", () => {
   it("10 and 10.00 (and every other spelling of an amount) give the same fingerprint", async () => {
     await fc.assert(
       fc.asyncProperty(cents, async (value) => {
-        const rows = spellings(value).map((amount) => ({ amount, currency: "USD", product_code: "AMZ-US", email: "a@example.com" }));
+        const rows = spellings(value).map((amount) => ({
+          amount,
+          currency: "USD",
+          product_code: "AMZ-US",
+          email: "a@example.com",
+        }));
         // Distinct files: the same content twice in one file would be a duplicate.
-        const prints = await Promise.all(rows.map((row) => fingerprints(writeCsv(["amount", "currency", "product_code", "email"], [row]), options)));
+        const prints = await Promise.all(
+          rows.map((row) => fingerprints(writeCsv(["amount", "currency", "product_code", "email"], [row]), options)),
+        );
         expect(new Set(prints.flat()).size).toBe(1);
       }),
       { numRuns: RUNS },
@@ -44,12 +55,21 @@ describe("fingerprint invariants", () => {
 
   it("email case and surrounding spaces do not matter", async () => {
     await fc.assert(
-      fc.asyncProperty(email, fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), fc.constantFrom("", " ", "  "), async (address, mask, pad) => {
-        const make = (value: string) => writeCsv(["amount", "currency", "product_code", "email"], [{ amount: "25", currency: "USD", product_code: "AMZ-US", email: value }]);
-        const [plain] = await fingerprints(make(address), options);
-        const [mixed] = await fingerprints(make(`${pad}${mixCase(address, mask)}${pad}`), options);
-        expect(mixed).toBe(plain);
-      }),
+      fc.asyncProperty(
+        email,
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom("", " ", "  "),
+        async (address, mask, pad) => {
+          const make = (value: string) =>
+            writeCsv(
+              ["amount", "currency", "product_code", "email"],
+              [{ amount: "25", currency: "USD", product_code: "AMZ-US", email: value }],
+            );
+          const [plain] = await fingerprints(make(address), options);
+          const [mixed] = await fingerprints(make(`${pad}${mixCase(address, mask)}${pad}`), options);
+          expect(mixed).toBe(plain);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -61,9 +81,18 @@ describe("fingerprint invariants", () => {
         fc.shuffledSubarray(columns, { minLength: columns.length, maxLength: columns.length }),
         fc.dictionary(fc.constantFrom("employee_id", "team", "note", "cost_centre"), fc.string({ maxLength: 12 })),
         async (order, extra) => {
-          const row = { amount: "25", currency: "USD", product_code: "AMZ-US", email: "a@example.com", description: "Thanks, team" };
+          const row = {
+            amount: "25",
+            currency: "USD",
+            product_code: "AMZ-US",
+            email: "a@example.com",
+            description: "Thanks, team",
+          };
           const [plain] = await fingerprints(writeCsv(columns, [row]), options);
-          const [shuffled] = await fingerprints(writeCsv([...order, ...Object.keys(extra)], [{ ...row, ...extra }]), options);
+          const [shuffled] = await fingerprints(
+            writeCsv([...order, ...Object.keys(extra)], [{ ...row, ...extra }]),
+            options,
+          );
           expect(shuffled).toBe(plain);
         },
       ),
@@ -73,23 +102,37 @@ describe("fingerprint invariants", () => {
 
   it("a reference is the row's identity: a different one changes the fingerprint, a corrected amount does not", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.stringMatching(/^[A-Z]{1,3}-\d{1,6}$/), fc.stringMatching(/^[A-Z]{1,3}-\d{1,6}$/), cents, async (first, second, value) => {
-        fc.pre(first !== second);
-        const make = (reference: string, amount: string) =>
-          writeCsv(["amount", "currency", "product_code", "email", "reference"], [{ amount, currency: "USD", product_code: "AMZ-US", email: "a@example.com", reference }]);
-        const amount = spellings(value)[0] ?? "25.00";
-        const [a] = await fingerprints(make(first, amount), options);
-        const [b] = await fingerprints(make(second, amount), options);
-        const [corrected] = await fingerprints(make(first, "1999.99"), options);
-        expect(b).not.toBe(a);
-        expect(corrected).toBe(a);
-      }),
+      fc.asyncProperty(
+        fc.stringMatching(/^[A-Z]{1,3}-\d{1,6}$/),
+        fc.stringMatching(/^[A-Z]{1,3}-\d{1,6}$/),
+        cents,
+        async (first, second, value) => {
+          fc.pre(first !== second);
+          const make = (reference: string, amount: string) =>
+            writeCsv(
+              ["amount", "currency", "product_code", "email", "reference"],
+              [{ amount, currency: "USD", product_code: "AMZ-US", email: "a@example.com", reference }],
+            );
+          const amount = spellings(value)[0] ?? "25.00";
+          const [a] = await fingerprints(make(first, amount), options);
+          const [b] = await fingerprints(make(second, amount), options);
+          const [corrected] = await fingerprints(make(first, "1999.99"), options);
+          expect(b).not.toBe(a);
+          expect(corrected).toBe(a);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it("any change to the order-defining content changes the fingerprint", () => {
-    const base = { amount: "25.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "EMAIL", email_address: "a@example.com" }, email: "a@example.com" } as const;
+    const base = {
+      amount: "25.00",
+      currency: "USD",
+      products: { type: "SINGLE", value: "AMZ-US" },
+      distribution: { type: "EMAIL", email_address: "a@example.com" },
+      email: "a@example.com",
+    } as const;
     const texts = [
       fingerprintText(base),
       fingerprintText({ ...base, amount: "25.01" }),
@@ -98,17 +141,24 @@ describe("fingerprint invariants", () => {
       fingerprintText({ ...base, products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] } }),
       fingerprintText({ ...base, products: { type: "MULTIPLE", values: ["STB-US", "AMZ-US"] } }),
       fingerprintText({ ...base, distribution: { type: "PAYOUT_LINK" } }),
-      fingerprintText({ ...base, email: "b@example.com", distribution: { type: "EMAIL", email_address: "b@example.com" } }),
+      fingerprintText({
+        ...base,
+        email: "b@example.com",
+        distribution: { type: "EMAIL", email_address: "b@example.com" },
+      }),
       fingerprintText({ ...base, description: "Thanks" }),
     ];
     expect(new Set(texts).size).toBe(texts.length);
   });
 
   it("two payout links for two people are not duplicates (the carried email counts)", async () => {
-    const file = writeCsv(["amount", "currency", "product_code", "email", "distribution"], [
-      { amount: "25", currency: "USD", product_code: "AMZ-US", email: "a@example.com", distribution: "PAYOUT_LINK" },
-      { amount: "25", currency: "USD", product_code: "AMZ-US", email: "b@example.com", distribution: "PAYOUT_LINK" },
-    ]);
+    const file = writeCsv(
+      ["amount", "currency", "product_code", "email", "distribution"],
+      [
+        { amount: "25", currency: "USD", product_code: "AMZ-US", email: "a@example.com", distribution: "PAYOUT_LINK" },
+        { amount: "25", currency: "USD", product_code: "AMZ-US", email: "b@example.com", distribution: "PAYOUT_LINK" },
+      ],
+    );
     expect(new Set(await fingerprints(file, options)).size).toBe(2);
   });
 });
@@ -118,7 +168,10 @@ describe("duplicates", () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 2, max: 6 }), async (copies) => {
         const row = { amount: "10", currency: "USD", product_code: "TGT-US", email: "a@example.com" };
-        const file = writeCsv(["amount", "currency", "product_code", "email"], Array.from({ length: copies }, () => row));
+        const file = writeCsv(
+          ["amount", "currency", "product_code", "email"],
+          Array.from({ length: copies }, () => row),
+        );
         const prints = await fingerprints(file, { ...options, allowDuplicates: true });
         expect(new Set(prints).size).toBe(copies);
         const [alone] = await fingerprints(writeCsv(["amount", "currency", "product_code", "email"], [row]), options);

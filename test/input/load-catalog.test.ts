@@ -9,7 +9,9 @@ import type { Product, ProductPage } from "../../src/runa/types.ts";
 import { tempDir } from "./helpers.ts";
 import { giftCard } from "./test-catalog.ts";
 
-const products = Array.from({ length: 1234 }, (_, n) => giftCard(`P${String(n).padStart(4, "0")}-US`, "USD", { open: ["1.00", "100.00"] }, ["US"]));
+const products = Array.from({ length: 1234 }, (_, n) =>
+  giftCard(`P${String(n).padStart(4, "0")}-US`, "USD", { open: ["1.00", "100.00"] }, ["US"]),
+);
 
 /** A fake listProducts over `all`, paging by `after` cursor; `script` can answer a call differently. */
 function fakeClient(all: Product[], script: (call: number) => Attempt<ProductPage> | undefined = () => undefined) {
@@ -23,7 +25,11 @@ function fakeClient(all: Product[], script: (call: number) => Attempt<ProductPag
       const start = query.after === undefined ? 0 : Number(query.after.slice(1));
       const page = all.slice(start, start + (query.limit ?? 50));
       const next = start + page.length;
-      return { kind: "ok", status: 200, body: { catalog: page, pagination: { cursors: page.length ? { after: `c${next}` } : {} } } };
+      return {
+        kind: "ok",
+        status: 200,
+        body: { catalog: page, pagination: { cursors: page.length ? { after: `c${next}` } : {} } },
+      };
     },
   };
 }
@@ -33,7 +39,11 @@ const noWait = async () => undefined;
 describe("loadCatalog", () => {
   it("follows the cursor to the empty page, 500 at a time", async () => {
     const client = fakeClient(products);
-    const catalog = await loadCatalog(client, { baseUrl: "https://playground.runa.io/v2", cacheDir: tempDir(), refresh: false });
+    const catalog = await loadCatalog(client, {
+      baseUrl: "https://playground.runa.io/v2",
+      cacheDir: tempDir(),
+      refresh: false,
+    });
     expect(catalog.size).toBe(1234);
     expect(client.calls).toEqual([
       { limit: CATALOG_PAGE_LIMIT },
@@ -48,7 +58,8 @@ describe("loadCatalog", () => {
     const cacheDir = tempDir();
     let now = 1_700_000_000_000;
     const client = fakeClient(products.slice(0, 3));
-    const load = (baseUrl: string, refresh = false) => loadCatalog(client, { baseUrl, cacheDir, refresh, now: () => now });
+    const load = (baseUrl: string, refresh = false) =>
+      loadCatalog(client, { baseUrl, cacheDir, refresh, now: () => now });
     await load("https://playground.runa.io/v2");
     expect(client.calls).toHaveLength(2);
     now += CATALOG_CACHE_TTL_MS - 1;
@@ -64,7 +75,9 @@ describe("loadCatalog", () => {
     const file = cachePath(cacheDir, "https://playground.runa.io/v2");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
-    expect(readdirSync(cacheDir).sort()).toEqual([file, cachePath(cacheDir, "https://api.runa.io/v2")].map((path) => path.split("/").at(-1)).sort());
+    expect(readdirSync(cacheDir).sort()).toEqual(
+      [file, cachePath(cacheDir, "https://api.runa.io/v2")].map((path) => path.split("/").at(-1)).sort(),
+    );
   });
 
   it("retries network errors, 429 and 5xx, then goes on", async () => {
@@ -78,30 +91,47 @@ describe("loadCatalog", () => {
             : undefined,
     );
     const delays: number[] = [];
-    const catalog = await loadCatalog(client, { baseUrl: "https://x.test", cacheDir: tempDir(), refresh: true, sleep: async (ms) => delays.push(ms) });
+    const catalog = await loadCatalog(client, {
+      baseUrl: "https://x.test",
+      cacheDir: tempDir(),
+      refresh: true,
+      sleep: async (ms) => delays.push(ms),
+    });
     expect(catalog.size).toBe(10);
     expect(delays).toEqual([1000, 2000, 4000]);
   });
 
   it("gives up after a few attempts with a readable message", async () => {
-    const client = fakeClient([], () => ({ kind: "http_error", status: 500, error: { type: "internal_server_error", message: "boom" } }));
-    await expect(loadCatalog(client, { baseUrl: "https://x.test", cacheDir: tempDir(), refresh: true, sleep: noWait })).rejects.toThrow(
-      "could not read the product catalog (GET /product): 500 internal_server_error: boom",
-    );
+    const client = fakeClient([], () => ({
+      kind: "http_error",
+      status: 500,
+      error: { type: "internal_server_error", message: "boom" },
+    }));
+    await expect(
+      loadCatalog(client, { baseUrl: "https://x.test", cacheDir: tempDir(), refresh: true, sleep: noWait }),
+    ).rejects.toThrow("could not read the product catalog (GET /product): 500 internal_server_error: boom");
     expect(client.calls).toHaveLength(4);
   });
 
   it.each([401, 403])("a %i is an AuthenticationError, not retried", async (status) => {
     const client = fakeClient([], () => ({ kind: "http_error", status, error: { type: "unauthorized", message: "" } }));
-    await expect(loadCatalog(client, { baseUrl: "https://x.test", cacheDir: tempDir(), refresh: true, sleep: noWait })).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(
+      loadCatalog(client, { baseUrl: "https://x.test", cacheDir: tempDir(), refresh: true, sleep: noWait }),
+    ).rejects.toBeInstanceOf(AuthenticationError);
     expect(client.calls).toHaveLength(1);
   });
 
   it("stops a cursor that repeats instead of looping forever", async () => {
     const client = {
-      listProducts: async (): Promise<Attempt<ProductPage>> => ({ kind: "ok", status: 200, body: { catalog: products.slice(0, 1), pagination: { cursors: { after: "same" } } } }),
+      listProducts: async (): Promise<Attempt<ProductPage>> => ({
+        kind: "ok",
+        status: 200,
+        body: { catalog: products.slice(0, 1), pagination: { cursors: { after: "same" } } },
+      }),
     };
-    await expect(loadCatalog(client, { baseUrl: "https://x.test", cacheDir: tempDir(), refresh: true })).rejects.toThrow("returned the cursor same twice");
+    await expect(
+      loadCatalog(client, { baseUrl: "https://x.test", cacheDir: tempDir(), refresh: true }),
+    ).rejects.toThrow("returned the cursor same twice");
   });
 
   it("ignores a cache file that is corrupt", async () => {

@@ -23,7 +23,9 @@ describe("reading large files in chunks", () => {
   it("names the right line for a Latin-1 byte far past the first chunk", async () => {
     const lines = Array.from({ length: 20_000 }, (_, n) => row(n, "Caf\u00e9 cr\u00e8me"));
     const bad = Buffer.from(row(20_000, "Fran\u00e7ois"), "latin1");
-    const file = csvFile(Buffer.concat([Buffer.from(HEADER + lines.join(""), "utf8"), bad, Buffer.from(row(20_001), "utf8")]));
+    const file = csvFile(
+      Buffer.concat([Buffer.from(HEADER + lines.join(""), "utf8"), bad, Buffer.from(row(20_001), "utf8")]),
+    );
     const error = await failure(checkAll(file, options));
     expect(error.line).toBe(20_002);
     expect(error.message).toContain("is not UTF-8 text (byte 0xE7)");

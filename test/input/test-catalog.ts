@@ -5,7 +5,13 @@ import type { Product } from "../../src/runa/types.ts";
 
 type Denominations = { open: [string, string] } | { fixed: string[] };
 
-export function giftCard(code: string, currency: string, denominations: Denominations, countries: string[], extra: Partial<Product> = {}): Product {
+export function giftCard(
+  code: string,
+  currency: string,
+  denominations: Denominations,
+  countries: string[],
+  extra: Partial<Product> = {},
+): Product {
   return {
     code,
     name: `${code} (test)`,
@@ -16,7 +22,12 @@ export function giftCard(code: string, currency: string, denominations: Denomina
     gift_card: {
       denominations:
         "open" in denominations
-          ? { type: "open", minimum_value: denominations.open[0], maximum_value: denominations.open[1], available_list: null }
+          ? {
+              type: "open",
+              minimum_value: denominations.open[0],
+              maximum_value: denominations.open[1],
+              available_list: null,
+            }
           : { type: "fixed", available_list: denominations.fixed },
     },
     ...extra,

@@ -60,27 +60,46 @@ describe("runValidate against the simulator", () => {
   it("fails an invalid file with exit 2, writes the error CSV, and orders nothing", async () => {
     const output: string[] = [];
     const extra = { errorsOut: join(tempDir(), "nested", "several.errors.csv") };
-    expect(await runValidate(args("fixtures/invalid/several-problems.csv", extra), deps(output))).toBe(EXIT.INVALID_INPUT);
+    expect(await runValidate(args("fixtures/invalid/several-problems.csv", extra), deps(output))).toBe(
+      EXIT.INVALID_INPUT,
+    );
     const text = output.join("");
     expect(text).toContain(readFileSync("fixtures/invalid/several-problems.expected.txt", "utf8").split("\n")[0]);
     expect(text).toContain(`The 2 invalid rows with their errors: ${extra.errorsOut}`);
     expect(existsSync(extra.errorsOut)).toBe(true);
     expect(simulator.state.countOrderPosts()).toBe(0);
     // reads, and the price estimate of the valid rows' product choices: nothing that orders
-    expect(simulator.state.requests.every((request) => request.method === "GET" || request.path === "/order/estimate")).toBe(true);
+    expect(
+      simulator.state.requests.every((request) => request.method === "GET" || request.path === "/order/estimate"),
+    ).toBe(true);
   });
 
   it("warns when the balance is short in production, and only notes it in the playground", async () => {
     const poor = await startSimulator({ port: 0, balances: { USD: "10.00" } });
     try {
       const output: string[] = [];
-      const connection = { client: new RunaClient({ baseUrl: poor.url, apiKey: "test" }), baseUrl: poor.url, simulated: true, secrets: [], stateDirectory: () => tempDir(), close: async () => undefined };
-      const code = await runValidate(args("fixtures/messy/trailing-empty-columns.csv", { env: "production" }), { write: (text) => output.push(text), openConnection: async () => connection });
+      const connection = {
+        client: new RunaClient({ baseUrl: poor.url, apiKey: "test" }),
+        baseUrl: poor.url,
+        simulated: true,
+        secrets: [],
+        stateDirectory: () => tempDir(),
+        close: async () => undefined,
+      };
+      const code = await runValidate(args("fixtures/messy/trailing-empty-columns.csv", { env: "production" }), {
+        write: (text) => output.push(text),
+        openConnection: async () => connection,
+      });
       expect(code).toBe(EXIT.OK);
       expect(output.join("")).toContain("WARNING: the USD balance (10.00) is 35.75 short of the 45.75 this file costs");
       const playground: string[] = [];
-      await runValidate(args("fixtures/messy/trailing-empty-columns.csv"), { write: (text) => playground.push(text), openConnection: async () => connection });
-      expect(playground.join("")).toContain("Note: the USD balance is 35.75 short of the 45.75 this file costs; the playground accepts orders whatever the balance");
+      await runValidate(args("fixtures/messy/trailing-empty-columns.csv"), {
+        write: (text) => playground.push(text),
+        openConnection: async () => connection,
+      });
+      expect(playground.join("")).toContain(
+        "Note: the USD balance is 35.75 short of the 45.75 this file costs; the playground accepts orders whatever the balance",
+      );
       expect(playground.join("")).not.toContain("WARNING");
     } finally {
       await poor.close();
@@ -102,7 +121,10 @@ const registered = commands.some((command) => String(command.command ?? "").star
 describe.skipIf(!registered)("the validate command as a process", () => {
   it("exits 2 on an invalid file and the simulator sees no POST /order", async () => {
     const before = simulator.state.countOrderPosts();
-    const result = await runCli(["validate", fixture("invalid/several-problems.csv"), "--base-url", simulator.url], { cwd: workDir(), env: { RUNA_API_KEY: "test" } });
+    const result = await runCli(["validate", fixture("invalid/several-problems.csv"), "--base-url", simulator.url], {
+      cwd: workDir(),
+      env: { RUNA_API_KEY: "test" },
+    });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stdout).toContain("row 2 (line 2) amount:");
     expect(simulator.state.countOrderPosts()).toBe(before);

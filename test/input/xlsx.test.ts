@@ -13,7 +13,15 @@ const HEADER = ["reference", "amount", "currency", "product_code", "email", "des
 /** The rows as Excel stores them, and (below) as Excel saves the same sheet as CSV. */
 const STORED: Cell[][] = [
   HEADER,
-  [{ number: "1001" }, { number: "10.099999999999999" }, "USD", "AMZ-US", "zoe@example.com", "Prix à Noël", { number: "46000", style: "shortDate" }],
+  [
+    { number: "1001" },
+    { number: "10.099999999999999" },
+    "USD",
+    "AMZ-US",
+    "zoe@example.com",
+    "Prix à Noël",
+    { number: "46000", style: "shortDate" },
+  ],
   [{ number: "1002" }, { number: "12.5", style: "twoDecimals" }, "USD", "AMZ-US", "", "", ""],
   ["R-3", { number: "25" }, "USD", "TGT-US", "c@example.com", "Thanks, team", { number: "45292", style: "shortDate" }],
 ];
@@ -29,48 +37,60 @@ describe(".xlsx input", () => {
     const cwd = workDir();
     writeWorkbook(join(cwd, "rewards.xlsx"), [{ name: "Rewards", rows: STORED }]);
     const sheet = await readWorkbookSheet(join(cwd, "rewards.xlsx"));
-    expect(sheet.rows.map((row) => row.cells.join(","))).toEqual(AS_CSV.map((line) => line.replace('"Thanks, team"', "Thanks, team").replace(/,+$/, "")));
+    expect(sheet.rows.map((row) => row.cells.join(","))).toEqual(
+      AS_CSV.map((line) => line.replace('"Thanks, team"', "Thanks, team").replace(/,+$/, "")),
+    );
   });
 
-  it("orders the same rows under the same keys as the CSV Excel would save", async () => {
-    const cwd = workDir();
-    writeWorkbook(join(cwd, "rewards.xlsx"), [{ name: "Rewards", rows: STORED }]);
-    writeFileSync(join(cwd, "rewards.csv"), `${AS_CSV.join("\n")}\n`);
-    const args = ["--simulate", "--rate", "6000", "--batch-id", "rewards-2026-11"];
-    const fromXlsx = await runCli(["run", "rewards.xlsx", ...args, "--out", "xlsx.results.csv"], { cwd });
-    const fromCsv = await runCli(["run", "rewards.csv", ...args, "--out", "csv.results.csv"], { cwd });
-    expect([fromXlsx.code, fromCsv.code]).toEqual([0, 0]);
-    const xlsxRows = readResults(join(cwd, "xlsx.results.csv"));
-    const csvRows = readResults(join(cwd, "csv.results.csv"));
-    expect(xlsxRows.map((row) => row.idempotency_key)).toEqual(csvRows.map((row) => row.idempotency_key));
-    expect(new Set(xlsxRows.map((row) => row.idempotency_key)).size).toBe(3);
-    for (const [i, row] of xlsxRows.entries()) {
-      expect(row.status).toBe("COMPLETED");
-      for (const column of HEADER) expect(row[column], `${column} of row ${i + 2}`).toBe(csvRows[i]![column]);
-    }
-    expect(xlsxRows.map((row) => row.amount)).toEqual(["10.1", "12.50", "25"]);
-  }, SLOW_TEST_MS);
+  it(
+    "orders the same rows under the same keys as the CSV Excel would save",
+    async () => {
+      const cwd = workDir();
+      writeWorkbook(join(cwd, "rewards.xlsx"), [{ name: "Rewards", rows: STORED }]);
+      writeFileSync(join(cwd, "rewards.csv"), `${AS_CSV.join("\n")}\n`);
+      const args = ["--simulate", "--rate", "6000", "--batch-id", "rewards-2026-11"];
+      const fromXlsx = await runCli(["run", "rewards.xlsx", ...args, "--out", "xlsx.results.csv"], { cwd });
+      const fromCsv = await runCli(["run", "rewards.csv", ...args, "--out", "csv.results.csv"], { cwd });
+      expect([fromXlsx.code, fromCsv.code]).toEqual([0, 0]);
+      const xlsxRows = readResults(join(cwd, "xlsx.results.csv"));
+      const csvRows = readResults(join(cwd, "csv.results.csv"));
+      expect(xlsxRows.map((row) => row.idempotency_key)).toEqual(csvRows.map((row) => row.idempotency_key));
+      expect(new Set(xlsxRows.map((row) => row.idempotency_key)).size).toBe(3);
+      for (const [i, row] of xlsxRows.entries()) {
+        expect(row.status).toBe("COMPLETED");
+        for (const column of HEADER) expect(row[column], `${column} of row ${i + 2}`).toBe(csvRows[i]![column]);
+      }
+      expect(xlsxRows.map((row) => row.amount)).toEqual(["10.1", "12.50", "25"]);
+    },
+    SLOW_TEST_MS,
+  );
 
-  it("reads --sheet by name, and names the sheets there are when it is missing", async () => {
-    const cwd = workDir();
-    writeWorkbook(join(cwd, "book.xlsx"), [
-      { name: "Notes", rows: [["nothing to order here"]] },
-      { name: "Rewards", rows: STORED },
-    ]);
-    const first = await runCli(["validate", "book.xlsx", "--simulate"], { cwd });
-    expect(first.code).toBe(2);
-    expect(first.stderr).toContain("the header has no amount column");
-    const named = await runCli(["validate", "book.xlsx", "--simulate", "--sheet", "Rewards"], { cwd });
-    expect(named.stdout).toContain("book.xlsx is valid: 3 rows ready to order");
-    expect(named.code).toBe(0);
-    const missing = await runCli(["validate", "book.xlsx", "--simulate", "--sheet", "Sheet9"], { cwd });
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('the workbook has no sheet named "Sheet9" (it has: "Notes", "Rewards")');
-  }, SLOW_TEST_MS);
+  it(
+    "reads --sheet by name, and names the sheets there are when it is missing",
+    async () => {
+      const cwd = workDir();
+      writeWorkbook(join(cwd, "book.xlsx"), [
+        { name: "Notes", rows: [["nothing to order here"]] },
+        { name: "Rewards", rows: STORED },
+      ]);
+      const first = await runCli(["validate", "book.xlsx", "--simulate"], { cwd });
+      expect(first.code).toBe(2);
+      expect(first.stderr).toContain("the header has no amount column");
+      const named = await runCli(["validate", "book.xlsx", "--simulate", "--sheet", "Rewards"], { cwd });
+      expect(named.stdout).toContain("book.xlsx is valid: 3 rows ready to order");
+      expect(named.code).toBe(0);
+      const missing = await runCli(["validate", "book.xlsx", "--simulate", "--sheet", "Sheet9"], { cwd });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('the workbook has no sheet named "Sheet9" (it has: "Notes", "Rewards")');
+    },
+    SLOW_TEST_MS,
+  );
 
   it("reports a bad row with its sheet row number", async () => {
     const cwd = workDir();
-    writeWorkbook(join(cwd, "bad.xlsx"), [{ name: "Rewards", rows: [HEADER, ["R-1", "ten", "USD", "AMZ-US", "a@example.com", "", ""]] }]);
+    writeWorkbook(join(cwd, "bad.xlsx"), [
+      { name: "Rewards", rows: [HEADER, ["R-1", "ten", "USD", "AMZ-US", "a@example.com", "", ""]] },
+    ]);
     const result = await runCli(["validate", "bad.xlsx", "--simulate"], { cwd });
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/row 2 \(line 2\) amount: /);

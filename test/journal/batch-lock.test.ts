@@ -38,7 +38,9 @@ describe("BatchLock", () => {
       refusal = error;
     }
     expect(refusal).toBeInstanceOf(JournalRefusal);
-    expect((refusal as Error).message).toMatch(new RegExp(`already being run by process ${process.pid} on ${hostname()} since \\d{4}-.*refreshed \\d+ s ago`));
+    expect((refusal as Error).message).toMatch(
+      new RegExp(`already being run by process ${process.pid} on ${hostname()} since \\d{4}-.*refreshed \\d+ s ago`),
+    );
     lock.release();
     expect(existsSync(path)).toBe(false);
     BatchLock.acquire(path, "b").release();
@@ -54,7 +56,12 @@ describe("BatchLock", () => {
 
   it("never removes a live run's entry: a contender that is still there makes it step back, then give up", () => {
     const path = lockPath();
-    const live = plantEntry(path, "contender", { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }, { held: false });
+    const live = plantEntry(
+      path,
+      "contender",
+      { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() },
+      { held: false },
+    );
     expect(() => BatchLock.acquire(path, "b", noWait)).toThrow(/other runs are starting at the same moment/);
     expect(existsSync(live)).toBe(true);
     expect(readdirSync(path)).toEqual(["contender.owner"]);
@@ -64,7 +71,9 @@ describe("BatchLock", () => {
     const path = lockPath();
     const owner = { pid: 4242, host: "old-container-name", startedAt: "2026-11-01T10:00:00.000Z" };
     const entry = plantEntry(path, "foreign", owner, { ageMs: 30_000 });
-    expect(() => BatchLock.acquire(path, "b", noWait)).toThrow(/process 4242 on old-container-name since 2026-11-01T10:00:00.000Z \(refreshed 30 s ago\).*taken over once its run stops refreshing it for 2 minutes/);
+    expect(() => BatchLock.acquire(path, "b", noWait)).toThrow(
+      /process 4242 on old-container-name since 2026-11-01T10:00:00.000Z \(refreshed 30 s ago\).*taken over once its run stops refreshing it for 2 minutes/,
+    );
     expect(existsSync(entry)).toBe(true);
     const at = new Date(Date.now() - LOCK_STALE_MS - 5_000);
     utimesSync(entry, at, at);
@@ -90,11 +99,15 @@ describe("BatchLock", () => {
   it.each([
     ["a free lock", false],
     ["a stale lock (its process gone) that every one of them tries to clear", true],
-  ])("has exactly one holder at a time when 8 processes race for %s, 100 rounds", async (_, staleFirst) => {
-    const figures = await raceForLock(8, 100, { staleFirst });
-    expect(figures.errors).toEqual([]);
-    expect(figures.overlaps, "rounds with two holders at once").toBe(0);
-    expect(figures.noHolder, "rounds nobody won").toBeLessThan(100);
-    expect(figures.acquisitions).toBeGreaterThanOrEqual(100 - figures.noHolder);
-  }, 120_000);
+  ])(
+    "has exactly one holder at a time when 8 processes race for %s, 100 rounds",
+    async (_, staleFirst) => {
+      const figures = await raceForLock(8, 100, { staleFirst });
+      expect(figures.errors).toEqual([]);
+      expect(figures.overlaps, "rounds with two holders at once").toBe(0);
+      expect(figures.noHolder, "rounds nobody won").toBeLessThan(100);
+      expect(figures.acquisitions).toBeGreaterThanOrEqual(100 - figures.noHolder);
+    },
+    120_000,
+  );
 });

@@ -98,10 +98,22 @@ describe("journal lines", () => {
     const path = tempJournal();
     const old = [
       { type: "batch", v: 1, batchId: "batch", at: "2026-01-01T00:00:00.000Z" },
-      { type: "order", key: "ka", gen: 0, rows: [{ fp: fp("a"), gen: 0, row: 2 }], currency: "USD", body: "{}", at: "2026-01-01T00:00:00.000Z" },
+      {
+        type: "order",
+        key: "ka",
+        gen: 0,
+        rows: [{ fp: fp("a"), gen: 0, row: 2 }],
+        currency: "USD",
+        body: "{}",
+        at: "2026-01-01T00:00:00.000Z",
+      },
     ].map((record) => JSON.stringify(record));
     // an older version ended a torn line with a newline and went on after it
-    writeLines(path, [...old, '{"type":"post","key":"ka","att', JSON.stringify({ type: "post", key: "ka", attempt: 1, at: "2026-01-01T00:00:01.000Z" })]);
+    writeLines(path, [
+      ...old,
+      '{"type":"post","key":"ka","att',
+      JSON.stringify({ type: "post", key: "ka", attempt: 1, at: "2026-01-01T00:00:01.000Z" }),
+    ]);
     const journal = BatchJournal.open(path, "batch");
     expect(journal.state.orderOfRow(fp("a"))).toMatchObject({ phase: "posted", posts: 1 });
     journal.accepted("ka", "O-1");
@@ -109,12 +121,17 @@ describe("journal lines", () => {
     expect(lines(path).at(-1)).toMatch(/^\{"crc":/);
     expect(readJournal(path).orderOfRow(fp("a"))).toMatchObject({ phase: "accepted", orderId: "O-1" });
     // once checked lines begin, an unchecked line after them is damage
-    appendFileSync(path, `${JSON.stringify({ type: "settled", key: "ka", orderId: "O-1", status: "COMPLETED", payouts: [], at: "2026-01-01T00:00:02.000Z" })}\n`);
+    appendFileSync(
+      path,
+      `${JSON.stringify({ type: "settled", key: "ka", orderId: "O-1", status: "COMPLETED", payouts: [], at: "2026-01-01T00:00:02.000Z" })}\n`,
+    );
     expect(refusal(() => readJournal(path)).message).toContain("damaged at line 6: it has no checksum");
   });
 
   it("read lines longer than a read chunk, with text in any script split across chunks", () => {
-    const body = JSON.stringify({ items: Array.from({ length: 30_000 }, (_, index) => ({ note: `Grüße ${index} 你好 🎁` })) });
+    const body = JSON.stringify({
+      items: Array.from({ length: 30_000 }, (_, index) => ({ note: `Grüße ${index} 你好 🎁` })),
+    });
     expect(Buffer.byteLength(body)).toBeGreaterThan(1 << 20); // the reader takes 1 MiB at a time
     const path = writtenJournal(body);
     const state = readJournal(path);
@@ -144,7 +161,7 @@ describe("bodies and payouts", () => {
     // changed under a run (same length, so positions still line up): refused, not read as data
     const text = lines(path);
     const planned = text.findIndex((line) => line.includes('"type":"order"') && line.includes('"ka"'));
-    text[planned] = text[planned]!.replace("face_value\\\":10", "face_value\\\":90");
+    text[planned] = text[planned]!.replace('face_value\\":10', 'face_value\\":90');
     writeLines(path, text);
     const error = refusal(() => fresh.orders.get("ka")!.body);
     expect(error.message).toMatch(/changed under this run/);

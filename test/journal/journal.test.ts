@@ -56,17 +56,61 @@ describe("planRow: the re-run rules", () => {
     ["never seen", [], "new:0"],
     ["planned, never sent", [], "repost"],
     ["sent, no answer", [(j: BatchJournal) => j.posting("k0", 1)], "repost"],
-    ["retries ran out", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.unresolved("k0", "ECONNRESET", "x")], "repost"],
+    [
+      "retries ran out",
+      [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.unresolved("k0", "ECONNRESET", "x")],
+      "repost",
+    ],
     ["accepted", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.accepted("k0", "O-1")], "poll"],
-    ["completed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", [])], "done"],
-    ["failed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "FAILED", [])], "new:1"],
-    ["rejected", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rejected("k0", 400, "insufficient_funds", "no")], "new:1"],
-    ["sent, 5xx answers", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.serverError("k0", 500, "internal_server_error")], "repost"],
-    ["retries ran out, re-keyed", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.unresolved("k0", "stuck_key", "x"), (j: BatchJournal) => j.rekeyed("k0")], "new:1"],
+    [
+      "completed",
+      [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", [])],
+      "done",
+    ],
+    [
+      "failed",
+      [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "FAILED", [])],
+      "new:1",
+    ],
+    [
+      "rejected",
+      [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rejected("k0", 400, "insufficient_funds", "no")],
+      "new:1",
+    ],
+    [
+      "sent, 5xx answers",
+      [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.serverError("k0", 500, "internal_server_error")],
+      "repost",
+    ],
+    [
+      "retries ran out, re-keyed",
+      [
+        (j: BatchJournal) => j.posting("k0", 1),
+        (j: BatchJournal) => j.unresolved("k0", "stuck_key", "x"),
+        (j: BatchJournal) => j.rekeyed("k0"),
+      ],
+      "new:1",
+    ],
     ["sent, re-keyed", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rekeyed("k0")], "new:1"],
     // a rekey record is only honoured where the outcome is unknown
-    ["completed, re-keyed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", []), (j: BatchJournal) => j.rekeyed("k0")], "done"],
-    ["accepted, re-keyed", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.rekeyed("k0")], "poll"],
+    [
+      "completed, re-keyed",
+      [
+        (j: BatchJournal) => j.accepted("k0", "O-1"),
+        (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", []),
+        (j: BatchJournal) => j.rekeyed("k0"),
+      ],
+      "done",
+    ],
+    [
+      "accepted, re-keyed",
+      [
+        (j: BatchJournal) => j.posting("k0", 1),
+        (j: BatchJournal) => j.accepted("k0", "O-1"),
+        (j: BatchJournal) => j.rekeyed("k0"),
+      ],
+      "poll",
+    ],
   ] as const)("%s -> %s", (name, steps, expected) => {
     const state = journalWith(...steps);
     const plan = planRow(name === "never seen" ? fp("z") : fp("a"), state);
@@ -76,15 +120,48 @@ describe("planRow: the re-run rules", () => {
   it.each([
     ["planned, never sent", [], "new:1"],
     ["sent, no answer", [(j: BatchJournal) => j.posting("k0", 1)], "conflict:edited"],
-    ["retries ran out", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.unresolved("k0", "ECONNRESET", "x")], "conflict:edited"],
-    ["accepted", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.accepted("k0", "O-1")], "conflict:edited"],
-    ["completed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", [])], "conflict:edited"],
-    ["failed", [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "FAILED", [])], "new:1"],
-    ["rejected", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rejected("k0", 400, "insufficient_funds", "no")], "new:1"],
-    ["key reused", [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rejected("k0", 400, "idempotency_validation_error", "no")], "conflict:key_reused"],
+    [
+      "retries ran out",
+      [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.unresolved("k0", "ECONNRESET", "x")],
+      "conflict:edited",
+    ],
+    [
+      "accepted",
+      [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.accepted("k0", "O-1")],
+      "conflict:edited",
+    ],
+    [
+      "completed",
+      [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "COMPLETED", [])],
+      "conflict:edited",
+    ],
+    [
+      "failed",
+      [(j: BatchJournal) => j.accepted("k0", "O-1"), (j: BatchJournal) => j.settled("k0", "O-1", "FAILED", [])],
+      "new:1",
+    ],
+    [
+      "rejected",
+      [(j: BatchJournal) => j.posting("k0", 1), (j: BatchJournal) => j.rejected("k0", 400, "insufficient_funds", "no")],
+      "new:1",
+    ],
+    [
+      "key reused",
+      [
+        (j: BatchJournal) => j.posting("k0", 1),
+        (j: BatchJournal) => j.rejected("k0", 400, "idempotency_validation_error", "no"),
+      ],
+      "conflict:key_reused",
+    ],
   ] as const)("edited, %s -> %s", (_name, steps, expected) => {
     const plan = planRow(fp("a"), journalWith(...steps), () => true);
-    expect(plan.action === "new" ? `new:${plan.generation}` : plan.action === "conflict" ? `conflict:${plan.reason}` : plan.action).toBe(expected);
+    expect(
+      plan.action === "new"
+        ? `new:${plan.generation}`
+        : plan.action === "conflict"
+          ? `conflict:${plan.reason}`
+          : plan.action,
+    ).toBe(expected);
   });
 
   it("refuses to re-post a key first sent more than 29 days ago", () => {
@@ -114,12 +191,31 @@ describe("BatchLock", () => {
 
 describe("JournalState: every order of a row", () => {
   const at = "2026-11-01T00:00:00.000Z";
-  const order = (key: string, rows: { fp: string; gen: number; row: number; replaces?: string }[]): JournalRecord => ({ type: "order", key, gen: 0, rows, currency: "USD", body: "{}", at });
-  const settled = (key: string, orderId: string, status: "COMPLETED" | "FAILED"): JournalRecord => ({ type: "settled", key, orderId, status, payouts: [], totalPrice: "9.50", at });
+  const order = (key: string, rows: { fp: string; gen: number; row: number; replaces?: string }[]): JournalRecord => ({
+    type: "order",
+    key,
+    gen: 0,
+    rows,
+    currency: "USD",
+    body: "{}",
+    at,
+  });
+  const settled = (key: string, orderId: string, status: "COMPLETED" | "FAILED"): JournalRecord => ({
+    type: "settled",
+    key,
+    orderId,
+    status,
+    payouts: [],
+    totalPrice: "9.50",
+    at,
+  });
 
   it("keeps each row's orders oldest first, across generations and grouped orders", () => {
     const state = JournalState.from([
-      order("g0", [{ fp: "a", gen: 0, row: 2 }, { fp: "b", gen: 0, row: 3 }]),
+      order("g0", [
+        { fp: "a", gen: 0, row: 2 },
+        { fp: "b", gen: 0, row: 3 },
+      ]),
       settled("g0", "O-1", "FAILED"),
       order("a1", [{ fp: "a", gen: 1, row: 2 }]),
       settled("a1", "O-2", "COMPLETED"),
@@ -179,7 +275,10 @@ describe("stuck keys", () => {
 
   it("an old journal without server_error records reads as no streak", () => {
     const path = tempJournal();
-    writeFileSync(path, `${JSON.stringify({ type: "batch", v: 1, batchId: "b", at: "2026-01-01T00:00:00Z" })}\n${JSON.stringify({ type: "order", key: "k0", gen: 0, rows: [{ fp: fp("a"), gen: 0, row: 2 }], currency: "USD", body: "{}", at: "2026-01-01T00:00:00Z" })}\n`);
+    writeFileSync(
+      path,
+      `${JSON.stringify({ type: "batch", v: 1, batchId: "b", at: "2026-01-01T00:00:00Z" })}\n${JSON.stringify({ type: "order", key: "k0", gen: 0, rows: [{ fp: fp("a"), gen: 0, row: 2 }], currency: "USD", body: "{}", at: "2026-01-01T00:00:00Z" })}\n`,
+    );
     expect(readJournal(path).orderOfRow(fp("a"))).toMatchObject({ phase: "planned", serverErrorStreak: 0 });
   });
 });

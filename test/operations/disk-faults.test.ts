@@ -19,7 +19,9 @@ const ARGS = ["--rate", "3000", "--poll-timeout", "30", "--progress-interval", "
 
 /** Every file under `directory` whose name ends with `suffix`. */
 function find(directory: string, suffix: string): string[] {
-  return (readdirSync(directory, { recursive: true }) as string[]).filter((name) => name.endsWith(suffix)).map((name) => join(directory, name));
+  return (readdirSync(directory, { recursive: true }) as string[])
+    .filter((name) => name.endsWith(suffix))
+    .map((name) => join(directory, name));
 }
 
 /** Keys the journal recorded as about to be POSTed (a torn or garbled last line is skipped). */
@@ -47,7 +49,11 @@ function expectCleanStop(result: CliResult, sim: RunningSimulator, cwd: string, 
   expect(result.stderr).not.toMatch(/nothing was ordered/);
   expect(result.stderr).not.toMatch(/\n\s+at /);
   expect(find(cwd, ".lock"), "lock left behind").toEqual([]);
-  const posted = new Set(sim.state.requests.filter((request) => request.method === "POST").map((request) => String(request.headers["x-idempotency-key"])));
+  const posted = new Set(
+    sim.state.requests
+      .filter((request) => request.method === "POST")
+      .map((request) => String(request.headers["x-idempotency-key"])),
+  );
   const journaled = journaledPosts(cwd);
   for (const key of posted) expect(journaled.has(key), `key ${key} was POSTed without a journal record`).toBe(true);
 }
@@ -68,25 +74,34 @@ describe("a disk fault part-way through a run (injected into the journal's write
     [40, "EISDIR"],
     [55, "ENOSPC"],
   ];
-  it.each(cases)("fails at journal write %i with %s: stops cleanly, writes the results, and a re-run pays each row once", async (at, code) => {
-    const sim = await simulator();
-    const cwd = workDir();
-    const file = writeRewards(cwd, ROWS);
-    const result = await runCli(["run", file, "--base-url", sim.url, ...ARGS], { cwd, env: { HOME: cwd, RUNA_BATCH_WRITE_FAULT: `${at}:${code}` } });
-    expectCleanStop(result, sim, cwd, code);
-    expect(result.stderr).toMatch(/The results file .* shows every row as journaled/);
-    const results = readResults(join(cwd, "output", "rewards.results.csv"));
-    expect(results).toHaveLength(ROWS);
-    const completed = results.filter((row) => row.status === "COMPLETED").length;
-    expect(completed).toBeLessThanOrEqual(sim.state.countOrders());
-    await rerunUntilPaid(sim, cwd, file);
-  });
+  it.each(cases)(
+    "fails at journal write %i with %s: stops cleanly, writes the results, and a re-run pays each row once",
+    async (at, code) => {
+      const sim = await simulator();
+      const cwd = workDir();
+      const file = writeRewards(cwd, ROWS);
+      const result = await runCli(["run", file, "--base-url", sim.url, ...ARGS], {
+        cwd,
+        env: { HOME: cwd, RUNA_BATCH_WRITE_FAULT: `${at}:${code}` },
+      });
+      expectCleanStop(result, sim, cwd, code);
+      expect(result.stderr).toMatch(/The results file .* shows every row as journaled/);
+      const results = readResults(join(cwd, "output", "rewards.results.csv"));
+      expect(results).toHaveLength(ROWS);
+      const completed = results.filter((row) => row.status === "COMPLETED").length;
+      expect(completed).toBeLessThanOrEqual(sim.state.countOrders());
+      await rerunUntilPaid(sim, cwd, file);
+    },
+  );
 
   it("a fault, then a kill in the re-run, then a clean re-run: still each row once", async () => {
     const sim = await simulator({ faults: { latencyMs: 2 } });
     const cwd = workDir();
     const file = writeRewards(cwd, ROWS);
-    const faulted = await runCli(["run", file, "--base-url", sim.url, ...ARGS], { cwd, env: { HOME: cwd, RUNA_BATCH_WRITE_FAULT: "30:ENOSPC" } });
+    const faulted = await runCli(["run", file, "--base-url", sim.url, ...ARGS], {
+      cwd,
+      env: { HOME: cwd, RUNA_BATCH_WRITE_FAULT: "30:ENOSPC" },
+    });
     expectCleanStop(faulted, sim, cwd, "ENOSPC");
     const killed = await runAndKill(sim, cwd, ["run", file, "--base-url", sim.url, ...ARGS], { at: "after-post:2" });
     expect(killed.signal).toBe("SIGKILL");
@@ -130,7 +145,9 @@ it("checks POSTs against the journal's post records (the check above is not vacu
   const file = writeRewards(cwd, 4);
   const result = await runCli(["run", file, "--base-url", sim.url, ...ARGS], { cwd, env: { HOME: cwd } });
   expect(result.code, result.stderr).toBe(0);
-  const posted = sim.state.requests.filter((request) => request.method === "POST").map((request) => String(request.headers["x-idempotency-key"]));
+  const posted = sim.state.requests
+    .filter((request) => request.method === "POST")
+    .map((request) => String(request.headers["x-idempotency-key"]));
   expect(posted).toHaveLength(4);
   expect([...journaledPosts(cwd)].sort()).toEqual([...new Set(posted)].sort());
 });
@@ -172,33 +189,39 @@ describe.skipIf(!canMount)("a real small disk (tmpfs) that fills up mid-run", ()
       },
     },
   ];
-  it.each(faults)("$name after a few orders: clean stop (exit 5), then a re-run on the healed disk pays each row once", async ({ code, strike, heal }) => {
-    const sim = await simulator({ faults: { latencyMs: 5 } });
-    const cwd = workDir();
-    expect(mountTmpfs(cwd, "2m")).toBe(true);
-    mounted.push(cwd);
-    const file = writeRewards(cwd, ROWS);
-    let struck = false;
-    // a slower rate, so the fault lands part-way
-    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "600", "--poll-timeout", "30", "--progress-interval", "0"], {
-      cwd,
-      env: { HOME: cwd },
-      onSpawn: (child) => {
-        const watch = setInterval(() => {
-          if (!struck && sim.state.countOrderPosts() >= 4) {
-            struck = true;
-            clearInterval(watch);
-            strike(cwd);
-          }
-        }, 1);
-        child.on("exit", () => clearInterval(watch));
-      },
-    });
-    expect(struck).toBe(true);
-    heal(cwd); // before the checks, so a failed check does not leave a broken disk behind
-    expectCleanStop(result, sim, cwd, code);
-    expect(sim.state.countOrders()).toBeLessThan(ROWS); // it did stop sending part-way
-    await rerunUntilPaid(sim, cwd, file);
-    expect(existsSync(join(cwd, "output", "rewards.results.csv"))).toBe(true);
-  });
+  it.each(faults)(
+    "$name after a few orders: clean stop (exit 5), then a re-run on the healed disk pays each row once",
+    async ({ code, strike, heal }) => {
+      const sim = await simulator({ faults: { latencyMs: 5 } });
+      const cwd = workDir();
+      expect(mountTmpfs(cwd, "2m")).toBe(true);
+      mounted.push(cwd);
+      const file = writeRewards(cwd, ROWS);
+      let struck = false;
+      // a slower rate, so the fault lands part-way
+      const result = await runCli(
+        ["run", file, "--base-url", sim.url, "--rate", "600", "--poll-timeout", "30", "--progress-interval", "0"],
+        {
+          cwd,
+          env: { HOME: cwd },
+          onSpawn: (child) => {
+            const watch = setInterval(() => {
+              if (!struck && sim.state.countOrderPosts() >= 4) {
+                struck = true;
+                clearInterval(watch);
+                strike(cwd);
+              }
+            }, 1);
+            child.on("exit", () => clearInterval(watch));
+          },
+        },
+      );
+      expect(struck).toBe(true);
+      heal(cwd); // before the checks, so a failed check does not leave a broken disk behind
+      expectCleanStop(result, sim, cwd, code);
+      expect(sim.state.countOrders()).toBeLessThan(ROWS); // it did stop sending part-way
+      await rerunUntilPaid(sim, cwd, file);
+      expect(existsSync(join(cwd, "output", "rewards.results.csv"))).toBe(true);
+    },
+  );
 });

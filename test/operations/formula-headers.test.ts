@@ -13,7 +13,10 @@ const quoted = (cell: string): string => `"${cell.replace(/"/g, '""')}"`;
 
 function rewards(directory: string, rows: string[]): string {
   const path = join(directory, "rewards.csv");
-  writeFileSync(path, [["amount", "currency", "product_code", "email", ...HOSTILE].map(quoted).join(","), ...rows].join("\n") + "\n");
+  writeFileSync(
+    path,
+    [["amount", "currency", "product_code", "email", ...HOSTILE].map(quoted).join(","), ...rows].join("\n") + "\n",
+  );
   return path;
 }
 

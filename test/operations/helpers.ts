@@ -5,7 +5,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, FAST_ENV, stateRoot, type CliResult } from "../helpers/cli.ts";
 
-const HEADER = "employee_id,amount,currency,product_code,product_codes,template_id,email,distribution,reference,description";
+const HEADER =
+  "employee_id,amount,currency,product_code,product_codes,template_id,email,distribution,reference,description";
 
 /**
  * `rows` rewards alternating AMZ-US (USD, open 1-2000, by email) and TGT-US (USD, fixed 10/25/50/100,
@@ -24,7 +25,8 @@ export function writeRewards(dir: string, name: string, rows: number): string {
 }
 
 /** True when util-linux `script` can give the CLI a real pseudo-terminal here. */
-export const HAS_SCRIPT = spawnSync("script", ["--version"], { encoding: "utf8" }).stdout?.includes("util-linux") ?? false;
+export const HAS_SCRIPT =
+  spawnSync("script", ["--version"], { encoding: "utf8" }).stdout?.includes("util-linux") ?? false;
 
 const quote = (word: string): string => `'${word.replace(/'/g, "'\\''")}'`;
 
@@ -41,7 +43,14 @@ export function runInTerminal(
     const child = spawn("script", ["-qfec", command, "/dev/null"], {
       cwd: options.cwd,
       // Its own state folder, as runCli gives: never the user's, never another test's batch of the same port.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "xterm-256color", RUNA_STATE_DIR: stateRoot(options.cwd), ...FAST_ENV, ...options.env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TERM: "xterm-256color",
+        RUNA_STATE_DIR: stateRoot(options.cwd),
+        ...FAST_ENV,
+        ...options.env,
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

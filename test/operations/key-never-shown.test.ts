@@ -30,10 +30,17 @@ function expectNoKey(result: CliResult, cwd: string): void {
 }
 
 /** A run in a fresh directory (HOME too, so any state kept under HOME is searched as well). */
-async function runIn(args: (cwd: string, input: string) => string[], env: Record<string, string> = {}): Promise<{ result: CliResult; cwd: string }> {
+async function runIn(
+  args: (cwd: string, input: string) => string[],
+  env: Record<string, string> = {},
+): Promise<{ result: CliResult; cwd: string }> {
   const cwd = workDir();
   const input = writeRewards(cwd, 6);
-  const result = await runCli(args(cwd, input), { cwd, env: { RUNA_API_KEY: undefined, HOME: cwd, ...env }, timeoutMs: 60_000 });
+  const result = await runCli(args(cwd, input), {
+    cwd,
+    env: { RUNA_API_KEY: undefined, HOME: cwd, ...env },
+    timeoutMs: 60_000,
+  });
   return { result, cwd };
 }
 
@@ -55,7 +62,14 @@ describe("the API key never surfaces", () => {
   ];
   it.each(brokenConfigs)("in the error about a config file with %s", async (_, text) => {
     const config = configFile(text);
-    const { result, cwd } = await runIn((_, input) => ["run", input, "--config", config, "--base-url", "http://127.0.0.1:9"]);
+    const { result, cwd } = await runIn((_, input) => [
+      "run",
+      input,
+      "--config",
+      config,
+      "--base-url",
+      "http://127.0.0.1:9",
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/config file|API key file/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -63,8 +77,14 @@ describe("the API key never surfaces", () => {
   });
 
   it("when the key itself is given as --api-key-file or RUNA_API_KEY_FILE", async () => {
-    for (const how of [{ args: ["--api-key-file", KEY], env: {} }, { args: [], env: { RUNA_API_KEY_FILE: KEY } }]) {
-      const { result, cwd } = await runIn((_, input) => ["run", input, "--base-url", "http://127.0.0.1:9", ...how.args], how.env);
+    for (const how of [
+      { args: ["--api-key-file", KEY], env: {} },
+      { args: [], env: { RUNA_API_KEY_FILE: KEY } },
+    ]) {
+      const { result, cwd } = await runIn(
+        (_, input) => ["run", input, "--base-url", "http://127.0.0.1:9", ...how.args],
+        how.env,
+      );
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/API key file .*does not exist; its name is not repeated here/);
       expectNoKey(result, cwd);
@@ -72,7 +92,14 @@ describe("the API key never surfaces", () => {
   });
 
   it("when the key is passed as a flag (refused)", async () => {
-    const { result, cwd } = await runIn((_, input) => ["run", input, "--api-key", KEY, "--base-url", "http://127.0.0.1:9"]);
+    const { result, cwd } = await runIn((_, input) => [
+      "run",
+      input,
+      "--api-key",
+      KEY,
+      "--base-url",
+      "http://127.0.0.1:9",
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/--api-key is refused/);
     expectNoKey(result, cwd);
@@ -80,7 +107,10 @@ describe("the API key never surfaces", () => {
 
   it("when Runa refuses the key, for run and catalog, in debug mode too", async () => {
     const sim = await simulator({ apiKey: "the-right-key" });
-    for (const command of [(_: string, input: string) => ["run", input, "--base-url", sim.url, ...FAST], () => ["catalog", "--base-url", sim.url, "--refresh-catalog"]]) {
+    for (const command of [
+      (_: string, input: string) => ["run", input, "--base-url", sim.url, ...FAST],
+      () => ["catalog", "--base-url", sim.url, "--refresh-catalog"],
+    ]) {
       const { result, cwd } = await runIn(command, { RUNA_API_KEY: KEY, RUNA_BATCH_DEBUG: "1" });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/401|refused|key/i);
@@ -90,11 +120,18 @@ describe("the API key never surfaces", () => {
   });
 
   it("through API faults, a kill and a debug-mode re-run", async () => {
-    const sim = await simulator({ apiKey: KEY, ordersPerMinute: 100_000, faults: { serverErrorRate: 0.2, timeoutRate: 0.2, dropAfterCommitRate: 0.2 } });
+    const sim = await simulator({
+      apiKey: KEY,
+      ordersPerMinute: 100_000,
+      faults: { serverErrorRate: 0.2, timeoutRate: 0.2, dropAfterCommitRate: 0.2 },
+    });
     const cwd = workDir();
     const input = writeRewards(cwd, 12);
     const env = { RUNA_API_KEY: KEY, HOME: cwd, RUNA_BATCH_DEBUG: "1" };
-    const killed = await runCli(["run", input, "--base-url", sim.url, ...FAST], { cwd, env: { ...env, RUNA_BATCH_CRASH_AT: "after-post:3" } });
+    const killed = await runCli(["run", input, "--base-url", sim.url, ...FAST], {
+      cwd,
+      env: { ...env, RUNA_BATCH_CRASH_AT: "after-post:3" },
+    });
     expect(killed.signal).toBe("SIGKILL");
     expectNoKey(killed, cwd);
     const rerun = await runCli(["run", input, "--base-url", sim.url, ...FAST], { cwd, env });

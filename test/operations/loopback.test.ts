@@ -51,13 +51,20 @@ describe("checkBaseUrl", () => {
 });
 
 describe("checkLoopbackResolution", () => {
-  const answers = (...addresses: string[]) => async () => addresses.map((address) => ({ address }));
+  const answers =
+    (...addresses: string[]) =>
+    async () =>
+      addresses.map((address) => ({ address }));
   it("accepts localhost when every address is a loopback one", async () => {
-    await expect(checkLoopbackResolution("http://localhost:8787", answers("127.0.0.1", "::1"))).resolves.toBeUndefined();
+    await expect(
+      checkLoopbackResolution("http://localhost:8787", answers("127.0.0.1", "::1")),
+    ).resolves.toBeUndefined();
     await expect(checkLoopbackResolution("http://localhost:8787")).resolves.toBeUndefined(); // this machine's own resolver
   });
   it("refuses localhost that resolves anywhere else, even partly", async () => {
-    await expect(checkLoopbackResolution("http://localhost:8787", answers("127.0.0.1", "203.0.113.7"))).rejects.toThrow(/resolves to 203\.0\.113\.7, not a loopback/);
+    await expect(checkLoopbackResolution("http://localhost:8787", answers("127.0.0.1", "203.0.113.7"))).rejects.toThrow(
+      /resolves to 203\.0\.113\.7, not a loopback/,
+    );
     await expect(checkLoopbackResolution("http://localhost:8787", answers())).rejects.toThrow(/not a loopback/);
     await expect(
       checkLoopbackResolution("http://localhost:8787", async () => {

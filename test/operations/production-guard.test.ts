@@ -14,7 +14,9 @@ describe("production guard", () => {
     const sim = await simulator();
     const result = await runCli(["run", SAMPLE, "--env", "production", "--base-url", sim.url]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/--env production spends real money and there is no terminal to confirm on; nothing was sent to Runa/);
+    expect(result.stderr).toMatch(
+      /--env production spends real money and there is no terminal to confirm on; nothing was sent to Runa/,
+    );
     expect(sim.state.requests).toHaveLength(0);
   });
 
@@ -27,7 +29,19 @@ describe("production guard", () => {
 
   it("goes on unattended with --yes", async () => {
     const sim = await simulator({ ordersPerMinute: 10_000 });
-    const result = await runCli(["run", SAMPLE, "--env", "production", "--batch-id", "sample-rewards", "--yes", "--base-url", sim.url, "--rate", "3000"]);
+    const result = await runCli([
+      "run",
+      SAMPLE,
+      "--env",
+      "production",
+      "--batch-id",
+      "sample-rewards",
+      "--yes",
+      "--base-url",
+      sim.url,
+      "--rate",
+      "3000",
+    ]);
     expect(result.code).toBe(0);
     expect(sim.state.countOrders()).toBe(15);
   });
@@ -35,14 +49,20 @@ describe("production guard", () => {
   it.skipIf(!HAS_SCRIPT)("on a terminal shows the cost and orders nothing unless the answer is y", async () => {
     const sim = await simulator({ ordersPerMinute: 10_000 });
     const cwd = workDir();
-    const no = await runInTerminal(["run", SAMPLE, "--env", "production", "--batch-id", "sample-rewards", "--base-url", sim.url, "--rate", "3000"], { cwd, answer: { when: /\[y\/N\] $/, text: "n\n" } });
+    const no = await runInTerminal(
+      ["run", SAMPLE, "--env", "production", "--batch-id", "sample-rewards", "--base-url", sim.url, "--rate", "3000"],
+      { cwd, answer: { when: /\[y\/N\] $/, text: "n\n" } },
+    );
     expect(no.stdout).toMatch(/PRODUCTION: batch sample-rewards orders real gift cards/);
     expect(no.stdout).toMatch(/USD\s+8\s+298\.97\s/);
     expect(no.stdout).toContain("not confirmed: nothing was ordered");
     expect(no.code).toBe(1);
     expect(sim.state.countOrderPosts()).toBe(0);
 
-    const yes = await runInTerminal(["run", SAMPLE, "--env", "production", "--batch-id", "sample-rewards", "--base-url", sim.url, "--rate", "3000"], { cwd, answer: { when: /\[y\/N\] $/, text: "y\n" } });
+    const yes = await runInTerminal(
+      ["run", SAMPLE, "--env", "production", "--batch-id", "sample-rewards", "--base-url", sim.url, "--rate", "3000"],
+      { cwd, answer: { when: /\[y\/N\] $/, text: "y\n" } },
+    );
     expect(yes.code).toBe(0);
     expect(sim.state.countOrders()).toBe(15);
   });
@@ -68,7 +88,10 @@ describe("where settings come from", () => {
     expect(byEnv.code).toBe(0);
     expect(sim.state.requests.length).toBeGreaterThan(0);
     // a flag beats both
-    expect((await runCli(["validate", SAMPLE, "--base-url", "http://127.0.0.1:9"], { cwd, env: { RUNA_ENV: "playground" } })).code).not.toBe(0);
+    expect(
+      (await runCli(["validate", SAMPLE, "--base-url", "http://127.0.0.1:9"], { cwd, env: { RUNA_ENV: "playground" } }))
+        .code,
+    ).not.toBe(0);
   });
 
   it("refuses a config file holding the key unless it is owner-only, and names unknown settings", async () => {

@@ -54,11 +54,29 @@ describe("formatting", () => {
   });
 
   it.each([
-    [{ stderrIsTTY: true, quiet: false, env: {} }, { mode: "terminal", terminal: true, colour: true }],
-    [{ stderrIsTTY: true, quiet: false, env: { NO_COLOR: "1" } }, { mode: "terminal", terminal: true, colour: false }],
-    [{ stderrIsTTY: true, quiet: false, env: { TERM: "dumb" } }, { mode: "plain", terminal: false, colour: false }],
-    [{ stderrIsTTY: false, quiet: false, env: {} }, { mode: "plain", terminal: false, colour: false }],
-    [{ stderrIsTTY: false, quiet: false, env: { RUNA_BATCH_FORCE_TTY: "1" } }, { mode: "terminal", terminal: true, colour: true }],
-    [{ stderrIsTTY: true, quiet: true, env: {} }, { mode: "off", terminal: true, colour: false }],
+    [
+      { stderrIsTTY: true, quiet: false, env: {} },
+      { mode: "terminal", terminal: true, colour: true },
+    ],
+    [
+      { stderrIsTTY: true, quiet: false, env: { NO_COLOR: "1" } },
+      { mode: "terminal", terminal: true, colour: false },
+    ],
+    [
+      { stderrIsTTY: true, quiet: false, env: { TERM: "dumb" } },
+      { mode: "plain", terminal: false, colour: false },
+    ],
+    [
+      { stderrIsTTY: false, quiet: false, env: {} },
+      { mode: "plain", terminal: false, colour: false },
+    ],
+    [
+      { stderrIsTTY: false, quiet: false, env: { RUNA_BATCH_FORCE_TTY: "1" } },
+      { mode: "terminal", terminal: true, colour: true },
+    ],
+    [
+      { stderrIsTTY: true, quiet: true, env: {} },
+      { mode: "off", terminal: true, colour: false },
+    ],
   ])("chooseOutput(%j)", (input, expected) => expect(chooseOutput(input)).toEqual(expected));
 });

@@ -40,23 +40,42 @@ describe("progress", () => {
     const sim = await simulator({ completionDelayMs: 50, ordersPerMinute: 10_000 });
     const cwd = workDir();
     const file = writeRewards(cwd, "rewards", 20);
-    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "600", "--progress-interval", "0.3"], { cwd });
+    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "600", "--progress-interval", "0.3"], {
+      cwd,
+    });
     expect(result.code).toBe(0);
     expect(result.stdout + result.stderr).not.toContain(ESCAPE);
     const lines = result.stderr.split("\n").filter((line) => line.startsWith("progress: "));
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(lines.at(-1)).toMatch(/^progress: batch rewards: \d+\/20 rows done; sent \d+, completed \d+, failed 0, rejected 0, unknown 0, pending 0; [\d.]+ orders\/min; 0 retries \(0 rate limited\); elapsed \d+s; /);
+    expect(lines.at(-1)).toMatch(
+      /^progress: batch rewards: \d+\/20 rows done; sent \d+, completed \d+, failed 0, rejected 0, unknown 0, pending 0; [\d.]+ orders\/min; 0 retries \(0 rate limited\); elapsed \d+s; /,
+    );
     // the JSON log is on stderr too, one object per line, each with the batch id
     const json = result.stderr.split("\n").filter((line) => line.startsWith("{"));
     expect(json.length).toBeGreaterThan(20);
     for (const line of json) expect(JSON.parse(line).batchId).toBe("rewards");
-    expect(json.map((line) => JSON.parse(line)).filter((record) => record.msg === "order accepted").every((record) => Array.isArray(record.rows))).toBe(true);
+    expect(
+      json
+        .map((line) => JSON.parse(line))
+        .filter((record) => record.msg === "order accepted")
+        .every((record) => Array.isArray(record.rows)),
+    ).toBe(true);
     expect(result.stdout).toContain("Batch rewards: 20 COMPLETED of 20 row(s)");
   });
 
   it("--quiet leaves stderr empty on success and still prints the summary", async () => {
     const sim = await simulator({ completionDelayMs: 20, ordersPerMinute: 10_000 });
-    const result = await runCli(["run", writeRewards(workDir(), "quiet", 5), "--base-url", sim.url, "--rate", "3000", "--quiet", "--progress-interval", "0.1"]);
+    const result = await runCli([
+      "run",
+      writeRewards(workDir(), "quiet", 5),
+      "--base-url",
+      sim.url,
+      "--rate",
+      "3000",
+      "--quiet",
+      "--progress-interval",
+      "0.1",
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(result.stdout).toContain("5 COMPLETED");

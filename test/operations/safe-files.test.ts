@@ -1,6 +1,16 @@
 // No file we write is reached through a symbolic link, a hard link or another user's directory:
 // a planted `r.journal.jsonl -> ../victim.txt` must stay untouched, and nothing may be ordered.
-import { chownSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chmodSync, readdirSync } from "node:fs";
+import {
+  chownSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+  readdirSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -112,7 +122,9 @@ describe("writeFileAtomically", () => {
     const dir = workDir();
     const target = victim(dir);
     symlinkSync(target, join(dir, "results.csv"));
-    await expect(writeFileAtomically(join(dir, "results.csv"), Readable.from(["a,b\n"]))).rejects.toThrow(/results\.csv is a symbolic link/);
+    await expect(writeFileAtomically(join(dir, "results.csv"), Readable.from(["a,b\n"]))).rejects.toThrow(
+      /results\.csv is a symbolic link/,
+    );
     expectUntouched(target);
     expect(readdirSync(dir).sort()).toEqual(["results.csv", "victim.txt"]);
   });

@@ -24,10 +24,13 @@ describe("secrets stay out of logs and summaries", () => {
     });
     const cwd = workDir();
     const file = writeRewards(cwd, "leaks", 16);
-    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "3000", "--ignore-balance", "--progress-interval", "0.2"], {
-      cwd,
-      env: { RUNA_API_KEY: API_KEY },
-    });
+    const result = await runCli(
+      ["run", file, "--base-url", sim.url, "--rate", "3000", "--ignore-balance", "--progress-interval", "0.2"],
+      {
+        cwd,
+        env: { RUNA_API_KEY: API_KEY },
+      },
+    );
     expect(result.code).toBe(4); // the balance ran out: some rows REJECTED, the run stopped sending
     const results = readResults(join(cwd, "output", "leaks.results.csv"));
     const links = results.map((row) => row.redemption_url).filter((url): url is string => Boolean(url));
@@ -44,7 +47,15 @@ describe("secrets stay out of logs and summaries", () => {
         if (statSync(path).isFile()) outputs[name] = readFileSync(path, "utf8");
       }
     }
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["leaks.log.jsonl", "leaks.summary.json", "leaks.journal.jsonl", "leaks.results.csv", "ledger.jsonl"]));
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        "leaks.log.jsonl",
+        "leaks.summary.json",
+        "leaks.journal.jsonl",
+        "leaks.results.csv",
+        "ledger.jsonl",
+      ]),
+    );
     expect(statSync(join(cwd, "output", "leaks.log.jsonl")).mode & 0o777).toBe(0o600);
 
     for (const [name, text] of Object.entries(outputs)) {
@@ -54,10 +65,14 @@ describe("secrets stay out of logs and summaries", () => {
       for (const link of links) expect(text, name).not.toContain(link);
       for (const email of emails) expect(text, name).not.toContain(email);
     }
-    const log = outputs["leaks.log.jsonl"]!.trim().split("\n").map((line) => JSON.parse(line));
+    const log = outputs["leaks.log.jsonl"]!.trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(log.every((record) => record.batchId === "leaks")).toBe(true);
     expect(log.some((record) => record.msg === "order attempt will be retried")).toBe(true);
-    expect(log.filter((record) => record.msg === "order rejected").every((record) => Array.isArray(record.rows))).toBe(true);
+    expect(log.filter((record) => record.msg === "order rejected").every((record) => Array.isArray(record.rows))).toBe(
+      true,
+    );
   });
 });
 
@@ -74,6 +89,8 @@ describe("scrubText", () => {
 
   it("masks every address and link in a line", () => {
     expect(maskEmail("bob@x.co, Carol.D@Example.org")).toBe("b***@x.co, C***@Example.org");
-    expect(maskUrl("http://127.0.0.1:8787/redeem/I-1 and http://127.0.0.1:8787")).toBe("http://127.0.0.1:8787/[redacted] and http://127.0.0.1:8787");
+    expect(maskUrl("http://127.0.0.1:8787/redeem/I-1 and http://127.0.0.1:8787")).toBe(
+      "http://127.0.0.1:8787/[redacted] and http://127.0.0.1:8787",
+    );
   });
 });

@@ -12,7 +12,9 @@ const FAST = ["--rate", "3000", "--poll-timeout", "30"];
 /** Keeps only the plan and POST records (a run killed after sending), dated `at`. */
 function unanswered(journalPath: string, at: string): void {
   const records = journalRecords(journalPath);
-  const kept = records.filter((record) => ["batch", "order", "post"].includes(record.type)).map((record) => ({ ...record, at }));
+  const kept = records
+    .filter((record) => ["batch", "order", "post"].includes(record.type))
+    .map((record) => ({ ...record, at }));
   writeJournal(journalPath, kept);
 }
 
@@ -20,10 +22,17 @@ describe("status and expired keys", () => {
   it("flags unanswered keys first sent over 29 days ago, names them, and says what --force-after-expiry would do", async () => {
     const sim = await simulator();
     const cwd = workDir();
-    writeFileSync(join(cwd, "old.csv"), "amount,currency,product_code,email\n10,USD,AMZ-US,kim@example.com\n12,USD,AMZ-US,lee@example.com\n");
+    writeFileSync(
+      join(cwd, "old.csv"),
+      "amount,currency,product_code,email\n10,USD,AMZ-US,kim@example.com\n12,USD,AMZ-US,lee@example.com\n",
+    );
     expect((await runCli(["run", "old.csv", "--base-url", sim.url, ...FAST], { cwd })).code).toBe(0);
     const journalPath = journalFile(cwd, "old");
-    const key = JSON.parse(readFileSync(journalPath, "utf8").split("\n").find((line) => line.includes('"type":"order"'))!).key;
+    const key = JSON.parse(
+      readFileSync(journalPath, "utf8")
+        .split("\n")
+        .find((line) => line.includes('"type":"order"'))!,
+    ).key;
 
     const recent = new Date(Date.now() - 28 * 24 * 60 * 60_000).toISOString();
     unanswered(journalPath, recent);
@@ -36,7 +45,9 @@ describe("status and expired keys", () => {
     const old = await runCli(["status", "old", "--base-url", sim.url], { cwd });
     expect(old.code).toBe(0);
     expect(old.stdout).toMatch(/! 2 order\(s\) \(2 row\(s\)\) were first sent over 29 days ago/);
-    expect(old.stdout).toMatch(/--force-after-expiry would re-send them with the same key,\s+which Runa would then treat as a NEW order/);
+    expect(old.stdout).toMatch(
+      /--force-after-expiry would re-send them with the same key,\s+which Runa would then treat as a NEW order/,
+    );
     expect(old.stdout).toContain(`key ${key}, first sent 2026-01-01T00:00:00.000Z, row(s) 2`);
     expect(sim.state.countOrders()).toBe(2); // status sent nothing
   });

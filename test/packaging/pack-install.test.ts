@@ -12,22 +12,45 @@ const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"
 const npm = (args: string[], cwd: string): string =>
   // --ignore-scripts: dist/ was just built by the test set-up, and rebuilding it here would rewrite it
   // under the other tests' feet. --prefer-offline: `npm ci` filled the cache with every dependency.
-  execFileSync("npm", [...args, "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  execFileSync("npm", [...args, "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"], {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 
 describe("the packed package", () => {
   it("ships only what runs, installs into a fresh prefix, and runs --version, template and a --simulate run from another folder", () => {
     const scratch = mkdtempSync(join(tmpdir(), "runa-batch-pack-"));
-    const [packed] = JSON.parse(npm(["pack", "--json", "--pack-destination", scratch], REPO_ROOT)) as { filename: string; files: { path: string }[] }[];
+    const [packed] = JSON.parse(npm(["pack", "--json", "--pack-destination", scratch], REPO_ROOT)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     const shipped = packed!.files.map((file) => file.path);
-    expect(shipped).toEqual(expect.arrayContaining(["bin/runa-batch.js", "dist/main.js", "fixtures/catalog.json", "LICENSE", "README.md", "package.json"]));
-    expect(shipped.filter((path) => /^(test|bench|src|vendor|\.ci)\/|\.ts$|tsbuildinfo/.test(path) || (path.startsWith("fixtures/") && path !== "fixtures/catalog.json"))).toEqual([]);
+    expect(shipped).toEqual(
+      expect.arrayContaining([
+        "bin/runa-batch.js",
+        "dist/main.js",
+        "fixtures/catalog.json",
+        "LICENSE",
+        "README.md",
+        "package.json",
+      ]),
+    );
+    expect(
+      shipped.filter(
+        (path) =>
+          /^(test|bench|src|vendor|\.ci)\/|\.ts$|tsbuildinfo/.test(path) ||
+          (path.startsWith("fixtures/") && path !== "fixtures/catalog.json"),
+      ),
+    ).toEqual([]);
 
     const prefix = join(scratch, "prefix");
     npm(["install", "--global", "--prefix", prefix, join(scratch, packed!.filename)], scratch);
     const elsewhere = mkdtempSync(join(tmpdir(), "runa-batch-user-"));
     // Only the installed bin and node itself on PATH: nothing of the clone can be picked up.
     const env = { PATH: `${join(prefix, "bin")}:${dirname(process.execPath)}:/usr/bin:/bin`, HOME: elsewhere };
-    const cli = (args: string[]) => spawnSync("runa-batch", args, { cwd: elsewhere, env, encoding: "utf8", timeout: 120_000 });
+    const cli = (args: string[]) =>
+      spawnSync("runa-batch", args, { cwd: elsewhere, env, encoding: "utf8", timeout: 120_000 });
 
     const version = cli(["--version"]);
     expect(version.stdout.trim()).toBe(manifest.version);

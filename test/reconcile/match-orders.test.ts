@@ -7,7 +7,8 @@ import { allMatch, matchOrders, type JournalOrder, type RunaOrder } from "../../
 import { RECONCILE_COLUMNS, writeReconciliationCsv } from "../../src/reconcile/reconcile-report.ts";
 import { parsePeriod } from "../../src/commands/reconcile.ts";
 
-const at = (day: number, hour = 12) => `2026-11-${String(day).padStart(2, "0")}T${String(hour).padStart(2, "0")}:00:00.000Z`;
+const at = (day: number, hour = 12) =>
+  `2026-11-${String(day).padStart(2, "0")}T${String(hour).padStart(2, "0")}:00:00.000Z`;
 const runa = (id: string, createdAt?: string, totalPrice = "9.50", status = "COMPLETED"): RunaOrder =>
   createdAt === undefined ? { id, status } : { id, status, createdAt, currency: "USD", totalPrice };
 const journaled = (orderId: string | undefined, fields: Partial<JournalOrder> = {}): JournalOrder => ({
@@ -25,8 +26,28 @@ const journaled = (orderId: string | undefined, fields: Partial<JournalOrder> = 
 
 describe("matchOrders", () => {
   it("matches by id and totals per batch and currency", () => {
-    const result = matchOrders([runa("O-1", at(3)), runa("O-2", at(4), "20.00")], [journaled("O-1"), journaled("O-2", { totalPrice: "20.00" })], {});
-    expect(result).toEqual({ runaOrders: 2, unknown: [], missing: [], unanswered: [], totals: [{ batchId: "nov", currency: "USD", journalOrders: 2, journalTotal: "29.50", runaOrders: 2, runaTotal: "29.50", matches: true }] });
+    const result = matchOrders(
+      [runa("O-1", at(3)), runa("O-2", at(4), "20.00")],
+      [journaled("O-1"), journaled("O-2", { totalPrice: "20.00" })],
+      {},
+    );
+    expect(result).toEqual({
+      runaOrders: 2,
+      unknown: [],
+      missing: [],
+      unanswered: [],
+      totals: [
+        {
+          batchId: "nov",
+          currency: "USD",
+          journalOrders: 2,
+          journalTotal: "29.50",
+          runaOrders: 2,
+          runaTotal: "29.50",
+          matches: true,
+        },
+      ],
+    });
     expect(allMatch(result)).toBe(true);
   });
 
@@ -38,14 +59,28 @@ describe("matchOrders", () => {
     );
     expect(result.unknown.map((order) => order.id)).toEqual(["O-9"]);
     expect(result.missing.map((order) => order.orderId)).toEqual(["O-2"]);
-    expect(result.totals).toEqual([{ batchId: "nov", currency: "USD", journalOrders: 2, journalTotal: "19.00", runaOrders: 1, runaTotal: "10.00", matches: false }]);
+    expect(result.totals).toEqual([
+      {
+        batchId: "nov",
+        currency: "USD",
+        journalOrders: 2,
+        journalTotal: "19.00",
+        runaOrders: 1,
+        runaTotal: "10.00",
+        matches: false,
+      },
+    ]);
     expect(allMatch(result)).toBe(false);
   });
 
   it("matches over everything, then reports by period: an order dated a second apart on each side is not 'missing'", () => {
     // Runa dates O-1 just inside the period, the journal (sent a moment earlier) just outside it
     const period = { since: Date.parse(at(3, 0)), until: Date.parse(at(4, 0)) };
-    const result = matchOrders([runa("O-1", "2026-11-03T00:00:00.500Z"), runa("O-0", at(1))], [journaled("O-1", { at: "2026-11-02T23:59:59.900Z" }), journaled("O-0", { at: at(1) })], period);
+    const result = matchOrders(
+      [runa("O-1", "2026-11-03T00:00:00.500Z"), runa("O-0", at(1))],
+      [journaled("O-1", { at: "2026-11-02T23:59:59.900Z" }), journaled("O-0", { at: at(1) })],
+      period,
+    );
     expect(result.runaOrders).toBe(1);
     expect(result.unknown).toEqual([]);
     expect(result.missing).toEqual([]);
@@ -53,7 +88,15 @@ describe("matchOrders", () => {
   });
 
   it("counts an order claimed by two journals (a copied journal) once, and reports sends with no answer apart", () => {
-    const result = matchOrders([runa("O-1", at(3))], [journaled("O-1"), journaled("O-1", { batchId: "copy", journal: "output/copy.journal.jsonl" }), journaled(undefined, { phase: "posted" })], {});
+    const result = matchOrders(
+      [runa("O-1", at(3))],
+      [
+        journaled("O-1"),
+        journaled("O-1", { batchId: "copy", journal: "output/copy.journal.jsonl" }),
+        journaled(undefined, { phase: "posted" }),
+      ],
+      {},
+    );
     expect(result.totals.map((total) => total.batchId)).toEqual(["nov"]);
     expect(result.unanswered).toHaveLength(1);
     expect(allMatch(result)).toBe(true);
@@ -72,7 +115,11 @@ describe("parsePeriod", () => {
     expect(period.until === undefined ? undefined : new Date(period.until).toISOString()).toBe(to);
   });
 
-  it.each([["yesterday", undefined], ["2026-13-01", undefined], ["2026-11-02", "2026-11-01"]])("refuses --since %s --until %s", (since, until) => {
+  it.each([
+    ["yesterday", undefined],
+    ["2026-13-01", undefined],
+    ["2026-11-02", "2026-11-01"],
+  ])("refuses --since %s --until %s", (since, until) => {
     expect(() => parsePeriod(since, until)).toThrow(/--since/);
   });
 });

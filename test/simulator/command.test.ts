@@ -74,7 +74,9 @@ describe("simulator command", () => {
       return true;
     });
     try {
-      const done = yargs(["simulator", "--port", "0", "--completion-delay-ms", "10", "--seed", "3"]).command(simulatorCommand).parseAsync();
+      const done = yargs(["simulator", "--port", "0", "--completion-delay-ms", "10", "--seed", "3"])
+        .command(simulatorCommand)
+        .parseAsync();
       await vi.waitFor(() => expect(lines.join("")).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+\n$/));
       const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(lines.join(""))?.[1];
       expect(await (await fetch(`${url}/ping`)).json()).toEqual({ message: "pong" });

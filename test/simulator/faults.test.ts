@@ -66,7 +66,12 @@ describe("faults", () => {
 
   it("slowCompletionRate: the order stays PROCESSING ten times as long", async () => {
     const clock = new ManualClock();
-    const sim = await simulator({ clock, completionDelayMs: 100, faults: { slowCompletionRate: 0.5 }, random: scripted(0.1) });
+    const sim = await simulator({
+      clock,
+      completionDelayMs: 100,
+      faults: { slowCompletionRate: 0.5 },
+      random: scripted(0.1),
+    });
     const slow = await postOrder(sim, orderBody(), { key: "slow" });
     const quick = await postOrder(sim, orderBody(), { key: "quick" });
     clock.advance(100);
@@ -94,6 +99,8 @@ describe("faults", () => {
     };
     const first = await run();
     expect(await run()).toEqual(first);
-    expect(new Set(first.map((text) => JSON.parse(text).type ?? "created"))).toEqual(new Set(["internal_server_error", "created"]));
+    expect(new Set(first.map((text) => JSON.parse(text).type ?? "created"))).toEqual(
+      new Set(["internal_server_error", "created"]),
+    );
   });
 });

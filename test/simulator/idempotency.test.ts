@@ -37,7 +37,9 @@ describe("idempotency", () => {
     expect(other.status).toBe(400);
     expect(other.json.type).toBe("idempotency_validation_error");
     // Bytes count: the same JSON with other whitespace is a different body.
-    expect((await postOrder(sim, ` ${orderBody([item({ faceValue: 10 })])}`, { key: "k" })).json.type).toBe("idempotency_validation_error");
+    expect((await postOrder(sim, ` ${orderBody([item({ faceValue: 10 })])}`, { key: "k" })).json.type).toBe(
+      "idempotency_validation_error",
+    );
     expect((await postOrder(sim, orderBody([item({ faceValue: 10 })]), { key: "k" })).text).toBe(first.text);
     expect(sim.state.countOrders()).toBe(1);
   });
@@ -67,7 +69,12 @@ describe("idempotency", () => {
     const again = await postOrder(sim, orderBody(), { key: "old" });
     expect(again.status).toBe(202);
     expect(again.json.id).not.toBe(first.json.id);
-    expect(sim.state.ordersByKey().get("old")?.map((order) => order.id)).toEqual([first.json.id, again.json.id]);
+    expect(
+      sim.state
+        .ordersByKey()
+        .get("old")
+        ?.map((order) => order.id),
+    ).toEqual([first.json.id, again.json.id]);
   });
 
   it("records the exact raw body of each order", async () => {

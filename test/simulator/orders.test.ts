@@ -6,15 +6,32 @@ describe("order lifecycle", () => {
   it("stays PROCESSING for completionDelayMs by the injected clock, then COMPLETED with simulated links", async () => {
     const clock = new ManualClock();
     const sim = await simulator({ clock, completionDelayMs: 1_000 });
-    const accepted = await postOrder(sim, orderBody([item({ product: "TGT-US", faceValue: 50, email: "r@example.com" })]));
+    const accepted = await postOrder(
+      sim,
+      orderBody([item({ product: "TGT-US", faceValue: 50, email: "r@example.com" })]),
+    );
     expect(accepted.json).toEqual({ id: expect.stringMatching(/^O-[0-9A-Z]{26}$/), status: "PROCESSING" });
     clock.advance(999);
-    expect((await call(sim, `/order/${accepted.json.id}`)).json).toEqual({ id: accepted.json.id, status: "PROCESSING", message: expect.any(String) });
+    expect((await call(sim, `/order/${accepted.json.id}`)).json).toEqual({
+      id: accepted.json.id,
+      status: "PROCESSING",
+      message: expect.any(String),
+    });
     clock.advance(1);
     const done = await call(sim, `/order/${accepted.json.id}`);
-    expect(done.json).toMatchObject({ status: "COMPLETED", currency: "USD", total_price: "47.50", total_discount: "2.50" });
+    expect(done.json).toMatchObject({
+      status: "COMPLETED",
+      currency: "USD",
+      total_price: "47.50",
+      total_discount: "2.50",
+    });
     const [line] = done.json.items;
-    expect(line).toMatchObject({ face_value: "50.00", price: "47.50", currency: "USD", products: { type: "SINGLE", value: "TGT-US" } });
+    expect(line).toMatchObject({
+      face_value: "50.00",
+      price: "47.50",
+      currency: "USD",
+      products: { type: "SINGLE", value: "TGT-US" },
+    });
     expect(line.payout.url).toBe(`${sim.url}/redeem/${line.id}`);
     const page = await fetch(line.payout.url);
     expect(await page.text()).toContain("SIMULATED payout link, not real money");
@@ -70,33 +87,113 @@ describe("balance", () => {
 
   it("a currency without an account is payment_method_unavailable", async () => {
     const sim = await simulator({ balances: { USD: "100.00" } });
-    expect((await postOrder(sim, orderBody([item({ product: "AMZ-UK" })], "GBP"))).json.type).toBe("payment_method_unavailable");
+    expect((await postOrder(sim, orderBody([item({ product: "AMZ-UK" })], "GBP"))).json.type).toBe(
+      "payment_method_unavailable",
+    );
   });
 });
 
 describe("catalog rules", () => {
   it.each([
     ["fixed denomination in the list", item({ product: "TGT-US", faceValue: 25 }), "USD", 202, undefined],
-    ["fixed denomination not in the list", item({ product: "TGT-US", faceValue: 30 }), "USD", 400, "product_validation_error"],
+    [
+      "fixed denomination not in the list",
+      item({ product: "TGT-US", faceValue: 30 }),
+      "USD",
+      400,
+      "product_validation_error",
+    ],
     ["open at its minimum", item({ product: "STB-US", faceValue: 5 }), "USD", 202, undefined],
     ["open below its minimum", item({ product: "STB-US", faceValue: 4.99 }), "USD", 400, "product_validation_error"],
     ["open above its maximum", item({ product: "AMZ-UK", faceValue: 1000.01 }), "GBP", 400, "product_validation_error"],
     ["three decimal places", item({ faceValue: 10.005 }), "USD", 400, "product_validation_error"],
     ["unknown product", item({ product: "NOPE-US" }), "USD", 400, "product_validation_error"],
     ["not orderable", item({ product: "OLD-US" }), "USD", 400, "product_validation_error"],
-    ["subscription by its top-level code", item({ product: "NFLX-US", faceValue: 46.47 }), "USD", 400, "product_validation_error"],
-    ["subscription by plan code at the plan price", item({ product: "NFLX-US-SUB-3", faceValue: 46.47 }), "USD", 202, undefined],
-    ["subscription plan at another price", item({ product: "NFLX-US-SUB-3", faceValue: 40 }), "USD", 400, "product_validation_error"],
-    ["template, whole and >= 5", item({ products: { type: "TEMPLATE", template_id: "PT-01HPPT8ME05693EG77RCGKMX7N" }, faceValue: 5 }), "GBP", 202, undefined],
-    ["template below 5", item({ products: { type: "TEMPLATE", template_id: "PT-01HPPT8ME05693EG77RCGKMX7N" }, faceValue: 4 }), "GBP", 400, "product_validation_error"],
-    ["template not whole", item({ products: { type: "TEMPLATE", template_id: "PT-01HQ130AHCKRRB45Z5XV2Y8W9K" }, faceValue: 10.5 }), "EUR", 400, "product_validation_error"],
-    ["unknown template", item({ products: { type: "TEMPLATE", template_id: "PT-NOPE" }, faceValue: 10 }), "USD", 400, "product_validation_error"],
-    ["multiple, whole, >= largest minimum", item({ products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] }, faceValue: 5 }), "USD", 202, undefined],
-    ["multiple below a product's minimum", item({ products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] }, faceValue: 4 }), "USD", 400, "product_validation_error"],
-    ["multiple not whole", item({ products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] }, faceValue: 7.5 }), "USD", 400, "product_validation_error"],
-    ["multiple across currencies", item({ products: { type: "MULTIPLE", values: ["AMZ-US", "AMZ-UK"] }, faceValue: 10 }), "USD", 400, "product_validation_error"],
+    [
+      "subscription by its top-level code",
+      item({ product: "NFLX-US", faceValue: 46.47 }),
+      "USD",
+      400,
+      "product_validation_error",
+    ],
+    [
+      "subscription by plan code at the plan price",
+      item({ product: "NFLX-US-SUB-3", faceValue: 46.47 }),
+      "USD",
+      202,
+      undefined,
+    ],
+    [
+      "subscription plan at another price",
+      item({ product: "NFLX-US-SUB-3", faceValue: 40 }),
+      "USD",
+      400,
+      "product_validation_error",
+    ],
+    [
+      "template, whole and >= 5",
+      item({ products: { type: "TEMPLATE", template_id: "PT-01HPPT8ME05693EG77RCGKMX7N" }, faceValue: 5 }),
+      "GBP",
+      202,
+      undefined,
+    ],
+    [
+      "template below 5",
+      item({ products: { type: "TEMPLATE", template_id: "PT-01HPPT8ME05693EG77RCGKMX7N" }, faceValue: 4 }),
+      "GBP",
+      400,
+      "product_validation_error",
+    ],
+    [
+      "template not whole",
+      item({ products: { type: "TEMPLATE", template_id: "PT-01HQ130AHCKRRB45Z5XV2Y8W9K" }, faceValue: 10.5 }),
+      "EUR",
+      400,
+      "product_validation_error",
+    ],
+    [
+      "unknown template",
+      item({ products: { type: "TEMPLATE", template_id: "PT-NOPE" }, faceValue: 10 }),
+      "USD",
+      400,
+      "product_validation_error",
+    ],
+    [
+      "multiple, whole, >= largest minimum",
+      item({ products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] }, faceValue: 5 }),
+      "USD",
+      202,
+      undefined,
+    ],
+    [
+      "multiple below a product's minimum",
+      item({ products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] }, faceValue: 4 }),
+      "USD",
+      400,
+      "product_validation_error",
+    ],
+    [
+      "multiple not whole",
+      item({ products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] }, faceValue: 7.5 }),
+      "USD",
+      400,
+      "product_validation_error",
+    ],
+    [
+      "multiple across currencies",
+      item({ products: { type: "MULTIPLE", values: ["AMZ-US", "AMZ-UK"] }, faceValue: 10 }),
+      "USD",
+      400,
+      "product_validation_error",
+    ],
     ["product currency differs from payment", item({ product: "AMZ-UK" }), "USD", 400, "currency_mismatch"],
-    ["template currency differs from payment", item({ products: { type: "TEMPLATE", template_id: "PT-01HQ12SMX2964BVXG2N69K8HF3" }, faceValue: 10 }), "USD", 400, "currency_mismatch"],
+    [
+      "template currency differs from payment",
+      item({ products: { type: "TEMPLATE", template_id: "PT-01HQ12SMX2964BVXG2N69K8HF3" }, faceValue: 10 }),
+      "USD",
+      400,
+      "currency_mismatch",
+    ],
   ])("%s", async (_name, line, currency, status, type) => {
     const sim = await simulator();
     const answer = await postOrder(sim, orderBody([line], currency));
@@ -107,10 +204,22 @@ describe("catalog rules", () => {
 
   it("all items of one order share a country", async () => {
     const sim = await simulator();
-    const split = await postOrder(sim, orderBody([item({ product: "ZAL-DE" }), item({ product: "IKEA-FR", faceValue: 25 })], "EUR"), { key: "split" });
+    const split = await postOrder(
+      sim,
+      orderBody([item({ product: "ZAL-DE" }), item({ product: "IKEA-FR", faceValue: 25 })], "EUR"),
+      { key: "split" },
+    );
     expect(split.json.type).toBe("product_validation_error");
     // ZAL-DE is redeemable in DE and AT, SPOT-DE in DE: they share DE.
-    expect((await postOrder(sim, orderBody([item({ product: "ZAL-DE" }), item({ product: "SPOT-DE", faceValue: 10 })], "EUR"), { key: "de" })).status).toBe(202);
+    expect(
+      (
+        await postOrder(
+          sim,
+          orderBody([item({ product: "ZAL-DE" }), item({ product: "SPOT-DE", faceValue: 10 })], "EUR"),
+          { key: "de" },
+        )
+      ).status,
+    ).toBe(202);
   });
 
   it("setOrderable takes a product out of (and back into) the catalog", async () => {
@@ -124,7 +233,10 @@ describe("catalog rules", () => {
 
   it("422 validation_error lists each problem with its location", async () => {
     const sim = await simulator();
-    const answer = await postOrder(sim, JSON.stringify({ payment_method: { type: "CARD", currency: "usd" }, items: [{ face_value: "10" }] }));
+    const answer = await postOrder(
+      sim,
+      JSON.stringify({ payment_method: { type: "CARD", currency: "usd" }, items: [{ face_value: "10" }] }),
+    );
     expect(answer.status).toBe(422);
     expect(answer.json.details.map((detail: { location: string[] }) => detail.location.join("."))).toEqual([
       "body.payment_method.type",
@@ -152,20 +264,27 @@ describe("pagination", () => {
     expect(codes).toEqual(sim.state.catalog.products.map((product) => product.code));
     // the spec: "If `true`, returns only those which can be ordered, if `false`, returns all products"
     const all = await call(sim, "/product?is_orderable=false");
-    expect(all.json.catalog.map((product: { code: string }) => product.code)).toEqual(sim.state.catalog.products.map((product) => product.code));
+    expect(all.json.catalog.map((product: { code: string }) => product.code)).toEqual(
+      sim.state.catalog.products.map((product) => product.code),
+    );
     const orderable = await call(sim, "/product?is_orderable=true");
-    expect(orderable.json.catalog.map((product: { code: string }) => product.code)).toEqual(sim.state.catalog.products.filter((product) => product.is_orderable).map((product) => product.code));
+    expect(orderable.json.catalog.map((product: { code: string }) => product.code)).toEqual(
+      sim.state.catalog.products.filter((product) => product.is_orderable).map((product) => product.code),
+    );
     expect(orderable.json.catalog.length).toBeLessThan(all.json.catalog.length);
     const germanOrAustrian = await call(sim, "/product?countries_redeemable_in=AT");
     expect(germanOrAustrian.json.catalog.map((product: { code: string }) => product.code)).toEqual(["ZAL-DE"]);
   });
 
-  it.each(["limit=0", "limit=501", "limit=abc", "after=NOPE", "after=AMZ-US&before=TGT-US"])("refuses %s with pagination_error", async (query) => {
-    const sim = await simulator();
-    const answer = await call(sim, `/product?${query}`);
-    expect(answer.status).toBe(400);
-    expect(answer.json.type).toBe("pagination_error");
-  });
+  it.each(["limit=0", "limit=501", "limit=abc", "after=NOPE", "after=AMZ-US&before=TGT-US"])(
+    "refuses %s with pagination_error",
+    async (query) => {
+      const sim = await simulator();
+      const answer = await call(sim, `/product?${query}`);
+      expect(answer.status).toBe(400);
+      expect(answer.json.type).toBe("pagination_error");
+    },
+  );
 
   it("lists orders page by page", async () => {
     const sim = await simulator();
@@ -178,7 +297,9 @@ describe("pagination", () => {
     const listed = [first, second, third].flatMap((page) => page.json.items.map((order: { id: string }) => order.id));
     expect(listed).toEqual(ids);
     expect(end.json.items).toEqual([]);
-    expect((await call(sim, `/order?limit=2&before=${ids[4]}`)).json.items.map((order: { id: string }) => order.id)).toEqual(ids.slice(2, 4));
+    expect(
+      (await call(sim, `/order?limit=2&before=${ids[4]}`)).json.items.map((order: { id: string }) => order.id),
+    ).toEqual(ids.slice(2, 4));
   });
 });
 
@@ -208,13 +329,18 @@ describe("auth and version", () => {
     expect(response.status).toBe(202);
     expect(response.headers.get("x-api-version")).toBe("2024-02-05");
     for (const path of ["/ping", "/balance", "/product", "/order/O-NOPE"]) {
-      expect((await fetch(`${sim.url}${path}`, { headers: { "x-api-key": "k" } })).headers.get("x-api-version"), path).toBe("2024-02-05");
+      expect(
+        (await fetch(`${sim.url}${path}`, { headers: { "x-api-key": "k" } })).headers.get("x-api-version"),
+        path,
+      ).toBe("2024-02-05");
     }
   });
 
   it("refuses an unknown version (400 invalid_version) and the removed one (410)", async () => {
     const sim = await simulator();
-    expect((await postOrder(sim, undefined, { headers: { "x-api-version": "2099-01-01" } })).json.type).toBe("invalid_version");
+    expect((await postOrder(sim, undefined, { headers: { "x-api-version": "2099-01-01" } })).json.type).toBe(
+      "invalid_version",
+    );
     const removed = await postOrder(sim, undefined, { headers: { "x-api-version": "2023-07-27" } });
     expect(removed.status).toBe(410);
     expect(removed.json.type).toBe("version_removed");

@@ -9,7 +9,9 @@ const headers = { "x-api-key": "any-key", "x-api-version": "2024-02-05" };
 
 describe("runa-batch simulator", () => {
   it("prints its URL, serves an order from POST to COMPLETED, and stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, [CLI, "simulator", "--port", "0", "--completion-delay-ms", "50"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "simulator", "--port", "0", "--completion-delay-ms", "50"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on("data", (chunk) => {
@@ -19,8 +21,23 @@ describe("runa-batch simulator", () => {
       });
       child.on("exit", () => reject(new Error(`exited early: ${stdout}`)));
     });
-    const body = JSON.stringify({ payment_method: { type: "ACCOUNT_BALANCE", currency: "USD" }, items: [{ face_value: 25, distribution_method: { type: "PAYOUT_LINK" }, products: { type: "SINGLE", value: "TGT-US" } }] });
-    const post = () => fetch(`${url}/order`, { method: "POST", body, headers: { ...headers, "content-type": "application/json", "x-execution-mode": "async", "x-idempotency-key": "lifecycle-1" } });
+    const body = JSON.stringify({
+      payment_method: { type: "ACCOUNT_BALANCE", currency: "USD" },
+      items: [
+        { face_value: 25, distribution_method: { type: "PAYOUT_LINK" }, products: { type: "SINGLE", value: "TGT-US" } },
+      ],
+    });
+    const post = () =>
+      fetch(`${url}/order`, {
+        method: "POST",
+        body,
+        headers: {
+          ...headers,
+          "content-type": "application/json",
+          "x-execution-mode": "async",
+          "x-idempotency-key": "lifecycle-1",
+        },
+      });
     const accepted = await post();
     expect(accepted.status).toBe(202);
     const { id } = (await accepted.json()) as { id: string };

@@ -7,10 +7,27 @@ import type { OrderLine } from "../../src/batch/order-line.ts";
 let next = 0;
 function line(overrides: Partial<OrderLine> = {}): OrderLine {
   next += 1;
-  return { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "PAYOUT_LINK" }, country: "US", fingerprint: `fp-${next}`, contentId: `c-${next}`, ...overrides };
+  return {
+    amount: "10.00",
+    currency: "USD",
+    products: { type: "SINGLE", value: "AMZ-US" },
+    distribution: { type: "PAYOUT_LINK" },
+    country: "US",
+    fingerprint: `fp-${next}`,
+    contentId: `c-${next}`,
+    ...overrides,
+  };
 }
-const pending = (overrides: Partial<OrderLine> = {}, row = 2): PendingRow => ({ line: line(overrides), row, generation: 0 });
-const template = (id: string, currency = "USD"): Partial<OrderLine> => ({ products: { type: "TEMPLATE", template_id: id }, country: "", currency });
+const pending = (overrides: Partial<OrderLine> = {}, row = 2): PendingRow => ({
+  line: line(overrides),
+  row,
+  generation: 0,
+});
+const template = (id: string, currency = "USD"): Partial<OrderLine> => ({
+  products: { type: "TEMPLATE", template_id: id },
+  country: "",
+  currency,
+});
 
 describe("compatibilityKey", () => {
   it.each([
@@ -26,7 +43,9 @@ describe("compatibilityKey", () => {
     ["template beside a product of the template's currency", template("PT-A"), {}, false],
     ["template id equal to a country code cannot collide", template("US"), { country: "US" }, false],
   ] as const)("%s", (_, a, b, together) => {
-    expect(compatibilityKey(line(a as Partial<OrderLine>)) === compatibilityKey(line(b as Partial<OrderLine>))).toBe(together);
+    expect(compatibilityKey(line(a as Partial<OrderLine>)) === compatibilityKey(line(b as Partial<OrderLine>))).toBe(
+      together,
+    );
   });
 
   it("gives a non-TEMPLATE row with an unknown country an order of its own", () => {
@@ -37,7 +56,14 @@ describe("compatibilityKey", () => {
 describe("OrderGrouper", () => {
   it("fills groups in file order and flushes the rest in the order they were started", () => {
     const grouper = new OrderGrouper(2);
-    const rows = [pending({}, 2), pending({ currency: "GBP", country: "GB" }, 3), pending(template("PT-A"), 4), pending({}, 5), pending(template("PT-A"), 6), pending(template("PT-B"), 7)];
+    const rows = [
+      pending({}, 2),
+      pending({ currency: "GBP", country: "GB" }, 3),
+      pending(template("PT-A"), 4),
+      pending({}, 5),
+      pending(template("PT-A"), 6),
+      pending(template("PT-B"), 7),
+    ];
     const emitted = rows.map((row) => grouper.add(row)?.map((member) => member.row));
     expect(emitted).toEqual([undefined, undefined, undefined, [2, 5], [4, 6], undefined]);
     expect(grouper.flush().map((group) => group.map((member) => member.row))).toEqual([[3], [7]]);

@@ -12,16 +12,27 @@ import { postOrder, simulator, untilSettled } from "../helpers/simulator.ts";
 const USD_TEMPLATE = "PT-01HQ12PV4B8XMBRTK281JM54KK";
 
 function line(index: number, overrides: Partial<OrderLine>): OrderLine {
-  return { amount: "10.00", currency: "USD", products: { type: "SINGLE", value: "AMZ-US" }, distribution: { type: "PAYOUT_LINK" }, country: "US", fingerprint: `fp-${index}`, contentId: `c-${index}`, ...overrides };
+  return {
+    amount: "10.00",
+    currency: "USD",
+    products: { type: "SINGLE", value: "AMZ-US" },
+    distribution: { type: "PAYOUT_LINK" },
+    country: "US",
+    fingerprint: `fp-${index}`,
+    contentId: `c-${index}`,
+    ...overrides,
+  };
 }
-const members = (lines: readonly OrderLine[]): MemberRow[] => lines.map((each, index) => ({ fp: each.fingerprint, gen: 0, row: index + 2 }));
+const members = (lines: readonly OrderLine[]): MemberRow[] =>
+  lines.map((each, index) => ({ fp: each.fingerprint, gen: 0, row: index + 2 }));
 
 function item(id: string, content: { face: string; email?: string; products?: unknown }): CompletedOrderItem {
   return {
     id,
     face_value: content.face,
     price: content.face,
-    distribution_method: content.email === undefined ? { type: "PAYOUT_LINK" } : { type: "EMAIL", email_address: content.email },
+    distribution_method:
+      content.email === undefined ? { type: "PAYOUT_LINK" } : { type: "EMAIL", email_address: content.email },
     products: content.products ?? { type: "SINGLE", value: "AMZ-US" },
     payout: { status: "ACTIVE", status_updated_at: "2026-01-01T00:00:00Z", url: `https://pay.example/${id}` },
   };
@@ -45,11 +56,25 @@ describe("matchPayouts against the simulator's completed orders", () => {
     const lines = [
       line(0, { distribution: { type: "EMAIL", email_address: "ann@example.com" }, amount: "25.00" }),
       line(1, {}),
-      line(2, { products: { type: "MULTIPLE", values: ["STB-US", "AMZ-US"] }, amount: "30.00", distribution: { type: "EMAIL", email_address: "bo@example.com" } }),
-      line(3, { products: { type: "TEMPLATE", template_id: USD_TEMPLATE }, amount: "30.00", distribution: { type: "EMAIL", email_address: "cy@example.com" }, country: "" }),
+      line(2, {
+        products: { type: "MULTIPLE", values: ["STB-US", "AMZ-US"] },
+        amount: "30.00",
+        distribution: { type: "EMAIL", email_address: "bo@example.com" },
+      }),
+      line(3, {
+        products: { type: "TEMPLATE", template_id: USD_TEMPLATE },
+        amount: "30.00",
+        distribution: { type: "EMAIL", email_address: "cy@example.com" },
+        country: "",
+      }),
       line(4, {}),
       line(5, { distribution: { type: "EMAIL", email_address: "ann@example.com" }, amount: "10.00" }),
-      line(6, { products: { type: "TEMPLATE", template_id: USD_TEMPLATE }, amount: "30.00", distribution: { type: "EMAIL", email_address: "dee@example.com" }, country: "" }),
+      line(6, {
+        products: { type: "TEMPLATE", template_id: USD_TEMPLATE },
+        amount: "30.00",
+        distribution: { type: "EMAIL", email_address: "dee@example.com" },
+        country: "",
+      }),
     ];
     const body = orderBody(lines);
     const accepted = await postOrder(sim, body, { key: "match-1" });
@@ -57,7 +82,9 @@ describe("matchPayouts against the simulator's completed orders", () => {
     const completed = (await untilSettled(sim, accepted.json.id)).json as FullOrder;
     expect(completed.status).toBe("COMPLETED");
     // what the simulator adds: a template lists its products
-    expect(completed.items.find((each) => (each.products as { type: string }).type === "TEMPLATE")?.products).toMatchObject({ values: expect.any(Array) });
+    expect(
+      completed.items.find((each) => (each.products as { type: string }).type === "TEMPLATE")?.products,
+    ).toMatchObject({ values: expect.any(Array) });
 
     for (const seed of [1, 2, 3, 4, 5]) {
       const payouts = matchPayouts(members(lines), body, shuffled(completed.items, seed));
@@ -81,13 +108,17 @@ describe("matchPayouts rules", () => {
   const bo = line(1, { distribution: { type: "EMAIL", email_address: "bo@example.com" } });
 
   it("matches an address whatever its case and a face value whatever its form", () => {
-    const payouts = matchPayouts(members([ann]), orderBody([ann]), [item("I-1", { face: "10", email: "Ann@Example.COM" })]);
+    const payouts = matchPayouts(members([ann]), orderBody([ann]), [
+      item("I-1", { face: "10", email: "Ann@Example.COM" }),
+    ]);
     expect(payouts[0]?.itemId).toBe("I-1");
   });
 
   it("treats MULTIPLE codes as a set", () => {
     const multiple = line(0, { products: { type: "MULTIPLE", values: ["AMZ-US", "STB-US"] } });
-    const payouts = matchPayouts(members([multiple]), orderBody([multiple]), [item("I-1", { face: "10.00", products: { type: "MULTIPLE", values: ["STB-US", "AMZ-US"] } })]);
+    const payouts = matchPayouts(members([multiple]), orderBody([multiple]), [
+      item("I-1", { face: "10.00", products: { type: "MULTIPLE", values: ["STB-US", "AMZ-US"] } }),
+    ]);
     expect(payouts[0]?.itemId).toBe("I-1");
   });
 
@@ -103,21 +134,36 @@ describe("matchPayouts rules", () => {
   it("gives each item once: two rows, one matching item", () => {
     const first = line(0, {});
     const second = line(1, {});
-    const payouts = matchPayouts(members([first, second]), orderBody([first, second]), [item("I-1", { face: "10.00" })]);
+    const payouts = matchPayouts(members([first, second]), orderBody([first, second]), [
+      item("I-1", { face: "10.00" }),
+    ]);
     expect(payouts.map((payout) => payout.itemId)).toEqual(["I-1", undefined]);
   });
 
   it("matches an UNKNOWN-product item only when the waiting rows of its address and amount all asked for the same products", () => {
     const unknown = { type: "UNKNOWN" };
-    expect(matchPayouts(members([ann]), orderBody([ann]), [item("I-1", { face: "10.00", email: "ann@example.com", products: unknown })])[0]?.itemId).toBe("I-1");
+    expect(
+      matchPayouts(members([ann]), orderBody([ann]), [
+        item("I-1", { face: "10.00", email: "ann@example.com", products: unknown }),
+      ])[0]?.itemId,
+    ).toBe("I-1");
     const links = [line(0, {}), line(1, { products: { type: "SINGLE", value: "TGT-US" } })];
-    const ambiguous = matchPayouts(members(links), orderBody(links), [item("I-1", { face: "10.00", products: unknown }), item("I-2", { face: "10.00", products: unknown })]);
+    const ambiguous = matchPayouts(members(links), orderBody(links), [
+      item("I-1", { face: "10.00", products: unknown }),
+      item("I-2", { face: "10.00", products: unknown }),
+    ]);
     expect(ambiguous.map((payout) => payout.itemId)).toEqual([undefined, undefined]);
   });
 
   it("matches nothing when the journaled rows and body disagree, or a face value is unreadable", () => {
-    expect(matchPayouts(members([ann, bo]), orderBody([ann]), [item("I-1", { face: "10.00", email: "ann@example.com" })])).toEqual([{ fp: ann.fingerprint }, { fp: bo.fingerprint }]);
-    expect(matchPayouts(members([ann]), orderBody([ann]), [{ ...item("I-1", { face: "10.00", email: "ann@example.com" }), face_value: undefined as unknown as string }])).toEqual([{ fp: ann.fingerprint }]);
+    expect(
+      matchPayouts(members([ann, bo]), orderBody([ann]), [item("I-1", { face: "10.00", email: "ann@example.com" })]),
+    ).toEqual([{ fp: ann.fingerprint }, { fp: bo.fingerprint }]);
+    expect(
+      matchPayouts(members([ann]), orderBody([ann]), [
+        { ...item("I-1", { face: "10.00", email: "ann@example.com" }), face_value: undefined as unknown as string },
+      ]),
+    ).toEqual([{ fp: ann.fingerprint }]);
   });
 
   it("property: any permutation of the answer gives every row an item of its own content, each item once", () => {
@@ -129,24 +175,36 @@ describe("matchPayouts rules", () => {
       { email: undefined, amount: "10.00", product: "TGT-US" },
     ];
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: contents.length - 1 }), { minLength: 1, maxLength: 40 }), fc.integer(), (picks, seed) => {
-        const lines = picks.map((pick, index) => {
-          const content = contents[pick]!;
-          return line(index, { amount: content.amount, products: { type: "SINGLE", value: content.product }, distribution: content.email ? { type: "EMAIL", email_address: content.email } : { type: "PAYOUT_LINK" } });
-        });
-        const items = lines.map((each, index) =>
-          item(`I-${index}`, { face: each.amount, products: each.products, ...(each.distribution.type === "EMAIL" ? { email: each.distribution.email_address } : {}) }),
-        );
-        const payouts = matchPayouts(members(lines), orderBody(lines), shuffled(items, Math.abs(seed) + 1));
-        expect(new Set(payouts.map((payout) => payout.itemId)).size).toBe(lines.length);
-        payouts.forEach((payout, index) => {
-          const given = items.find((each) => each.id === payout.itemId)!;
-          const wanted = lines[index]!;
-          expect(given.face_value).toBe(wanted.amount);
-          expect(given.products).toEqual(wanted.products);
-          expect(given.distribution_method).toEqual(wanted.distribution);
-        });
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: contents.length - 1 }), { minLength: 1, maxLength: 40 }),
+        fc.integer(),
+        (picks, seed) => {
+          const lines = picks.map((pick, index) => {
+            const content = contents[pick]!;
+            return line(index, {
+              amount: content.amount,
+              products: { type: "SINGLE", value: content.product },
+              distribution: content.email ? { type: "EMAIL", email_address: content.email } : { type: "PAYOUT_LINK" },
+            });
+          });
+          const items = lines.map((each, index) =>
+            item(`I-${index}`, {
+              face: each.amount,
+              products: each.products,
+              ...(each.distribution.type === "EMAIL" ? { email: each.distribution.email_address } : {}),
+            }),
+          );
+          const payouts = matchPayouts(members(lines), orderBody(lines), shuffled(items, Math.abs(seed) + 1));
+          expect(new Set(payouts.map((payout) => payout.itemId)).size).toBe(lines.length);
+          payouts.forEach((payout, index) => {
+            const given = items.find((each) => each.id === payout.itemId)!;
+            const wanted = lines[index]!;
+            expect(given.face_value).toBe(wanted.amount);
+            expect(given.products).toEqual(wanted.products);
+            expect(given.distribution_method).toEqual(wanted.distribution);
+          });
+        },
+      ),
     );
   });
 });

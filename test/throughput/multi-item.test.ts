@@ -14,14 +14,20 @@ import { mixedRow, plainRow, rows, writeRewards, type RewardRow } from "./reward
 const FAST = ["--rate", "3000", "--poll-timeout", "30"];
 
 /** Every item the simulator made, by its payout link. */
-function itemsByUrl(orders: readonly SimulatedOrder[]): Map<string, { order: SimulatedOrder; item: SimulatedOrderItem }> {
+function itemsByUrl(
+  orders: readonly SimulatedOrder[],
+): Map<string, { order: SimulatedOrder; item: SimulatedOrderItem }> {
   const byUrl = new Map<string, { order: SimulatedOrder; item: SimulatedOrderItem }>();
   for (const order of orders) for (const item of order.items) byUrl.set(item.payoutUrl, { order, item });
   return byUrl;
 }
 
 /** The row's link belongs to an item with the row's address (or none), face value and products, in the row's order. */
-function expectRightLinks(results: Record<string, string>[], input: readonly RewardRow[], orders: readonly SimulatedOrder[]): void {
+function expectRightLinks(
+  results: Record<string, string>[],
+  input: readonly RewardRow[],
+  orders: readonly SimulatedOrder[],
+): void {
   const byUrl = itemsByUrl(orders);
   const used = new Set<string>();
   results.forEach((result, index) => {
@@ -35,7 +41,11 @@ function expectRightLinks(results: Record<string, string>[], input: readonly Rew
     expect(result.order_id).toBe(order.id);
     expect(result.idempotency_key).toBe(order.idempotencyKey);
     expect(toMoneyText(item.faceValue)).toBe(toMoneyText(row.amount));
-    expect(item.distributionMethod).toEqual(row.distribution === "EMAIL" ? { type: "EMAIL", email_address: row.email!.toLowerCase() } : { type: "PAYOUT_LINK" });
+    expect(item.distributionMethod).toEqual(
+      row.distribution === "EMAIL"
+        ? { type: "EMAIL", email_address: row.email!.toLowerCase() }
+        : { type: "PAYOUT_LINK" },
+    );
     const products = item.products as { type: string; value?: string; values?: string[]; template_id?: string };
     if (row.templateId) expect(products).toMatchObject({ type: "TEMPLATE", template_id: row.templateId });
     else if (row.productCodes) expect(products).toEqual({ type: "MULTIPLE", values: row.productCodes });
@@ -45,7 +55,11 @@ function expectRightLinks(results: Record<string, string>[], input: readonly Rew
 }
 
 /** Exactly one payout per row: as many items as rows over all orders, and no key ordered twice. */
-function expectOnePayoutPerRow(orders: readonly SimulatedOrder[], ordersByKey: Map<string, SimulatedOrder[]>, rowCount: number): void {
+function expectOnePayoutPerRow(
+  orders: readonly SimulatedOrder[],
+  ordersByKey: Map<string, SimulatedOrder[]>,
+  rowCount: number,
+): void {
   expect(orders.reduce((sum, order) => sum + order.items.length, 0)).toBe(rowCount);
   for (const [key, sameKey] of ordersByKey) expect(sameKey.length, `key ${key}`).toBe(1);
 }
@@ -66,7 +80,9 @@ describe("--items-per-order", () => {
     for (const order of orders) {
       expect(order.items.length).toBeLessThanOrEqual(200);
       const body = JSON.parse(order.rawBody) as { items: { products: { type: string; template_id?: string } }[] };
-      const templates = new Set(body.items.map((each) => (each.products.type === "TEMPLATE" ? each.products.template_id : "-")));
+      const templates = new Set(
+        body.items.map((each) => (each.products.type === "TEMPLATE" ? each.products.template_id : "-")),
+      );
       expect(templates.size, "a template shares its order with nothing else").toBe(1);
     }
     expectOnePayoutPerRow(orders, sim.state.ordersByKey(), input.length);
@@ -91,7 +107,10 @@ describe("--items-per-order", () => {
     const sim = await simulator({ balances: { USD: "100.00" } });
     const cwd = workDir();
     const file = writeRewards(cwd, "short", rows(12, plainRow)); // 10..21 USD each: no order of 6 fits in 100.00 twice
-    const result = await runCli(["run", file, "--base-url", sim.url, "--items-per-order", "6", "--ignore-balance", ...FAST], { cwd });
+    const result = await runCli(
+      ["run", file, "--base-url", sim.url, "--items-per-order", "6", "--ignore-balance", ...FAST],
+      { cwd },
+    );
     expect(result.code).toBe(4); // insufficient_funds is account-wide: the run stops sending
     const results = readResults(join(cwd, "output", "short.results.csv"));
     const rejected = results.filter((row) => row.status === "REJECTED");
@@ -111,7 +130,18 @@ describe("--items-per-order", () => {
     const cwd = workDir();
     const input = rows(300, mixedRow);
     const file = writeRewards(cwd, "crashy", input);
-    const args = ["run", file, "--base-url", sim.url, "--items-per-order", "20", "--rate", "600", "--poll-timeout", "30"];
+    const args = [
+      "run",
+      file,
+      "--base-url",
+      sim.url,
+      "--items-per-order",
+      "20",
+      "--rate",
+      "600",
+      "--poll-timeout",
+      "30",
+    ];
     for (const killAfter of [1, 3, 5]) {
       const run = await runCli(args, {
         cwd,
@@ -131,11 +161,17 @@ describe("--items-per-order", () => {
     expect(last.code, last.stdout + last.stderr).toBe(0);
 
     const orders = sim.state.orders;
-    expect(sim.state.countOrderPosts(), "some kill left an order sent but unanswered, and its key was re-posted").toBeGreaterThan(orders.length);
+    expect(
+      sim.state.countOrderPosts(),
+      "some kill left an order sent but unanswered, and its key was re-posted",
+    ).toBeGreaterThan(orders.length);
     expectOnePayoutPerRow(orders, sim.state.ordersByKey(), input.length);
     expectRightLinks(readResults(join(cwd, "output", "crashy.results.csv")), input, orders);
     // the journal recorded each order once with its member rows; re-runs re-posted, never re-grouped
-    const journal = readFileSync(journalFile(cwd, "crashy"), "utf8").trim().split("\n").map((text) => JSON.parse(text) as { type: string; key?: string; rows?: unknown[] });
+    const journal = readFileSync(journalFile(cwd, "crashy"), "utf8")
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as { type: string; key?: string; rows?: unknown[] });
     const planned = journal.filter((record) => record.type === "order");
     expect(new Set(planned.map((record) => record.key)).size).toBe(orders.length);
     expect(planned.reduce((sum, record) => sum + (record.rows?.length ?? 0), 0)).toBe(input.length);
@@ -150,13 +186,20 @@ describe("--items-per-order", () => {
     const killed = await runCli([...base, "--items-per-order", "10"], {
       cwd,
       onSpawn: (child) => {
-        const watch = setInterval(() => sim.state.countOrders() >= 2 && (clearInterval(watch), child.kill("SIGKILL")), 2);
+        const watch = setInterval(
+          () => sim.state.countOrders() >= 2 && (clearInterval(watch), child.kill("SIGKILL")),
+          2,
+        );
         child.once("exit", () => clearInterval(watch));
       },
     });
     expect(killed.signal).toBe("SIGKILL");
     const journalPath = journalFile(cwd, "regroup");
-    const plannedFirst = readFileSync(journalPath, "utf8").trim().split("\n").map((text) => JSON.parse(text) as { type: string; key?: string; rows?: unknown[] }).filter((record) => record.type === "order");
+    const plannedFirst = readFileSync(journalPath, "utf8")
+      .trim()
+      .split("\n")
+      .map((text) => JSON.parse(text) as { type: string; key?: string; rows?: unknown[] })
+      .filter((record) => record.type === "order");
     expect(plannedFirst.every((record) => record.rows?.length === 10)).toBe(true);
     expect(plannedFirst.length).toBeLessThan(50);
     const last = await runCli([...base, "--items-per-order", "25"], { cwd });

@@ -31,8 +31,25 @@ describe.skipIf(redisMissing())("shared order budget through Redis", () => {
     const sim = await simulator({ ordersPerMinute: 600 });
     const cwd = workDir();
     const perProcess = 90; // 180 orders at ~590/minute: ~18 s
-    const files = ["first", "second"].map((name, index) => writeRewards(cwd, name, rows(perProcess, (row) => plainRow(row + index * perProcess))));
-    const args = (file: string) => ["run", file, "--base-url", sim.url, "--rate", "600", "--redis-url", redis.url, "--poll-timeout", "30"];
+    const files = ["first", "second"].map((name, index) =>
+      writeRewards(
+        cwd,
+        name,
+        rows(perProcess, (row) => plainRow(row + index * perProcess)),
+      ),
+    );
+    const args = (file: string) => [
+      "run",
+      file,
+      "--base-url",
+      sim.url,
+      "--rate",
+      "600",
+      "--redis-url",
+      redis.url,
+      "--poll-timeout",
+      "30",
+    ];
     const [first, second] = await Promise.all(files.map((file) => runCli(args(file), { cwd, timeoutMs: 45_000 })));
     expect(first!.code, first!.stderr.slice(-2000)).toBe(0);
     expect(second!.code, second!.stderr.slice(-2000)).toBe(0);
@@ -42,12 +59,21 @@ describe.skipIf(redisMissing())("shared order budget through Redis", () => {
     expect(posts).toHaveLength(2 * perProcess);
     const times = posts.map((request) => request.receivedAt).sort((a, b) => a - b);
     const perMinute = ((times.length - 1) / (times.at(-1)! - times[0]!)) * 60_000;
-    console.log(`two processes, one budget: ${perMinute.toFixed(1)} orders/minute over ${((times.at(-1)! - times[0]!) / 1000).toFixed(1)} s, 0 x 429`);
+    console.log(
+      `two processes, one budget: ${perMinute.toFixed(1)} orders/minute over ${((times.at(-1)! - times[0]!) / 1000).toFixed(1)} s, 0 x 429`,
+    );
     expect(perMinute).toBeGreaterThanOrEqual(0.95 * 600);
     expect(perMinute).toBeLessThanOrEqual(600);
     // they really ran at the same time: each posted while the other was posting
     const spans = ["first", "second"].map((name) => {
-      const own = posts.filter((request) => JSON.parse(request.rawBody).items[0].distribution_method.email_address.match(/person\.(\d+)@/)[1] < perProcess === (name === "first")).map((request) => request.receivedAt);
+      const own = posts
+        .filter(
+          (request) =>
+            JSON.parse(request.rawBody).items[0].distribution_method.email_address.match(/person\.(\d+)@/)[1] <
+              perProcess ===
+            (name === "first"),
+        )
+        .map((request) => request.receivedAt);
       return { from: Math.min(...own), to: Math.max(...own) };
     });
     expect(spans[0]!.from).toBeLessThan(spans[1]!.to);
@@ -59,8 +85,25 @@ describe.skipIf(redisMissing())("shared order budget through Redis", () => {
     const sim = await simulator({ ordersPerMinute: 100_000, faults: { rateLimitBurst: { every: 15, length: 1 } } });
     const cwd = workDir();
     const perProcess = 25;
-    const files = ["north", "south"].map((name, index) => writeRewards(cwd, name, rows(perProcess, (row) => plainRow(row + index * perProcess))));
-    const args = (file: string) => ["run", file, "--base-url", sim.url, "--rate", "600", "--redis-url", redis.url, "--poll-timeout", "60"];
+    const files = ["north", "south"].map((name, index) =>
+      writeRewards(
+        cwd,
+        name,
+        rows(perProcess, (row) => plainRow(row + index * perProcess)),
+      ),
+    );
+    const args = (file: string) => [
+      "run",
+      file,
+      "--base-url",
+      sim.url,
+      "--rate",
+      "600",
+      "--redis-url",
+      redis.url,
+      "--poll-timeout",
+      "60",
+    ];
     const env = { RUNA_BATCH_TIME_SCALE: "0.2" };
     const [north, south] = await Promise.all(files.map((file) => runCli(args(file), { cwd, env, timeoutMs: 90_000 })));
     expect(north!.code, north!.stderr.slice(-2000)).toBe(0);
@@ -76,7 +119,11 @@ describe.skipIf(redisMissing())("shared order budget through Redis", () => {
     // would have gone on at 10 a second.
     const pauseMs = 5_000 * 0.2;
     const inFlightAllowanceMs = 300;
-    const duringPause = posts.filter((request) => request.receivedAt > first429.receivedAt + inFlightAllowanceMs && request.receivedAt < first429.receivedAt + pauseMs - 50);
+    const duringPause = posts.filter(
+      (request) =>
+        request.receivedAt > first429.receivedAt + inFlightAllowanceMs &&
+        request.receivedAt < first429.receivedAt + pauseMs - 50,
+    );
     expect(duringPause.map((request) => request.receivedAt - first429.receivedAt)).toEqual([]);
     const resumed = posts.find((request) => request.receivedAt > first429.receivedAt + inFlightAllowanceMs);
     expect(resumed, "sending resumed after the pause").toBeDefined();
@@ -86,7 +133,10 @@ describe.skipIf(redisMissing())("shared order budget through Redis", () => {
     const sim = await simulator();
     const cwd = workDir();
     const file = writeRewards(cwd, "unreachable", rows(3, plainRow));
-    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "600"], { cwd, env: { RUNA_REDIS_URL: "redis://127.0.0.1:1" } });
+    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "600"], {
+      cwd,
+      env: { RUNA_REDIS_URL: "redis://127.0.0.1:1" },
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
     expect(sim.state.countOrderPosts()).toBe(0);
@@ -106,9 +156,15 @@ describe.skipIf(redisMissing())("shared order budget through Redis", () => {
 
       // Redis restarted empty, or this client was declared dead: Bottleneck must re-init / re-register.
       await inspect.del(...(await inspect.keys(`b_${fast.sharedId}_*`)));
-      await expect(fast.limiter.schedule(async () => "ran after the settings vanished")).resolves.toBe("ran after the settings vanished");
-      await inspect.del(...["last_seen", "running", "num_queued", "last_registered"].map((name) => `b_${fast.sharedId}_client_${name}`));
-      await expect(fast.limiter.schedule(async () => "ran after being forgotten")).resolves.toBe("ran after being forgotten");
+      await expect(fast.limiter.schedule(async () => "ran after the settings vanished")).resolves.toBe(
+        "ran after the settings vanished",
+      );
+      await inspect.del(
+        ...["last_seen", "running", "num_queued", "last_registered"].map((name) => `b_${fast.sharedId}_client_${name}`),
+      );
+      await expect(fast.limiter.schedule(async () => "ran after being forgotten")).resolves.toBe(
+        "ran after being forgotten",
+      );
     } finally {
       inspect.disconnect();
       await fast.close();
