@@ -9,7 +9,7 @@ import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { validateInput } from "../src/batch/validation-report.ts";
+import { validateInput } from "../src/input/validation-report.ts";
 import { Catalog } from "../src/catalog/catalog.ts";
 import type { Product } from "../src/runa/types.ts";
 

@@ -12,9 +12,13 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Argv } from "yargs";
-import { DEFAULT_REPEAT_WINDOW_DAYS, ORDERS_PER_MINUTE, POLL_TIMEOUT_MS } from "./config.ts";
+import {
+  DEFAULT_PROGRESS_INTERVAL_S,
+  DEFAULT_REPEAT_WINDOW_DAYS,
+  ORDERS_PER_MINUTE,
+  POLL_TIMEOUT_MS,
+} from "./config.ts";
 import { UsageError } from "./errors.ts";
-import { DEFAULT_PROGRESS_INTERVAL_S } from "./progress/progress-reporter.ts";
 
 export interface Setting {
   flag: string;

@@ -21,6 +21,8 @@ export const MAX_POST_ATTEMPTS = 8;
 export const IDEMPOTENCY_WINDOW_MS = 30 * 24 * 60 * 60_000;
 /** Rows another batch sent this many days ago or less are refused as likely double payments (--repeat-window). */
 export const DEFAULT_REPEAT_WINDOW_DAYS = 25;
+/** Seconds between progress lines when stderr is not a terminal (--progress-interval). */
+export const DEFAULT_PROGRESS_INTERVAL_S = 30;
 
 export const ENVIRONMENTS = {
   playground: "https://playground.runa.io/v2",

@@ -2,7 +2,7 @@
 // orders per minute, not items, so N items per order multiplies throughput; one row per order
 // (N = 1) keeps every row's fate separate. Only rows not yet in the journal come here: a row already
 // sent keeps its journaled order (same key, same body, same members) on every re-run.
-import type { OrderLine } from "./order-line.ts";
+import type { OrderLine } from "../input/order-line.ts";
 
 /** Runa's cap on items in one POST /order. */
 export const MAX_ITEMS_PER_ORDER = 200;

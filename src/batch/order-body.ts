@@ -3,7 +3,7 @@
 // answers idempotency_validation_error when a key comes back with a different body.
 import { toJsonNumber } from "../money.ts";
 import type { NewOrder, NewOrderItem } from "../runa/types.ts";
-import type { OrderLine } from "./order-line.ts";
+import type { OrderLine } from "../input/order-line.ts";
 
 /**
  * `metadata` (see order-metadata.ts) traces the order to its batch and rows; it is left out of a

@@ -6,12 +6,12 @@ import type { JournalState, OrderState } from "../journal/journal-state.ts";
 import { searchLedger, type LedgerMatch } from "../journal/ledger.ts";
 import { EXAMPLE_REFERENCE } from "../catalog/template-rows.ts";
 import { JournalRefusal } from "../errors.ts";
-import { openInput, type InputOptions } from "./check-rows.ts";
-import { FingerprintIndex, type OrderLine } from "./order-line.ts";
+import { openInput, type InputOptions } from "../input/check-rows.ts";
+import { FingerprintIndex, type OrderLine } from "../input/order-line.ts";
 import { rowSignature, signaturesInBody } from "./order-body.ts";
 import { recentCache } from "../recent-cache.ts";
 import { isRepostExpired, mayHavePaid, planRow, type RowPlan } from "./plan-row.ts";
-import { CostTally, type ChoicesToEstimate, type CurrencyCost } from "./validation-report.ts";
+import { CostTally, type ChoicesToEstimate, type CurrencyCost } from "../input/cost-tally.ts";
 
 export interface PlanOptions {
   file: string;

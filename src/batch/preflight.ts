@@ -7,7 +7,7 @@ import { JournalState } from "../journal/journal-state.ts";
 import { ledgerPath } from "../journal/ledger.ts";
 import { batchStateFiles } from "../journal/state-directory.ts";
 import { continuationRefusal, snapshotInput } from "./batch-identity.ts";
-import type { InputOptions } from "./check-rows.ts";
+import type { InputOptions } from "../input/check-rows.ts";
 import { OVERRIDING_FLAGS, planBatch, type Refusal, type RunPlan } from "./plan-batch.ts";
 
 export interface PreflightOptions {

@@ -7,7 +7,7 @@ import Big from "big.js";
 import { centsToText, toCents, toJsonNumber, toMoneyText } from "../money.ts";
 import type { Attempt } from "../runa/client.ts";
 import type { OrderEstimate } from "../runa/types.ts";
-import { MAX_ESTIMATED_ROWS, type ChoicesToEstimate, type CurrencyCost } from "./validation-report.ts";
+import { MAX_ESTIMATED_ROWS, type ChoicesToEstimate, type CurrencyCost } from "../input/cost-tally.ts";
 
 /** The spec's OrderPriceRequest takes at most 500 items. */
 export const ESTIMATE_ITEMS_PER_REQUEST = 500;

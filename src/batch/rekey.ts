@@ -3,7 +3,7 @@
 // for the old key, and the rows are then paid twice. Rows are numbered as in the results `row` column.
 import { JournalRefusal, UsageError } from "../errors.ts";
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
-import { openInput, type InputOptions } from "./check-rows.ts";
+import { openInput, type InputOptions } from "../input/check-rows.ts";
 
 /** "5", "5,7", "9-12" and any mix: the row numbers, ascending, each once. */
 export function parseRowList(text: string): number[] {

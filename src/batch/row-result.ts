@@ -1,7 +1,7 @@
 // What the results file says about one input row, from the validation result and the journal.
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
 import type { ResultFields } from "../csv/write-results.ts";
-import type { CheckedRow } from "./check-rows.ts";
+import type { CheckedRow } from "../input/check-rows.ts";
 import { idempotencyKey } from "./idempotency-key.ts";
 import { STUCK_KEY } from "./plan-row.ts";
 import { recentCache } from "../recent-cache.ts";

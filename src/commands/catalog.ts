@@ -2,7 +2,7 @@
 // preparing a CSV can find the code, currency and allowed amounts. Subscriptions are listed by the
 // plan codes a row must use.
 import type { Argv, CommandModule } from "yargs";
-import { table } from "../batch/validation-report.ts";
+import { table } from "../report/text-table.ts";
 import type { Catalog, OrderableCode } from "../catalog/catalog.ts";
 import { UsageError } from "../errors.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";

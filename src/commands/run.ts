@@ -24,14 +24,10 @@ import {
   writeStoppedSummaryJson,
   writeSummaryJson,
 } from "../report/summary.ts";
-import {
-  checkBalances,
-  formatReport,
-  removeStaleErrorCsv,
-  validateInput,
-  writeErrorCsv,
-  type BalanceCheck,
-} from "../batch/validation-report.ts";
+import { removeStaleErrorCsv, writeErrorCsv } from "../input/error-csv.ts";
+import { validateInput } from "../input/validation-report.ts";
+import { checkBalances, type BalanceCheck } from "../report/balance-check.ts";
+import { formatReport } from "../report/format-validation.ts";
 import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 

@@ -5,14 +5,10 @@
 import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import {
-  checkBalances,
-  formatBalances,
-  formatReport,
-  removeStaleErrorCsv,
-  validateInput,
-  writeErrorCsv,
-} from "../batch/validation-report.ts";
+import { removeStaleErrorCsv, writeErrorCsv } from "../input/error-csv.ts";
+import { validateInput } from "../input/validation-report.ts";
+import { checkBalances, formatBalances } from "../report/balance-check.ts";
+import { formatReport } from "../report/format-validation.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { preflight } from "../batch/preflight.ts";
 import { isProduction } from "../report/production-guard.ts";

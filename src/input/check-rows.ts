@@ -12,8 +12,9 @@ import { parseAmount, toCents } from "../money.ts";
 import type { DistributionMethod, ProductSelection } from "../runa/types.ts";
 import {
   contentIdentity,
+  fingerprint,
   FingerprintIndex,
-  fingerprintText,
+  type FingerprintFields,
   occurrenceFingerprint,
   referenceFingerprintText,
   sha256Hex,
@@ -214,9 +215,9 @@ function identify(
   allowDuplicates: boolean,
   problems: RowProblems,
 ): OrderLine | undefined {
-  const base = sha256Hex(fingerprintText(checked.fields));
+  const base = fingerprint(checked.fields);
   const earlier = seen.add(base, row);
-  let fingerprint = base;
+  let rowFingerprint = base;
   if (earlier) {
     if (checked.fields.reference !== undefined) {
       problems.add("reference", referenceReused(checked.fields.reference, earlier.row));
@@ -229,10 +230,10 @@ function identify(
       );
       return undefined;
     }
-    fingerprint = occurrenceFingerprint(base, earlier.occurrence);
+    rowFingerprint = occurrenceFingerprint(base, earlier.occurrence);
   }
   const order = checked.order as OrderLine;
-  order.fingerprint = fingerprint;
+  order.fingerprint = rowFingerprint;
   order.contentId = contentIdentity(checked.fields);
   return order;
 }
@@ -279,7 +280,7 @@ function fitToHeader(cells: string[], width: number): string[] {
 
 interface CheckedContent {
   order: Omit<OrderLine, "fingerprint" | "contentId">;
-  fields: Parameters<typeof fingerprintText>[0];
+  fields: FingerprintFields;
 }
 
 function cellOf(values: string[], columns: ColumnMap, column: KnownColumn): string {

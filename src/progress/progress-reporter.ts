@@ -9,7 +9,6 @@ import { ProgressTally } from "./progress-tally.ts";
 
 /** A person can read about four updates a second; more only costs CPU and flicker. */
 export const REDRAW_MS = 250;
-export const DEFAULT_PROGRESS_INTERVAL_S = 30;
 /** Width assumed when a forced terminal reports none. */
 const FALLBACK_COLUMNS = 100;
 

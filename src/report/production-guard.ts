@@ -2,8 +2,9 @@
 // file costs and asks; an unattended run (cron: no terminal on stdin) must say --yes up front, and
 // is refused before its first request to Runa otherwise (the catalog and balance calls included).
 import { createInterface } from "node:readline";
-import type { CurrencyCost } from "../batch/validation-report.ts";
-import { pricingLines, table } from "../batch/validation-report.ts";
+import type { CurrencyCost } from "../input/cost-tally.ts";
+import { pricingLines } from "./format-validation.ts";
+import { table } from "./text-table.ts";
 import { ENVIRONMENTS, type Environment } from "../config.ts";
 import { UsageError } from "../errors.ts";
 

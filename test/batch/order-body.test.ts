@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { orderBody, rowSignature, signaturesInBody } from "../../src/batch/order-body.ts";
-import type { OrderLine } from "../../src/batch/order-line.ts";
+import type { OrderLine } from "../../src/input/order-line.ts";
 
 const amount = fc
   .tuple(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 99 }))

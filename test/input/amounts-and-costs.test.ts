@@ -1,6 +1,8 @@
 // Amounts are read exactly and costs are summed in decimal to the cent: never floats.
 import { describe, expect, it } from "vitest";
-import { checkBalances, formatBalances, formatReport, validateInput } from "../../src/batch/validation-report.ts";
+import { validateInput } from "../../src/input/validation-report.ts";
+import { checkBalances, formatBalances } from "../../src/report/balance-check.ts";
+import { formatReport } from "../../src/report/format-validation.ts";
 import { parseAmount } from "../../src/money.ts";
 import { csvFile } from "./helpers.ts";
 import { testCatalog } from "./test-catalog.ts";

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openInput, type CheckedRow } from "../../src/batch/check-rows.ts";
+import { openInput, type CheckedRow } from "../../src/input/check-rows.ts";
 import { userSees } from "./corpus.ts";
 import { testCatalog } from "./test-catalog.ts";
 

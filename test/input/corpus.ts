@@ -1,8 +1,8 @@
 // What the user sees for a fixture: the problem lines of `validate`, or the one-line error main.ts
 // prints for a file that cannot be read. Shared by the corpus test and by scripts that refresh the
 // recorded expectations.
-import { formatProblem, validateInput } from "../../src/batch/validation-report.ts";
-import type { InputOptions } from "../../src/batch/check-rows.ts";
+import { formatProblem, validateInput } from "../../src/input/validation-report.ts";
+import type { InputOptions } from "../../src/input/check-rows.ts";
 import { InputFileError } from "../../src/errors.ts";
 
 export async function userSees(file: string, options: InputOptions): Promise<string> {

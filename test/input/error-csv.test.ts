@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { neutraliseFormula, writeErrorCsv } from "../../src/batch/validation-report.ts";
+import { neutraliseFormula } from "../../src/csv/safe-file.ts";
+import { writeErrorCsv } from "../../src/input/error-csv.ts";
 import { csvFile, tempDir } from "./helpers.ts";
 import { testCatalog } from "./test-catalog.ts";
 

@@ -3,7 +3,7 @@
 // the content) are invariants worth a property test each.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FingerprintIndex, fingerprintText, occurrenceFingerprint } from "../../src/batch/order-line.ts";
+import { FingerprintIndex, fingerprintText, occurrenceFingerprint } from "../../src/input/order-line.ts";
 import { csvFile, fingerprints, tempDir } from "./helpers.ts";
 import { testCatalog } from "./test-catalog.ts";
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openInput, type CheckedRow, type InputOptions } from "../../src/batch/check-rows.ts";
+import { openInput, type CheckedRow, type InputOptions } from "../../src/input/check-rows.ts";
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "runa-batch-input-"));

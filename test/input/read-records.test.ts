@@ -1,6 +1,6 @@
 // Structural faults stop reading with the line named; chunk boundaries never change an answer.
 import { describe, expect, it } from "vitest";
-import { openInput } from "../../src/batch/check-rows.ts";
+import { openInput } from "../../src/input/check-rows.ts";
 import { MAX_RECORD_CHARS, openRecords } from "../../src/csv/read-records.ts";
 import { InputFileError } from "../../src/errors.ts";
 import { checkAll, csvFile } from "./helpers.ts";

@@ -2,7 +2,7 @@
 // TEMPLATE row (country unknown) only with rows of its own template.
 import { describe, expect, it } from "vitest";
 import { compatibilityKey, OrderGrouper, type PendingRow } from "../../src/batch/group-rows.ts";
-import type { OrderLine } from "../../src/batch/order-line.ts";
+import type { OrderLine } from "../../src/input/order-line.ts";
 
 let next = 0;
 function line(overrides: Partial<OrderLine> = {}): OrderLine {

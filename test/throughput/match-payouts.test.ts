@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { matchPayouts } from "../../src/batch/match-payouts.ts";
 import { orderBody } from "../../src/batch/order-body.ts";
-import type { OrderLine } from "../../src/batch/order-line.ts";
+import type { OrderLine } from "../../src/input/order-line.ts";
 import type { MemberRow } from "../../src/journal/records.ts";
 import type { CompletedOrderItem, FullOrder } from "../../src/runa/types.ts";
 import { postOrder, simulator, untilSettled } from "../helpers/simulator.ts";
