@@ -138,5 +138,5 @@ export function humanLine(jsonLine: string): string {
     return `${field} ${Array.isArray(value) ? value.join(", ") : String(value)}`;
   });
   const level = LEVEL_NAMES[Number(record.level)] ?? "log";
-  return `${level}: ${String(record.msg ?? "")}${details.length > 0 ? ` (${details.join("; ")})` : ""}`;
+  return `${level}: ${typeof record.msg === "string" ? record.msg : ""}${details.length > 0 ? ` (${details.join("; ")})` : ""}`;
 }

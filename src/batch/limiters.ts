@@ -126,7 +126,7 @@ export async function openOrderBudget(options: OrderBudgetOptions): Promise<Orde
     );
   }
 
-  const connection = new Bottleneck.IORedisConnection({ client, Redis } as Bottleneck.IORedisConnectionOptions);
+  const connection = new Bottleneck.IORedisConnection({ client, Redis });
   recogniseSentinelErrors(connection);
   const limiter = new Bottleneck({
     id,

@@ -7,7 +7,7 @@ import type { CommandModule } from "yargs";
 export interface CommandEntry {
   command: string;
   describe: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type; yargs takes them as one list
   load: () => Promise<CommandModule<any, any>>;
 }
 

@@ -54,7 +54,7 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
         default: true,
         describe: "Start the CSV with a UTF-8 byte-order mark, for Excel (--no-bom to omit)",
       },
-    }) as unknown as Argv<ReconcileArgs>,
+    }),
   handler: async (argv) => {
     process.exitCode = await runReconcile(argv, {
       write: (text) => process.stdout.write(text),

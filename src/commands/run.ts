@@ -65,7 +65,7 @@ interface RunArgs extends ConnectionArgs {
 export const runCommand: CommandModule<object, RunArgs> = {
   command: "run <input>",
   builder: (yargs) =>
-    (connectionOptions(yargs as Argv) as Argv<ConnectionArgs>)
+    connectionOptions<object>(yargs as Argv)
       .positional("input", { type: "string", demandOption: true, describe: "The rewards CSV" })
       .options({
         "batch-id": {

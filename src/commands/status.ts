@@ -30,7 +30,7 @@ const DEFAULT_OUTPUT_DIRECTORY = "output";
 export const statusCommand: CommandModule<object, StatusArgs> = {
   command: "status <target>",
   builder: (yargs) =>
-    (connectionOptions(yargs as Argv) as Argv<ConnectionArgs>)
+    connectionOptions<object>(yargs as Argv)
       .positional("target", { type: "string", demandOption: true, describe: "The rewards CSV, or a batch id" })
       .options({
         "batch-id": {
@@ -124,7 +124,7 @@ function describeJournal(journal: JournalState): string[] {
     `  orders: ${count(orders)}`,
     `  rows:   ${count(rows)}`,
     "  for these rows a re-run would:",
-    ...actionLines(Object.fromEntries(next) as Partial<Record<RowPlan["action"], number>>),
+    ...actionLines(Object.fromEntries(next)),
     ...expiredLines([...expired.values()]),
   ];
 }

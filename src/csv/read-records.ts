@@ -126,7 +126,7 @@ async function* readRecords(file: string, options: ReadOptions): AsyncGenerator<
   let sawHeader = false;
 
   function* drain(p: Parser): Generator<Item> {
-    let batch: RawRecord[] = [];
+    const batch: RawRecord[] = [];
     for (let cells = p.read() as string[] | null; cells !== null; cells = p.read() as string[] | null) {
       const line = lastEndLine + 1;
       lastEndLine = line + countLineBreaks(cells);
@@ -139,7 +139,6 @@ async function* readRecords(file: string, options: ReadOptions): AsyncGenerator<
       }
     }
     if (batch.length > 0) yield { kind: "records", records: batch };
-    batch = [];
   }
 
   try {

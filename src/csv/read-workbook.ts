@@ -77,7 +77,7 @@ function unzip(file: string, bytes: Buffer): { text(path: string): string | unde
       `this .xlsx file cannot be opened (${(error as Error).message}): save it again from Excel, or save the sheet as CSV UTF-8`,
     );
   }
-  return { text: (path) => (files[path] === undefined ? undefined : strFromU8(files[path]!)) };
+  return { text: (path) => (files[path] === undefined ? undefined : strFromU8(files[path])) };
 }
 
 /** Walks an XML document: `open` for every element, `text` for character data inside them. */

@@ -17,13 +17,17 @@ const foreign = (status: number): Attempt<unknown> => ({
 
 describe("judge", () => {
   it.each([
-    ["a 202", { kind: "ok", status: 202, body: { id: "O-1" } } as Attempt<unknown>, "success"],
+    ["a 202", { kind: "ok", status: 202, body: { id: "O-1" } } satisfies Attempt<unknown>, "success"],
     [
       "a connection reset",
-      { kind: "network", code: "ECONNRESET", message: "socket hang up" } as Attempt<unknown>,
+      { kind: "network", code: "ECONNRESET", message: "socket hang up" } satisfies Attempt<unknown>,
       "retry:network",
     ],
-    ["a timeout", { kind: "network", code: "ETIMEDOUT", message: "timeout" } as Attempt<unknown>, "retry:network"],
+    [
+      "a timeout",
+      { kind: "network", code: "ETIMEDOUT", message: "timeout" } satisfies Attempt<unknown>,
+      "retry:network",
+    ],
     ["a 500", httpError(500, "internal_server_error"), "retry:server_error"],
     ["a 504", httpError(504, "timeout"), "retry:server_error"],
     ["a 429", httpError(429, "rate_exceeded"), "retry:rate_limited"],

@@ -37,7 +37,7 @@ describe("writeResults", () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir)).toEqual(["out.results.csv"]);
     const text = readFileSync(path, "utf8");
-    const [header, ...rows] = parse(text) as string[][];
+    const [header, ...rows] = parse(text);
     expect(header).toEqual(["input_Status", "note", "amount", ...RESULT_COLUMNS]);
     expect(rows[0]!.slice(0, 3)).toEqual(["OLD", '\'=HYPERLINK("http://evil")', "10"]);
     expect(rows[0]![header!.indexOf("redemption_url")]).toBe("https://r.example/x");
@@ -57,7 +57,7 @@ describe("writeResults", () => {
       }),
       PLAIN_CSV,
     );
-    const [header, row] = parse(readFileSync(path, "utf8")) as string[][];
+    const [header, row] = parse(readFileSync(path, "utf8"));
     expect(header).toEqual([
       "name",
       "input_Status_2",
@@ -87,7 +87,7 @@ describe("writeResults", () => {
       lines({ values: ["a", "b", "c"], result: result({ row: "2" }) }),
       PLAIN_CSV,
     );
-    const [header, row] = parse(readFileSync(path, "utf8")) as string[][];
+    const [header, row] = parse(readFileSync(path, "utf8"));
     expect(header!.slice(0, 4)).toEqual(["input_status_3", "input_status", "input_status_2", "row"]);
     expect(row!.slice(0, 4)).toEqual(["a", "b", "c", "2"]);
   });
@@ -117,7 +117,7 @@ describe("writeResults", () => {
       }),
       PLAIN_CSV,
     );
-    const [header, row] = parse(readFileSync(path, "utf8")) as string[][];
+    const [header, row] = parse(readFileSync(path, "utf8"));
     expect(header).toEqual(["email", ...RESULT_COLUMNS]);
     expect(row).toEqual([
       "a@example.com",

@@ -27,7 +27,7 @@ describe("Excel-friendly output", () => {
     expect(text.startsWith(`${BOM}name;amount;currency;product_code;email;description;row;idempotency_key;`)).toBe(
       true,
     );
-    const rows = parse(text, { bom: true, delimiter: ";", columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(text, { bom: true, delimiter: ";", columns: true });
     expect(rows.map((row) => [row.name, row.description, row.status])).toEqual([
       ["Zoë Brontë", "Prix £20 à Noël", "COMPLETED"],
       ["Jürgen", "Danke", "COMPLETED"],
@@ -51,7 +51,7 @@ describe("Excel-friendly output", () => {
       expect(withBom.code).toBe(2);
       const text = readFileSync(join(cwd, "with.csv"), "utf8");
       expect(text.startsWith(`${BOM}row;error;name;amount;`)).toBe(true);
-      const [, row] = parse(text, { bom: true, delimiter: ";" }) as string[][];
+      const [, row] = parse(text, { bom: true, delimiter: ";" });
       expect(row?.slice(0, 4)).toEqual(["4", expect.stringContaining("vingt"), "Zoë", "vingt"]);
 
       const withoutBom = await runCli(["validate", file, "--simulate", "--errors-out", "without.csv", "--no-bom"], {

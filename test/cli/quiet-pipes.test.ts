@@ -24,7 +24,7 @@ function runClosingAfterFirstChunk(args: string[], cwd: string, stream: "stdout"
     });
     let other = "";
     let readBeforeClose = 0;
-    child[stream === "stdout" ? "stderr" : "stdout"].on("data", (chunk: Buffer) => (other += chunk));
+    child[stream === "stdout" ? "stderr" : "stdout"].on("data", (chunk: Buffer) => (other += chunk.toString()));
     child[stream].once("data", (chunk: Buffer) => {
       readBeforeClose = chunk.length;
       child[stream].destroy();

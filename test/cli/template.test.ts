@@ -10,7 +10,7 @@ import { loadCatalogFixture } from "../../src/simulator/catalog.ts";
 const simulatorCodes = new Map(loadCatalogFixture().catalog.map((product) => [product.code, product]));
 
 function readTemplate(path: string, delimiter = ","): Record<string, string>[] {
-  return parse(readFileSync(path), { bom: true, columns: true, delimiter }) as Record<string, string>[];
+  return parse<Record<string, string>>(readFileSync(path), { bom: true, columns: true, delimiter });
 }
 
 describe("runa-batch template", () => {

@@ -1,6 +1,6 @@
 // Every order names its batch, its rows and the tool in Runa's metadata, within Runa's limits, and
 // a body already journaled is re-sent byte for byte, never rebuilt.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageVersion } from "../../src/package-version.ts";
@@ -19,7 +19,7 @@ function rowsNamed(metadata: Record<string, string>): number[] {
     .flatMap(([, value]) => value.split(","))
     .flatMap((part) => {
       const [from, to = from] = part.split("-").map(Number) as [number, number?];
-      return Array.from({ length: to! - from + 1 }, (_, index) => from + index);
+      return Array.from({ length: to - from + 1 }, (_, index) => from + index);
     });
 }
 

@@ -125,10 +125,13 @@ describe("runa-batch reconcile", () => {
         ),
       );
       const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
-      expect(validateRequest({ method: "GET", path: `/order?${query}`, headers }), `GET /order?${query}`).toEqual([]);
+      expect(
+        validateRequest({ method: "GET", path: `/order?${query.toString()}`, headers }),
+        `GET /order?${query.toString()}`,
+      ).toEqual([]);
       // and the simulator's answer to it matches the spec
-      const answer = await call(sim, `/order?${query}`);
-      expect(validateResponse("GET", `/order?${query}`, answer.status, answer.json)).toEqual([]);
+      const answer = await call(sim, `/order?${query.toString()}`);
+      expect(validateResponse("GET", `/order?${query.toString()}`, answer.status, answer.json)).toEqual([]);
     }
   });
 

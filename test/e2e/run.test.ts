@@ -22,7 +22,7 @@ describe("runa-batch run", () => {
 
     const resultsPath = join(cwd, "output", "sample-rewards.results.csv");
     expect(statSync(resultsPath).mode & 0o777).toBe(0o600);
-    const input = parse(readFileSync(SAMPLE), { columns: true }) as Record<string, string>[];
+    const input = parse<Record<string, string>>(readFileSync(SAMPLE), { columns: true });
     const results = readResults(resultsPath);
     expect(results).toHaveLength(input.length);
     expect(sim.state.countOrders()).toBe(input.length);
@@ -70,7 +70,7 @@ describe("runa-batch run", () => {
           values.map((value): [string, string] => [name, value]),
         ),
       );
-      const path = query.size > 0 ? `${request.path}?${query}` : request.path;
+      const path = query.size > 0 ? `${request.path}?${query.toString()}` : request.path;
       const body = request.rawBody ? JSON.parse(request.rawBody) : undefined;
       expect(validateRequest({ method: request.method, path, headers, body }), `${request.method} ${path}`).toEqual([]);
     }

@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { encodeLine, readRecords } from "../../src/journal/journal-file.ts";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- journal records of every kind; tests read the fields they check
 export function journalRecords(path: string): any[] {
   return [...readRecords<unknown>(path)];
 }

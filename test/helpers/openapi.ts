@@ -78,7 +78,7 @@ function deref(node: unknown, pointer: string): { node: JsonObject; pointer: str
   let current = node as JsonObject;
   let currentPointer = pointer;
   while (typeof current?.["$ref"] === "string") {
-    currentPointer = (current["$ref"] as string).replace(/^#/, "");
+    currentPointer = current["$ref"].replace(/^#/, "");
     current = at(currentPointer) as JsonObject;
   }
   return { node: current, pointer: currentPointer };

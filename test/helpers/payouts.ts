@@ -10,7 +10,7 @@ import type { RunningSimulator, SimulatedOrder, SimulatedOrderItem } from "../..
 import { readResults } from "./results.ts";
 
 export function expectEveryRowPaidOnce(sim: RunningSimulator, inputPath: string, resultsPath: string): void {
-  const input = parse(readFileSync(inputPath), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const input = parse<Record<string, string>>(readFileSync(inputPath), { columns: true, skip_empty_lines: true });
   const results = readResults(resultsPath);
   const orders = sim.state.orders;
 

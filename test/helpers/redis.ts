@@ -102,7 +102,7 @@ function ping(port: number): Promise<boolean> {
     socket.once("error", () => done(false));
     socket.on("connect", () => socket.write("PING\r\n"));
     socket.on("data", (chunk) => {
-      answer += chunk;
+      answer += chunk.toString();
       if (answer.includes("\r\n")) done(answer.startsWith("+PONG"));
     });
   });

@@ -3,5 +3,5 @@ import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 
 export function readResults(path: string): Record<string, string>[] {
-  return parse(readFileSync(path), { bom: true, columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  return parse<Record<string, string>>(readFileSync(path), { bom: true, columns: true, skip_empty_lines: true });
 }

@@ -21,7 +21,7 @@ function rewards(directory: string, rows: string[]): string {
 }
 
 function header(path: string): string[] {
-  return (parse(readFileSync(path), { bom: true, to_line: 1 }) as string[][])[0]!;
+  return parse(readFileSync(path), { bom: true, to_line: 1 })[0]!;
 }
 
 describe("formula-safe headers", () => {

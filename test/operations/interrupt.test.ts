@@ -97,7 +97,7 @@ describe("interrupting a run", () => {
         onSpawn: (child) => {
           let stderr = "";
           let interrupted = false;
-          child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk));
+          child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
           const watch = setInterval(() => {
             if (slowFrom < 0 && posts().some((post) => post.responseStatus !== undefined)) {
               faults.latencyMs = 5_000;

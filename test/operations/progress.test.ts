@@ -7,6 +7,7 @@ import { HAS_SCRIPT, runInTerminal, writeRewards } from "./helpers.ts";
 
 const ESCAPE = "\x1b[";
 /** SGR colour codes such as ESC[32m (not cursor movement such as ESC[2K). */
+// eslint-disable-next-line no-control-regex -- an ANSI colour code starts with ESC; matching it is the point
 const COLOUR_CODE = /\x1b\[\d+(;\d+)*m/;
 
 describe("progress", () => {

@@ -130,7 +130,7 @@ describe("the reconciliation CSV", () => {
     const result = matchOrders([runa("=HYPERLINK(1)", at(3))], [journaled("O-2", { batchId: "@evil" })], {});
     await writeReconciliationCsv(path, result, false);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const [header, ...rows] = parse(readFileSync(path, "utf8")) as string[][];
+    const [header, ...rows] = parse(readFileSync(path, "utf8"));
     expect(header).toEqual([...RECONCILE_COLUMNS]);
     expect(rows.map((row) => [row[0], row[1], row[2]])).toEqual([
       ["unknown_to_journals", "", "'=HYPERLINK(1)"],
