@@ -2,8 +2,8 @@
 // applied, e.g. 10.1 stays "10.1" and a date reads "11/29/2026"), which is also what Excel writes when
 // the sheet is saved as CSV, so the same rows give the same checks, fingerprints and keys either way.
 // fflate unzips, saxes reads the XML, numfmt applies Excel's number formats; only the cells are ours.
-// The workbook is read whole into memory (Excel's own limit is about a million rows); for bigger
-// batches, CSV streams.
+// The sheet is read whole into memory (Excel's own limit is about a million rows), and a workbook
+// that unpacks to more than MAX_WORKBOOK_XML_BYTES is refused; for bigger batches, CSV streams.
 import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { strFromU8, unzipSync } from "fflate";
@@ -65,19 +65,42 @@ export async function readWorkbookSheet(file: string, sheet?: string): Promise<W
   return { name: chosen.name, rows: readRows(sheetXml, display) };
 }
 
+/**
+ * The parts we read, XML unzipped: at most this many bytes in all, as the zip declares them. fflate
+ * never writes past a part's declared size, so this bounds memory even for a small file that
+ * unpacks to gigabytes (a zip bomb); a real sheet this big would not fit in memory as text anyway.
+ */
+export const MAX_WORKBOOK_XML_BYTES = 512 * 1024 * 1024;
+
+/** Each part is unzipped when asked for, and only it: pictures and other sheets are never inflated. */
 function unzip(file: string, bytes: Buffer): { text(path: string): string | undefined } {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (error) {
-    throw new InputFileError(
-      file,
-      undefined,
-      undefined,
-      `this .xlsx file cannot be opened (${(error as Error).message}): save it again from Excel, or save the sheet as CSV UTF-8`,
-    );
-  }
-  return { text: (path) => (files[path] === undefined ? undefined : strFromU8(files[path])) };
+  let unpacked = 0;
+  const fail = (why: string): never => {
+    throw new InputFileError(file, undefined, undefined, why);
+  };
+  return {
+    text(path) {
+      let part: Uint8Array | undefined;
+      try {
+        part = unzipSync(bytes, {
+          filter: (entry) => {
+            if (entry.name !== path) return false;
+            unpacked += entry.originalSize;
+            return unpacked <= MAX_WORKBOOK_XML_BYTES;
+          },
+        })[path];
+      } catch (error) {
+        fail(
+          `this .xlsx file cannot be opened (${(error as Error).message}): save it again from Excel, or save the sheet as CSV UTF-8`,
+        );
+      }
+      if (unpacked > MAX_WORKBOOK_XML_BYTES)
+        fail(
+          `this .xlsx file unpacks to more than ${MAX_WORKBOOK_XML_BYTES / 1024 / 1024} MB, too big to read as a workbook: save the sheet as CSV UTF-8 (CSV files of any size are streamed)`,
+        );
+      return part === undefined ? undefined : strFromU8(part);
+    },
+  };
 }
 
 /** Walks an XML document: `open` for every element, `text` for character data inside them. */

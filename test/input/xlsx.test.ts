@@ -1,12 +1,12 @@
 // An .xlsx workbook goes through the same checks, fingerprints and keys as the same rows saved as CSV,
 // each cell read as the text Excel shows (never a float's digits).
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, SLOW_TEST_MS, workDir } from "../helpers/cli.ts";
 import { readResults } from "../helpers/results.ts";
 import { writeWorkbook, type Cell } from "../helpers/workbook.ts";
-import { readWorkbookSheet } from "../../src/csv/read-workbook.ts";
+import { MAX_WORKBOOK_XML_BYTES, readWorkbookSheet } from "../../src/csv/read-workbook.ts";
 
 const HEADER = ["reference", "amount", "currency", "product_code", "email", "description", "hired"];
 
@@ -95,4 +95,35 @@ describe(".xlsx input", () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/row 2 \(line 2\) amount: /);
   });
+
+  it("refuses a workbook that unpacks to more than it can hold, before inflating it (a zip bomb), naming the file", async () => {
+    const cwd = workDir();
+    writeWorkbook(join(cwd, "bomb.xlsx"), [{ name: "Rewards", rows: STORED }]);
+    // fflate inflates a part into a buffer of the size the zip declares, so the declared size is what
+    // a bomb must claim; claim just over the limit for the sheet in the central directory.
+    const zip = readFileSync(join(cwd, "bomb.xlsx"));
+    const claimed = declareSize(zip, "xl/worksheets/sheet1.xml", MAX_WORKBOOK_XML_BYTES + 1);
+    expect(claimed).toBe(1);
+    writeFileSync(join(cwd, "bomb.xlsx"), zip);
+    await expect(readWorkbookSheet(join(cwd, "bomb.xlsx"))).rejects.toThrow(/unpacks to more than 512 MB/);
+    const result = await runCli(["validate", "bomb.xlsx", "--simulate"], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("bomb.xlsx");
+    expect(result.stderr).toContain("save the sheet as CSV UTF-8");
+    expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+  });
 });
+
+/** Rewrites the uncompressed size the central directory gives `name`; returns how many entries matched. */
+function declareSize(zip: Buffer, name: string, size: number): number {
+  let matched = 0;
+  for (let at = zip.indexOf(CENTRAL_ENTRY); at !== -1; at = zip.indexOf(CENTRAL_ENTRY, at + 4)) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    if (zip.toString("utf8", at + 46, at + 46 + nameLength) !== name) continue;
+    zip.writeUInt32LE(size, at + 24);
+    matched += 1;
+  }
+  return matched;
+}
+
+const CENTRAL_ENTRY = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
