@@ -64,6 +64,20 @@ export class ValidationFailedError extends BatchError {
   }
 }
 
+/** Raised in production when the balance is short of what the run would send: before any order. */
+export class BalanceShortError extends BatchError {
+  constructor(message: string) {
+    super(message, "insufficient_balance", EXIT.USAGE);
+  }
+}
+
+/** Raised when the person asked to confirm spending (a production run, --rekey) does not say yes. */
+export class NotConfirmedError extends BatchError {
+  constructor(message: string) {
+    super(message, "not_confirmed", EXIT.USAGE);
+  }
+}
+
 /** Raised when Runa refuses our credentials (401/403 on a call every row needs). */
 export class AuthenticationError extends BatchError {
   constructor(message: string) {

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import pino, { type Logger } from "pino";
 import { POLLS_PER_SECOND } from "../config.ts";
-import { describeFault, isStorageFault, JournalRefusal, StorageError, UsageError } from "../errors.ts";
+import { describeFault, isStorageFault, JournalRefusal, NotConfirmedError, StorageError } from "../errors.ts";
 import { adoptLegacyJournal, BatchJournal, batchPaths } from "../journal/batch-journal.ts";
 import { BatchLock } from "../journal/batch-lock.ts";
 import { crashPoint } from "../journal/crash-points.ts";
@@ -266,7 +266,7 @@ async function rekey(
 ): Promise<void> {
   const plan = await planRekey(options.file, options.input, journal.state, rows);
   if (!(await dependencies.confirmRekey?.(rekeyQuestion(plan))))
-    throw new UsageError("--rekey was not confirmed: nothing was sent", "not_confirmed");
+    throw new NotConfirmedError("--rekey was not confirmed: nothing was sent");
   for (const { order, rows: named } of plan.orders) {
     journal.rekeyed(order.key);
     log.warn({ key: order.key, rows: named }, "key given up by --rekey: these rows are sent under a new key");

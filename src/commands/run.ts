@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
-import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import type { Argv, CommandModule } from "yargs";
 import { openOrderBudget, type OrderBudget } from "../batch/limiters.ts";
 import { runBatch } from "../batch/run-batch.ts";
 import { parseRowList } from "../batch/rekey.ts";
@@ -16,7 +16,8 @@ import { refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { ledgerPath } from "../journal/ledger.ts";
 import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
-import { askYesNo, confirmationText, isProduction, refuseUnattendedProduction } from "../report/production-guard.ts";
+import { askYesNo, isProduction } from "../report/production-guard.ts";
+import { confirmRun, refuseUnconfirmable } from "../report/confirm-run.ts";
 import {
   accountStopMessage,
   countProblems,
@@ -26,15 +27,14 @@ import {
 } from "../report/summary.ts";
 import { removeStaleErrorCsv, writeErrorCsv } from "../input/error-csv.ts";
 import { validateInput } from "../input/validation-report.ts";
-import { checkBalances, type BalanceCheck } from "../report/balance-check.ts";
 import { formatReport } from "../report/format-validation.ts";
-import { connectionOptions, openConnection, type ConnectionArgs } from "./connection-options.ts";
+import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
 const DEFAULT_OUTPUT_DIRECTORY = "output";
 const EXIT_INTERRUPTED = 130;
 
-interface RunArgs extends ConnectionArgs {
+export interface RunArgs extends ConnectionArgs {
   input: string;
   batchId?: string;
   out?: string;
@@ -184,17 +184,99 @@ export const runCommand: CommandModule<object, RunArgs> = {
         },
       }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
-    process.exitCode = await run(argv);
+    process.exitCode = await runRun(parseRunArgs(argv, process.env), {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdinIsTTY: process.stdin.isTTY === true,
+      ask: (question, stop) => askYesNo(question, stop, process.stdin, process.stderr),
+      onInterrupt: (handler) => {
+        process.on("SIGINT", handler);
+        process.on("SIGTERM", handler);
+        return () => {
+          process.off("SIGINT", handler);
+          process.off("SIGTERM", handler);
+        };
+      },
+      exit: (code) => process.exit(code), // the one exit outside main.ts: the user asked for it twice
+      now: Date.now,
+      env: process.env,
+      openConnection,
+    });
   },
 };
 
-async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
+/** The yes/no flags a run takes as they are. */
+type RunSwitches = Pick<
+  RunArgs,
+  | "allowDuplicates"
+  | "skipInvalid"
+  | "ignoreBalance"
+  | "acceptChanges"
+  | "forceAfterExpiry"
+  | "continueBatch"
+  | "allowRepeatPayments"
+  | "refreshCatalog"
+  | "bom"
+  | "quiet"
+  | "yes"
+  | "sendEmails"
+>;
+
+/** A run as asked for by the flags, RUNA_* variables and the config file (yargs merged them into argv), checked. */
+export interface RunSettings extends RunSwitches {
+  /** The input file as the user named it. */
+  file: string;
+  /** The file's name without its extension: the default batch id and results name. */
+  name: string;
+  batchId: string;
+  /** False when the batch id is only the file's name (no --batch-id, RUNA_BATCH_ID or config file). */
+  batchIdGiven: boolean;
+  resultsFile: string;
+  production: boolean;
+  connection: ConnectionArgs;
+  ordersPerMinute: number;
+  itemsPerOrder: number;
+  pollTimeoutMs: number;
+  progressIntervalS: number;
+  repeatWindowMs: number;
+  delimiter: string | undefined;
+  sheet: string | undefined;
+  logFile: string | undefined;
+  rekeyRows: number[] | undefined;
+  redisUrl: string | undefined;
+  /** Shrinks every wait (tests: RUNA_BATCH_TIME_SCALE). */
+  timeScale: number;
+  /** The command that resumes this batch, shown in the summary and on interrupt. */
+  rerunCommand: string;
+}
+
+/** What a run needs from the process around it: its streams, terminal, signals, clock and connection. */
+export interface RunDeps {
+  stdout: { write(text: string): unknown };
+  /** Progress, notes and questions; `isTTY` and `columns` shape the display. */
+  stderr: { write(text: string): unknown; isTTY?: boolean | undefined; columns?: number | undefined };
+  stdinIsTTY: boolean;
+  /** Asks a yes/no question on the terminal; a `stop` (Ctrl-C) answers no. */
+  ask: (question: string, stop: AbortSignal) => Promise<boolean>;
+  /** Calls `handler` on each SIGINT or SIGTERM, until the returned function is called. */
+  onInterrupt: (handler: (signal: NodeJS.Signals) => void) => () => void;
+  /** Ends the process at once: only on a second interrupt. */
+  exit: (code: number) => void;
+  now: () => number;
+  /** The variables the display honours (RUNA_BATCH_FORCE_TTY, TERM, NO_COLOR). */
+  env: NodeJS.ProcessEnv;
+  openConnection: (
+    argv: ConnectionArgs,
+    options: { ordersPerMinute?: number; sendEmails?: boolean },
+  ) => Promise<Connection>;
+}
+
+/** Checks the flags (no I/O): throws UsageError for a bad value or combination. */
+export function parseRunArgs(argv: RunArgs, env: NodeJS.ProcessEnv): RunSettings {
   const file = argv.input;
-  if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
   const name = basename(file, extname(file));
   const production = isProduction(argv);
   const batchId = argv.batchId ?? name;
-  const resultsFile = argv.out ?? join(DEFAULT_OUTPUT_DIRECTORY, `${name}.results.csv`);
   if (!(argv.rate > 0)) throw new UsageError(`--rate must be above 0, got ${argv.rate}`);
   if (!Number.isInteger(argv.itemsPerOrder) || argv.itemsPerOrder < 1 || argv.itemsPerOrder > 200) {
     throw new UsageError(`--items-per-order must be a whole number from 1 to 200, got ${argv.itemsPerOrder}`);
@@ -204,73 +286,117 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     throw new UsageError(`--progress-interval must be 0 or more seconds, got ${argv.progressInterval}`);
   if (!(argv.repeatWindow >= 0))
     throw new UsageError(`--repeat-window must be 0 or more days, got ${argv.repeatWindow}`);
-  const scale = timeScale();
-  refuseUnattendedProduction({ production, yes: argv.yes, stdinIsTTY: process.stdin.isTTY === true }); // before any request
   if (argv.sendEmails && production) {
     throw new UsageError(
       "--send-emails is for the playground only: in production Runa always emails EMAIL rows. Drop --send-emails; nothing was sent.",
       "usage",
     );
   }
-  if (production && argv.batchId === undefined) {
-    throw new UsageError(
-      `a production run needs an explicit batch id, one per period and the same on every re-run: --batch-id ${name}-${new Date().toISOString().slice(0, 7)} (or RUNA_BATCH_ID, or "batch-id" in the config file). Nothing was ordered.`,
-      "batch_id_required",
-    );
-  }
+  return {
+    file,
+    name,
+    batchId,
+    batchIdGiven: argv.batchId !== undefined,
+    resultsFile: argv.out ?? join(DEFAULT_OUTPUT_DIRECTORY, `${name}.results.csv`),
+    production,
+    connection: {
+      env: argv.env,
+      baseUrl: argv.baseUrl,
+      apiKeyFile: argv.apiKeyFile,
+      simulate: argv.simulate,
+      config: argv.config,
+      stateDir: argv.stateDir,
+    },
+    ordersPerMinute: argv.rate,
+    itemsPerOrder: argv.itemsPerOrder,
+    pollTimeoutMs: argv.pollTimeout * 1000,
+    progressIntervalS: argv.progressInterval,
+    repeatWindowMs: argv.repeatWindow * 24 * 60 * 60_000,
+    allowDuplicates: argv.allowDuplicates,
+    skipInvalid: argv.skipInvalid,
+    ignoreBalance: argv.ignoreBalance,
+    acceptChanges: argv.acceptChanges,
+    forceAfterExpiry: argv.forceAfterExpiry,
+    continueBatch: argv.continueBatch,
+    allowRepeatPayments: argv.allowRepeatPayments,
+    refreshCatalog: argv.refreshCatalog,
+    delimiter: parseDelimiter(argv.delimiter),
+    sheet: argv.sheet,
+    bom: argv.bom,
+    logFile: argv.logFile,
+    quiet: argv.quiet,
+    yes: argv.yes,
+    rekeyRows: argv.rekey === undefined ? undefined : parseRowList(argv.rekey),
+    sendEmails: argv.sendEmails,
+    redisUrl: argv.redisUrl, // flag, RUNA_REDIS_URL or the config file (config-file.ts)
+    timeScale: timeScale(env),
+    rerunCommand: rerunCommand(argv, batchId),
+  };
+}
 
-  const rekeyRows = argv.rekey === undefined ? undefined : parseRowList(argv.rekey);
-  if (rekeyRows && !argv.yes && process.stdin.isTTY !== true) {
+export async function runRun(settings: RunSettings, deps: RunDeps): Promise<number> {
+  const { file, name, batchId, resultsFile, production } = settings;
+  if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+  // Before any request: a yes nobody can give, then a production batch without a name.
+  refuseUnconfirmable({
+    production,
+    yes: settings.yes,
+    rekey: settings.rekeyRows !== undefined,
+    stdinIsTTY: deps.stdinIsTTY,
+  });
+  if (production && !settings.batchIdGiven) {
     throw new UsageError(
-      "--rekey may pay rows a second time and there is no terminal to confirm on; nothing was sent. Check the rows first, then add --yes.",
-      "confirmation_required",
+      `a production run needs an explicit batch id, one per period and the same on every re-run: --batch-id ${name}-${new Date(deps.now()).toISOString().slice(0, 7)} (or RUNA_BATCH_ID, or "batch-id" in the config file). Nothing was ordered.`,
+      "batch_id_required",
     );
   }
   mkdirSync(dirname(resultsFile), { recursive: true, mode: 0o700 });
 
-  const connection = await openConnection(argv, { ordersPerMinute: argv.rate, sendEmails: argv.sendEmails });
+  const connection = await deps.openConnection(settings.connection, {
+    ordersPerMinute: settings.ordersPerMinute,
+    sendEmails: settings.sendEmails,
+  });
   // The simulator forgets everything when this run ends, so a rehearsal keeps its state apart
   // and throws it away: a real batch's journal and ledger are never mixed with simulated orders.
-  const rehearsalState = argv.simulate ? mkdtempSync(join(tmpdir(), "runa-batch-rehearsal-")) : undefined;
+  const rehearsalState = connection.simulated ? mkdtempSync(join(tmpdir(), "runa-batch-rehearsal-")) : undefined;
   const stateDirectory = rehearsalState ?? connection.stateDirectory();
   const stop = new AbortController();
-  const output = chooseOutput({ stderrIsTTY: process.stderr.isTTY === true, quiet: argv.quiet });
+  const output = chooseOutput({ stderrIsTTY: deps.stderr.isTTY === true, quiet: settings.quiet, env: deps.env });
   const progress = new ProgressReporter({
     ...output,
     batchId,
-    stream: process.stderr,
-    intervalS: argv.progressInterval,
+    stream: deps.stderr,
+    intervalS: settings.progressIntervalS,
   });
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const ask = (question: string): Promise<boolean> => progress.aside(() => deps.ask(question, stop.signal));
+  const stopListening = deps.onInterrupt((signal) => {
     if (stop.signal.aborted) {
       progress.stop();
-      process.stderr.write(
-        `\n${signal} again: exiting now; the journal keeps every sent order safe. Resume with: ${rerunCommand(argv, batchId)}\n`,
+      deps.stderr.write(
+        `\n${signal} again: exiting now; the journal keeps every sent order safe. Resume with: ${settings.rerunCommand}\n`,
       );
-      process.exit(EXIT_INTERRUPTED); // the one exit outside main.ts: the user asked for it twice
+      deps.exit(EXIT_INTERRUPTED);
+      return;
     }
     progress.note(
       `\n${signal}: no new orders will be sent; finishing requests in flight and writing results (${signal} again to exit at once)`,
     );
     stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  });
   let budget: OrderBudget | undefined;
   let snapshot: InputSnapshot | undefined;
   try {
-    if (argv.batchId === undefined && !argv.quiet)
+    if (!settings.batchIdGiven && !settings.quiet)
       progress.note(
         `batch id "${batchId}", from the file's name: give --batch-id to name the period (required in production)`,
       );
     progress.stage("loading the product catalog");
-    const delimiter = parseDelimiter(argv.delimiter);
     const inputOptions = {
-      catalog: await catalogFor(connection, argv.refreshCatalog),
-      allowDuplicates: argv.allowDuplicates,
+      catalog: await catalogFor(connection, settings.refreshCatalog),
+      allowDuplicates: settings.allowDuplicates,
       displayName: file,
-      ...(delimiter ? { delimiter } : {}),
-      sheet: argv.sheet,
+      ...(settings.delimiter ? { delimiter: settings.delimiter } : {}),
+      sheet: settings.sheet,
     };
 
     // Every pass reads this private copy: the file cannot change under the run.
@@ -281,8 +407,8 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     const errorsFile = join(dirname(resultsFile), `${name}.errors.csv`);
     if (report.invalid > 0) {
       progress.note(formatReport(report));
-      await writeErrorCsv(snapshot.path, inputOptions, errorsFile, argv.bom);
-      if (!argv.skipInvalid) {
+      await writeErrorCsv(snapshot.path, inputOptions, errorsFile, settings.bom);
+      if (!settings.skipInvalid) {
         throw new ValidationFailedError(
           `${file}: ${report.invalid} of ${report.rows} row(s) are invalid; nothing was ordered. Fix them (see ${errorsFile}) or pass --skip-invalid.`,
         );
@@ -294,15 +420,15 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       removeStaleErrorCsv(errorsFile);
     }
     const besideResults = batchPaths(dirname(resultsFile), batchId);
-    const logFile = argv.logFile ?? besideResults.log;
+    const logFile = settings.logFile ?? besideResults.log;
     refuseUnsafeTarget(besideResults.summary); // before any POST, not after the orders are placed
     const log = createLogger({
       file: logFile,
       batchId,
       toStderr: !output.terminal,
-      stderrLevel: argv.quiet ? "error" : "info",
+      stderrLevel: settings.quiet ? "error" : "info",
       ...(output.terminal
-        ? { notes: { level: argv.quiet ? "error" : "warn", write: (line: string) => progress.note(line) } }
+        ? { notes: { level: settings.quiet ? "error" : "warn", write: (line: string) => progress.note(line) } }
         : {}),
       secrets: connection.secrets,
     });
@@ -310,9 +436,9 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       {
         file,
         resultsFile,
-        rate: argv.rate,
-        itemsPerOrder: argv.itemsPerOrder,
-        env: argv.simulate ? "simulated" : argv.env,
+        rate: settings.ordersPerMinute,
+        itemsPerOrder: settings.itemsPerOrder,
+        env: connection.simulated ? "simulated" : settings.connection.env,
         baseUrl: connection.baseUrl,
         rows: report.rows,
         valid: report.valid,
@@ -321,87 +447,68 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     );
     // One order budget per API key: with Redis, every process using the key shares it. The key is
     // read again here only to be hashed into the budget's name.
-    const redisUrl = argv.redisUrl; // flag, RUNA_REDIS_URL or the config file (config-file.ts)
+    const redisUrl = settings.redisUrl;
     budget = await openOrderBudget({
-      ordersPerMinute: argv.rate,
+      ordersPerMinute: settings.ordersPerMinute,
       redisUrl,
       baseUrl: connection.baseUrl,
       apiKey: redisUrl === undefined ? "" : (connection.secrets[0] ?? ""),
       log,
     });
+    const limiter = budget.limiter;
     const summary = await runBatch(
       {
         file: snapshot.path,
         runInput: snapshot.input,
         batchId,
         resultsFile,
-        resultsBom: argv.bom,
+        resultsBom: settings.bom,
         stateDirectory,
         ledgerFile: ledgerPath(stateDirectory),
         input: inputOptions,
-        ordersPerMinute: argv.rate,
-        itemsPerOrder: argv.itemsPerOrder,
-        pollTimeoutMs: argv.pollTimeout * 1000,
-        acceptChanges: argv.acceptChanges,
-        forceAfterExpiry: argv.forceAfterExpiry,
-        ...(rekeyRows ? { rekeyRows } : {}),
-        continueBatch: argv.continueBatch,
-        allowRepeatPayments: argv.allowRepeatPayments,
-        repeatWindowMs: argv.repeatWindow * 24 * 60 * 60_000,
+        ordersPerMinute: settings.ordersPerMinute,
+        itemsPerOrder: settings.itemsPerOrder,
+        pollTimeoutMs: settings.pollTimeoutMs,
+        acceptChanges: settings.acceptChanges,
+        forceAfterExpiry: settings.forceAfterExpiry,
+        ...(settings.rekeyRows ? { rekeyRows: settings.rekeyRows } : {}),
+        continueBatch: settings.continueBatch,
+        allowRepeatPayments: settings.allowRepeatPayments,
+        repeatWindowMs: settings.repeatWindowMs,
         production,
       },
       {
         client: connection.client,
         log,
         stop: stop.signal,
-        timeScale: scale,
+        timeScale: settings.timeScale,
         onProgress: progress.update,
-        orderLimiter: budget.limiter,
+        orderLimiter: limiter,
         ...(budget.pause ? { sharedPause: budget.pause } : {}),
-        confirmRekey: async (question) => argv.yes || (await progress.aside(() => askYesNo(question, stop.signal))),
+        confirmRekey: async (question) => settings.yes || (await ask(question)),
         // Priced from the plan, so a re-run is not refused (or asked about) for rows already paid.
         beforeSending: async (planned, choices) => {
           if (planned.length === 0) return; // nothing will be spent
           // Production prices product choices exactly (Runa's estimate), within the order budget.
-          const limiter = budget!.limiter;
           const { costs: toSend, note } = production
             ? await priceExactly(planned, choices, (body) =>
                 limiter.schedule(() => connection.client.estimateOrder(body)),
               )
             : { costs: planned, note: undefined };
           if (note) progress.note(note);
-          if (!argv.ignoreBalance) {
-            progress.stage("checking the balance");
-            const short = (await checkBalances(connection.client, toSend)).filter(
-              (balance) => balance.shortfall !== undefined,
-            );
-            // Runa: in the playground "use of account balance to pay for an order will always be accepted".
-            if (short.length > 0 && !production) {
-              progress.note(
-                `playground: the balance is short (${describeShortfall(short)}); playground orders are accepted whatever the balance, so the run goes on`,
-              );
-            } else if (short.length > 0) {
-              throw new UsageError(
-                `the account balance is short: ${describeShortfall(short)}. ` +
-                  "Nothing was ordered. Top up, or pass --ignore-balance (rows then fail with insufficient_funds and a re-run retries them).",
-                "insufficient_balance",
-              );
-            }
-          }
-          if (
-            production &&
-            !argv.yes &&
-            !(await progress.aside(() => askYesNo(confirmationText(toSend, batchId, note), stop.signal)))
-          ) {
-            throw new UsageError("not confirmed: nothing was ordered", "not_confirmed");
-          }
+          await confirmRun(toSend, note, settings, {
+            client: connection.client,
+            note: (text) => progress.note(text),
+            stage: (text) => progress.stage(text),
+            ask,
+          });
         },
       },
     );
     const context = {
       logFile,
-      rerunCommand: rerunCommand(argv, batchId),
-      simulated: argv.simulate === true,
+      rerunCommand: settings.rerunCommand,
+      simulated: connection.simulated,
       problems: await countProblems(summary.resultsFile),
     };
     await writeSummaryJson(besideResults.summary, summary, context);
@@ -410,9 +517,9 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
       { statuses: summary.statuses, elapsedMs: summary.elapsedMs, interrupted: summary.interrupted },
       "run finished",
     );
-    process.stdout.write(formatSummary(summary, context));
+    deps.stdout.write(formatSummary(summary, context));
     if (summary.accountStop) {
-      process.stderr.write(`runa-batch: ${accountStopMessage(summary, context.rerunCommand)}\n`);
+      deps.stderr.write(`runa-batch: ${accountStopMessage(summary, context.rerunCommand)}\n`);
       return EXIT.ACCOUNT_STOPPED;
     }
     if (summary.interrupted) return EXIT_INTERRUPTED;
@@ -427,8 +534,7 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
     throw error;
   } finally {
     progress.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stopListening();
     await budget?.close();
     await connection.close();
     snapshot?.remove();
@@ -436,12 +542,8 @@ async function run(argv: ArgumentsCamelCase<RunArgs>): Promise<number> {
   }
 }
 
-function describeShortfall(short: BalanceCheck[]): string {
-  return short.map((s) => `${s.currency} needs ${s.price}, has ${s.balance} (short ${s.shortfall})`).join("; ");
-}
-
 /** The command that resumes this batch: same file, same batch id, same results file. */
-function rerunCommand(argv: ArgumentsCamelCase<RunArgs>, batchId: string): string {
+function rerunCommand(argv: RunArgs, batchId: string): string {
   const parts = ["runa-batch", "run", argv.input, "--batch-id", batchId];
   if (argv.out) parts.push("--out", argv.out);
   if (argv.simulate) parts.push("--simulate");
