@@ -71,6 +71,7 @@ export function readConfigFile(path: string): ConfigFile {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
+    // Not kept as the cause: V8's message quotes the file's text (see describeUnreadable).
     throw new UsageError(`config file ${path}: ${describeUnreadable(error)}`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))

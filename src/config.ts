@@ -113,6 +113,7 @@ function keyFileMode(path: string): number {
   try {
     stats = statSync(path);
   } catch (error) {
+    // Not kept as the cause: Node's message names the path, which may be the key itself.
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
       `the API key file (--api-key-file, RUNA_API_KEY_FILE or the config file's api-key-file) ${code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "unknown error"})`}; ` +

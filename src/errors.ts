@@ -17,12 +17,56 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * Every code a BatchError carries: stable strings a script or a test can branch on (main.ts prints
+ * the code in debug output). A new code goes here first, so a typo at a call site is a type error.
+ */
+export type BatchErrorCode = UsageErrorCode | JournalRefusalCode | OtherErrorCode;
+
+/** Codes of UsageError: the user must change the command (or answer the question). */
+export type UsageErrorCode =
+  | "usage"
+  | "batch_id_required"
+  | "confirmation_required"
+  | "not_confirmed"
+  | "insufficient_balance"
+  | "redis_unreachable";
+
+/** Codes of JournalRefusal: what the journal (or the plan made from it) will not let the run do. */
+export type JournalRefusalCode =
+  | "batch_locked"
+  | "two_journals"
+  | "journal_of_another_batch"
+  | "journal_damaged"
+  | "rekey_refused"
+  | "other_file"
+  // the plan's refusals (plan-batch.ts `Refusal["kind"]`)
+  | "conflict"
+  | "repeat"
+  | "paid_order_id"
+  | "expired"
+  | "example_row";
+
+type OtherErrorCode =
+  | "input_file"
+  | "validation_failed"
+  | "authentication"
+  | "unsafe_path"
+  | "storage_failed"
+  | "catalog_unavailable"
+  | "order_list_unavailable";
+
+/** What lies under an error, when there is something: kept as `cause`, never pasted into the message alone. */
+export interface ErrorOptions {
+  cause?: unknown;
+}
+
 export class BatchError extends Error {
   constructor(
     message: string,
-    readonly code: string,
+    readonly code: BatchErrorCode,
     readonly exitCode: ExitCode,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(message, options);
     this.name = new.target.name;
@@ -31,8 +75,8 @@ export class BatchError extends Error {
 
 /** Raised for a bad flag, a missing key, a refused base URL: the user must change the command. */
 export class UsageError extends BatchError {
-  constructor(message: string, code = "usage") {
-    super(message, code, EXIT.USAGE);
+  constructor(message: string, code: UsageErrorCode = "usage", options?: ErrorOptions) {
+    super(message, code, EXIT.USAGE, options);
   }
 }
 
@@ -43,17 +87,19 @@ export class InputFileError extends BatchError {
     readonly line: number | undefined,
     readonly column: string | undefined,
     readonly detail: string,
+    options?: ErrorOptions,
   ) {
     super(
       `${file}${line === undefined ? "" : `:${line}`}${column ? ` (column ${column})` : ""}: ${detail}`,
       "input_file",
       EXIT.INVALID_INPUT,
+      options,
     );
   }
 
   /** The same error, naming the file as the user knows it (when a snapshot of it was read). */
   forFile(file: string): InputFileError {
-    return new InputFileError(file, this.line, this.column, this.detail);
+    return new InputFileError(file, this.line, this.column, this.detail, { cause: this.cause });
   }
 }
 
@@ -85,9 +131,23 @@ export class AuthenticationError extends BatchError {
   }
 }
 
+/** Raised when the catalog cannot be fetched (after retries) or makes no sense. */
+export class CatalogUnavailableError extends BatchError {
+  constructor(message: string) {
+    super(message, "catalog_unavailable", EXIT.USAGE);
+  }
+}
+
+/** Raised when Runa's order list cannot be read to its end: a partial list would reconcile wrongly. */
+export class OrderListUnavailableError extends BatchError {
+  constructor(message: string) {
+    super(`${message}; nothing was reconciled`, "order_list_unavailable", EXIT.USAGE);
+  }
+}
+
 /** Raised when the journal forbids going on (a conflict, an expired key, another run holds the lock). */
 export class JournalRefusal extends BatchError {
-  constructor(message: string, code: string) {
+  constructor(message: string, code: JournalRefusalCode) {
     super(message, code, EXIT.USAGE);
   }
 }

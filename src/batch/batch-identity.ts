@@ -61,10 +61,12 @@ export async function snapshotInput(file: string): Promise<InputSnapshot> {
     remove();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "EACCES" || code === "EISDIR")
-      throw new UsageError(`${file}: cannot read the file (${code})`);
+      throw new UsageError(`${file}: cannot read the file (${code})`, "usage", { cause: error });
     // Reading went wrong, or writing the copy did (a full temporary folder): nothing was sent either way.
     throw new UsageError(
       `${file}: cannot take the private copy every pass of the run reads, in ${folder}${code ? ` (${code})` : ""}; nothing was sent. Free space there, or point TMPDIR at a folder with room.`,
+      "usage",
+      { cause: error },
     );
   }
 }

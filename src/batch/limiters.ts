@@ -123,6 +123,7 @@ export async function openOrderBudget(options: OrderBudgetOptions): Promise<Orde
     throw new UsageError(
       `cannot reach Redis at ${where} for the shared order budget: ${error instanceof Error ? error.message : String(error)}. Nothing was sent.`,
       "redis_unreachable",
+      { cause: error },
     );
   }
 
@@ -167,6 +168,7 @@ export async function openOrderBudget(options: OrderBudgetOptions): Promise<Orde
     throw new UsageError(
       `cannot set up the shared order budget in Redis at ${where}: ${error instanceof Error ? error.message : String(error)}. Nothing was sent.`,
       "redis_unreachable",
+      { cause: error },
     );
   }
   options.log?.info({ redis: where, limiterId: id, minTimeMs: spacing }, "order budget shared through redis");

@@ -1,6 +1,7 @@
 // What a run does with a row, given what the journal knows. The re-run rules live here and only here.
 import { IDEMPOTENCY_WINDOW_MS, MAX_POST_ATTEMPTS } from "../config.ts";
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
+import { errorTypeIs } from "../runa/error-types.ts";
 
 export type RowPlan =
   /** COMPLETED already: the result comes from the journal, nothing is sent. */
@@ -36,7 +37,7 @@ export function planRow(
   if (!order) return { action: "new", generation: 0 };
   const next = (journal.memberOfRow(fingerprint)?.gen ?? order.gen) + 1;
   // The key already carries another body at Runa: an order for that body may exist.
-  if (order.phase === "rejected" && order.error?.type === "idempotency_validation_error") {
+  if (order.phase === "rejected" && errorTypeIs(order.error?.type, "idempotency_validation_error")) {
     return { action: "conflict", order, generation: next, reason: "key_reused" };
   }
   // An edit is only safe to order where nothing can have been paid yet (never sent, FAILED, 4xx).

@@ -5,7 +5,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { timeScale } from "../config.ts";
-import { BatchError, EXIT } from "../errors.ts";
+import { CatalogUnavailableError } from "../errors.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { MAX_PAGE_LIMIT, readAllPages } from "../runa/read-all-pages.ts";
 import type { Product, ProductPage } from "../runa/types.ts";
@@ -22,13 +22,6 @@ export interface LoadCatalogOptions {
   now?: () => number;
   /** Waits between retries; injected by tests. */
   sleep?: (ms: number) => Promise<unknown>;
-}
-
-/** Raised when the catalog cannot be fetched (after retries) or makes no sense. */
-export class CatalogUnavailableError extends BatchError {
-  constructor(message: string) {
-    super(message, "catalog_unavailable", EXIT.USAGE);
-  }
 }
 
 interface CacheFile {

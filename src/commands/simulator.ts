@@ -178,7 +178,9 @@ function readApiKey(path: string): string {
   try {
     key = readFileSync(path, "utf8").trim();
   } catch (error) {
-    throw new UsageError(`--api-key-file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`--api-key-file ${path}: ${error instanceof Error ? error.message : String(error)}`, "usage", {
+      cause: error,
+    });
   }
   if (key === "") throw new UsageError(`--api-key-file ${path} is empty`);
   return key;

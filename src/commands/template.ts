@@ -82,7 +82,9 @@ export async function runTemplate(argv: TemplateArgs, deps: TemplateDeps): Promi
     writeFileSync(argv.out, text, { flag: "wx" }); // "wx": never overwrite a file, nor write through a link
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST")
-      throw new UsageError(`${argv.out} already exists; pass --out with a new name, or move it away first`);
+      throw new UsageError(`${argv.out} already exists; pass --out with a new name, or move it away first`, "usage", {
+        cause: error,
+      });
     throw error;
   }
   deps.write(

@@ -292,7 +292,7 @@ async function openForReading(file: string) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
-    throw new InputFileError(file, undefined, undefined, `cannot read the file: ${reason}`);
+    throw new InputFileError(file, undefined, undefined, `cannot read the file: ${reason}`, { cause: error });
   }
 }
 

@@ -75,8 +75,8 @@ export const MAX_WORKBOOK_XML_BYTES = 512 * 1024 * 1024;
 /** Each part is unzipped when asked for, and only it: pictures and other sheets are never inflated. */
 function unzip(file: string, bytes: Buffer): { text(path: string): string | undefined } {
   let unpacked = 0;
-  const fail = (why: string): never => {
-    throw new InputFileError(file, undefined, undefined, why);
+  const fail = (why: string, cause?: unknown): never => {
+    throw new InputFileError(file, undefined, undefined, why, { cause });
   };
   return {
     text(path) {
@@ -92,6 +92,7 @@ function unzip(file: string, bytes: Buffer): { text(path: string): string | unde
       } catch (error) {
         fail(
           `this .xlsx file cannot be opened (${(error as Error).message}): save it again from Excel, or save the sheet as CSV UTF-8`,
+          error,
         );
       }
       if (unpacked > MAX_WORKBOOK_XML_BYTES)

@@ -1,16 +1,9 @@
 // Runa's side of a reconciliation: every order of the account, read to the end of GET /order.
-import { BatchError, EXIT } from "../errors.ts";
+import { OrderListUnavailableError } from "../errors.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { MAX_PAGE_LIMIT, readAllPages } from "../runa/read-all-pages.ts";
 import type { ListedOrder, OrderPage } from "../runa/types.ts";
 import type { RunaOrder } from "./match-orders.ts";
-
-/** Raised when Runa's order list cannot be read to its end: a partial list would reconcile wrongly. */
-export class OrderListUnavailableError extends BatchError {
-  constructor(message: string) {
-    super(`${message}; nothing was reconciled`, "order_list_unavailable", EXIT.USAGE);
-  }
-}
 
 export async function listRunaOrders(
   client: Pick<RunaClient, "listOrders">,

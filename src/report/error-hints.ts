@@ -1,7 +1,7 @@
 // What to do about each way a row can end other than COMPLETED: one line per Runa error type (and
 // per outcome of ours), shown in the end-of-run summary. The README's troubleshooting table says
 // the same at more length.
-import type { RunaErrorType } from "../runa/retry-policy.ts";
+import type { RunaErrorType } from "../runa/error-types.ts";
 
 /** Error types of ours in the results CSV's error_type, beside Runa's. */
 type OwnErrorType =

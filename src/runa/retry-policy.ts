@@ -5,29 +5,7 @@
 // body) says nothing about whether the order was committed, so it is retried like a network error.
 import { RATE_LIMITED_MIN_DELAY_MS, RETRY_BASE_DELAY_MS, RETRY_MAX_DELAY_MS } from "../config.ts";
 import type { Attempt } from "./client.ts";
-
-/** Runa's documented error `type`s (API 2024-02-05: vendor/runa and its error reference). */
-export type RunaErrorType =
-  | "bad_request"
-  | "insecure_protocol"
-  | "insufficient_funds"
-  | "product_validation_error"
-  | "currency_mismatch"
-  | "payment_method_unavailable"
-  | "invalid_execution_mode"
-  | "invalid_version"
-  | "pagination_error"
-  | "idempotency_validation_error"
-  | "idempotency_in_progress"
-  | "unauthorized"
-  | "invalid_api_key"
-  | "forbidden"
-  | "ordering_restricted"
-  | "not_found"
-  | "version_removed"
-  | "validation_error"
-  | "internal_server_error"
-  | "timeout";
+import { errorTypeIs, type RunaErrorType } from "./error-types.ts";
 
 export type Verdict =
   | { verdict: "success" }
@@ -47,7 +25,8 @@ export function judge(attempt: Attempt<unknown>): Verdict {
   const { status, error } = attempt;
   if (status === 429) return { verdict: "retry", reason: "rate_limited" };
   // The first request with this key is still being processed: documented as HTTP 102 and as 400.
-  if (status === 102 || error.type === "idempotency_in_progress") return { verdict: "retry", reason: "in_progress" };
+  if (status === 102 || errorTypeIs(error.type, "idempotency_in_progress"))
+    return { verdict: "retry", reason: "in_progress" };
   if (status >= 500) return { verdict: "retry", reason: "server_error" };
   if (!FINAL_STATUSES.has(status)) return { verdict: "retry", reason: "unrecognised" };
   return { verdict: "final", status, type: error.type, message: error.message };

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import type Big from "big.js";
 import { decimal, discountedPrice } from "../money.ts";
+import type { RunaErrorType } from "../runa/error-types.ts";
 import type { Product, SubscriptionPlan } from "../runa/types.ts";
 
 export const CATALOG_FIXTURE_PATH = new URL("../../fixtures/catalog.json", import.meta.url);
@@ -48,7 +49,7 @@ export interface PricedItem {
   detailedProducts: unknown;
 }
 
-export type ItemCheck = { ok: true; item: PricedItem } | { ok: false; type: string; message: string };
+export type ItemCheck = { ok: true; item: PricedItem } | { ok: false; type: RunaErrorType; message: string };
 
 export type ProductSelection =
   | { type: "SINGLE"; value: string }

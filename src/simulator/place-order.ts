@@ -2,6 +2,7 @@
 // the balance, charge, create. The answer is what the idempotency store keeps and replays.
 import type Big from "big.js";
 import { sum, toMoneyText } from "../money.ts";
+import type { RunaErrorType } from "../runa/error-types.ts";
 import { intersect, type PricedItem, type ProductSelection } from "./catalog.ts";
 import { SLOW_COMPLETION_FACTOR, type Clock, type SimulatorFaults } from "./options.ts";
 import { chance, ulid } from "./random.ts";
@@ -40,7 +41,12 @@ export interface PlacedOrder {
 }
 
 /** Runa's error body `{type, message, help}`; 422 adds `details`. */
-export function errorResponse(status: number, type: string, message: string, extra: object = {}): StoredResponse {
+export function errorResponse(
+  status: number,
+  type: RunaErrorType,
+  message: string,
+  extra: object = {},
+): StoredResponse {
   return {
     status,
     body: JSON.stringify({ type, message, help: "Answered by the runa-batch local simulator.", ...extra }),

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Attempt } from "../../src/runa/client.ts";
 import { ACCOUNT_WIDE_ERRORS, isAccountWide, judge, retryDelayMs } from "../../src/runa/retry-policy.ts";
 import { describeRefusal } from "../../src/batch/send-order.ts";
+import { ERROR_HINTS, hintFor, STATUS_HINTS } from "../../src/report/error-hints.ts";
+import { RUNA_ERROR_TYPES } from "../../src/runa/error-types.ts";
 
 const httpError = (status: number, type: string): Attempt<unknown> => ({
   kind: "http_error",
@@ -52,6 +54,9 @@ describe("judge", () => {
     // Runa's shape, but a status Runa never answers: something in between made it
     ["a 409 in Runa's shape", httpError(409, "conflict"), "retry:unrecognised"],
     ["a 425 in Runa's shape", httpError(425, "too_early"), "retry:unrecognised"],
+    // Runa's shape and status, but a type its docs do not list (one added later): the status decides
+    ["a 400 with an unlisted type", httpError(400, "brand_new_refusal"), "final:brand_new_refusal"],
+    ["a 503 with an unlisted type", httpError(503, "brand_new_outage"), "retry:server_error"],
   ])("%s is %s", (_name, attempt, expected) => {
     const verdict = judge(attempt);
     const label =
@@ -123,5 +128,13 @@ describe("retryDelayMs", () => {
 
   it("scales every wait for tests", () => {
     expect(retryDelayMs("rate_limited", 1, 0.01, () => 0)).toBe(50);
+  });
+});
+
+describe("hints", () => {
+  it("every Runa error type has its own hint; a type Runa's docs do not list falls back to the status's", () => {
+    for (const type of RUNA_ERROR_TYPES) expect(hintFor("REJECTED", type)).toBe(ERROR_HINTS[type]);
+    expect(hintFor("REJECTED", "brand_new_refusal")).toBe(STATUS_HINTS.REJECTED);
+    expect(hintFor("REJECTED", "toString")).toBe(STATUS_HINTS.REJECTED); // not a hint inherited from Object
   });
 });

@@ -144,4 +144,20 @@ describe("messages that say what happened", () => {
     },
     SLOW_TEST_MS,
   );
+
+  it("RUNA_BATCH_DEBUG=1 adds the error's code and the error under it; without it, one line", async () => {
+    const cwd = workDir();
+    writeFileSync(join(cwd, "rewards.xlsx"), Buffer.from("PK\x03\x04 not a whole archive", "latin1"));
+    const plain = await runCli(["validate", "rewards.xlsx", "--simulate"], { cwd });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/^runa-batch: rewards\.xlsx: this \.xlsx file cannot be opened \(.+\)[^\n]*\n$/);
+
+    const debug = await runCli(["validate", "rewards.xlsx", "--simulate"], { cwd, env: { RUNA_BATCH_DEBUG: "1" } });
+    expect(debug.code).toBe(2);
+    const [message, code, ...rest] = debug.stderr.split("\n");
+    expect(`${message}\n`).toBe(plain.stderr);
+    expect(code).toBe("code: input_file");
+    expect(rest[0]).toMatch(/^InputFileError: rewards\.xlsx: this \.xlsx file cannot be opened/);
+    expect(rest.filter((line) => line.startsWith("caused by: "))).toHaveLength(1);
+  });
 });
