@@ -9,7 +9,6 @@ import { open } from "node:fs/promises";
 import { extname } from "node:path";
 import { CsvError, parse, type Parser } from "csv-parse";
 import { InputFileError, UsageError } from "../errors.ts";
-import { readWorkbookSheet } from "./read-workbook.ts";
 
 /**
  * Real reward rows are a few hundred bytes; a record longer than this is a broken file (an unclosed
@@ -84,6 +83,8 @@ export async function openRecords(file: string, options: ReadOptions = {}): Prom
 
 /** The sheet's rows as records: the first non-blank row is the header, as in a CSV. */
 async function openWorkbook(file: string, sheet: string | undefined): Promise<RecordSource> {
+  // Loaded only for a workbook: its unzip, XML and number-format libraries cost more to load than a CSV run.
+  const { readWorkbookSheet } = await import("./read-workbook.ts");
   const [header, ...rows] = (await readWorkbookSheet(file, sheet)).rows;
   if (!header)
     throw new InputFileError(

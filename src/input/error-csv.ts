@@ -3,7 +3,6 @@ import { existsSync, rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
-import { csvWriter } from "../csv/csv-format.ts";
 import { neutraliseFormula, writeFileAtomically } from "../csv/safe-file.ts";
 import { openInput, type CheckedRow, type InputOptions } from "./check-rows.ts";
 import { formatProblem } from "./validation-report.ts";
@@ -29,6 +28,8 @@ export async function writeErrorCsv(file: string, options: InputOptions, out: st
       }
     })(),
   );
+  // csv-stringify is loaded only when an error CSV is written, not by every validate.
+  const { csvWriter } = await import("../csv/csv-format.ts");
   await writeFileAtomically(out, records, csvWriter({ delimiter: input.delimiter, bom }));
   return written;
 }
