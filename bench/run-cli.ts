@@ -19,6 +19,8 @@ export interface BenchRun {
   rateLimited: number;
   firstPostAt: number;
   lastPostAt: number;
+  /** The last GET /order/{id}: when the CLI learned the last order's outcome (0 when it polled none). */
+  lastPollAt: number;
   /** When the results file was last written (its mtime). */
   resultsWrittenAt: number;
 }
@@ -66,16 +68,19 @@ export async function runAgainstSimulator(options: {
     if (exitCode !== 0) process.stderr.write(`${options.name}: the CLI exited ${exitCode}\n${stderr}\n`);
     const posts = sim.state.requests.filter((request) => request.method === "POST" && request.path === "/order");
     const times = posts.map((request) => request.receivedAt);
+    const polls = sim.state.requests.filter(
+      (request) => request.method === "GET" && request.path.startsWith("/order/"),
+    );
     return {
       exitCode,
       rows: options.rows.length,
       orders: sim.state.countOrders(),
       posts: posts.length,
-      polls: sim.state.requests.filter((request) => request.method === "GET" && request.path.startsWith("/order/"))
-        .length,
+      polls: polls.length,
       rateLimited: sim.state.countRateLimited(),
       firstPostAt: Math.min(...times),
       lastPostAt: Math.max(...times),
+      lastPollAt: polls.reduce((last, request) => Math.max(last, request.receivedAt), 0),
       resultsWrittenAt: statSync(join(cwd, "output", `${options.name}.results.csv`)).mtimeMs,
     };
   } finally {
