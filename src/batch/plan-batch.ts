@@ -62,9 +62,9 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
   const expired: string[] = [];
   const edited = editCheck();
   const toSend = new CostTally(options.input);
-  const seen = new Set<string>();
-  const newRows: number[] = [];
-  const unreferencedNewRows = new Set<number>();
+  const seen = new Uint8Array(journal.rowCount); // by journal row id: no fingerprint string kept per row
+  const newRows = { count: 0, first: [] as number[] }; // a million new rows: their count and the few a message names
+  const unreferencedNewRows = new RowNumbers();
   const newContent = new FingerprintIndex();
   const carriedOrderIds = new Map<string, number>();
   const input = await openInput(options.file, options.input);
@@ -90,14 +90,16 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
       refusals.push({ kind: "conflict", message: describeConflict(checked.row, line.reference, plan) });
     // A re-sent row whose first POST did land is already paid: counting it again errs on the safe side.
     if (plan.action === "new" || plan.action === "conflict" || plan.action === "repost") toSend.add(line);
-    if (journal.orderOfRow(line.fingerprint)) seen.add(line.fingerprint);
+    const known = journal.rowId(line.fingerprint);
+    if (known !== -1) seen[known] = 1;
     if (plan.action === "repost" && isRepostExpired(plan.order, now)) {
       expired.push(
         `row ${checked.row}: key ${plan.order.key} first sent ${plan.order.firstPostAt}, no answer recorded`,
       );
     }
     if (plan.action === "new" && plan.generation === 0) {
-      newRows.push(checked.row);
+      newRows.count += 1;
+      if (newRows.first.length < NAMED_ROWS) newRows.first.push(checked.row);
       newContent.add(line.contentId, checked.row);
       if (line.reference === undefined) unreferencedNewRows.add(checked.row);
     }
@@ -110,18 +112,18 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
       carriedOrderIds.set(carried, checked.row);
     }
   }
-  const missingPaidRows = [...journal.rows()]
-    .filter(({ member, order }) => mayHavePaid(order) && !seen.has(member.fp) && !journal.released.has(member.fp))
-    .map(({ member }) => member.fp);
+  const missingPaidRows: string[] = [];
+  for (const { id, fp, order } of journal.rows())
+    if (mayHavePaid(order) && seen[id] !== 1 && !journal.released.has(fp)) missingPaidRows.push(fp);
   const replaces = new Map<number, string>();
-  if (missingPaidRows.length > 0 && newRows.length > 0) {
+  if (missingPaidRows.length > 0 && newRows.count > 0) {
     refusals.push({ kind: "conflict", message: describeMissing(journal, missingPaidRows, newRows) });
     for (const fp of missingPaidRows) {
       const member = journal.memberOfRow(fp);
       if (member && member.ref === undefined && unreferencedNewRows.has(member.row)) replaces.set(member.row, fp);
     }
   }
-  if (options.ledgerFile !== undefined && (newRows.length > 0 || carriedOrderIds.size > 0)) {
+  if (options.ledgerFile !== undefined && (newRows.count > 0 || carriedOrderIds.size > 0)) {
     const findings = searchLedger(options.ledgerFile, {
       hasContent: (contentId) => newContent.rowOf(contentId) !== undefined,
       hasOrderId: (orderId) => carriedOrderIds.has(orderId),
@@ -165,9 +167,31 @@ function describeConflict(
   return `${identity} was edited after it was ${paidOrSent(order)} as order ${order.orderId ?? order.key}; as edited it would be a second order`;
 }
 
-function namedRows(rows: readonly number[]): string {
+/** The first rows by number, and how many more there are of `total`. */
+function namedRows(rows: readonly number[], total = rows.length): string {
   const named = rows.slice(0, NAMED_ROWS).join(", ");
-  return rows.length > NAMED_ROWS ? `${named} (+${rows.length - NAMED_ROWS} more)` : named;
+  return total > NAMED_ROWS ? `${named} (+${total - NAMED_ROWS} more)` : named;
+}
+
+/** A set of row numbers as bits: a million rows take 125 kB, not a Set entry each. */
+export class RowNumbers {
+  #bits = new Uint8Array(1 << 10);
+
+  add(row: number): void {
+    const byte = row >>> 3;
+    if (byte >= this.#bits.length) {
+      let length = this.#bits.length;
+      while (length <= byte) length *= 2;
+      const grown = new Uint8Array(length);
+      grown.set(this.#bits);
+      this.#bits = grown;
+    }
+    this.#bits[byte] = (this.#bits[byte] ?? 0) | (1 << (row & 7));
+  }
+
+  has(row: number): boolean {
+    return ((this.#bits[row >>> 3] ?? 0) & (1 << (row & 7))) !== 0;
+  }
 }
 
 /**
@@ -175,7 +199,11 @@ function namedRows(rows: readonly number[]): string {
  * moved, or re-identified (a reference added, removed or renamed). Nothing tells the two apart
  * with certainty, so only the user can say the new rows are new.
  */
-function describeMissing(journal: JournalState, missing: readonly string[], newRows: readonly number[]): string {
+function describeMissing(
+  journal: JournalState,
+  missing: readonly string[],
+  newRows: { count: number; first: readonly number[] },
+): string {
   const earlier = missing.map((fp) => {
     return { row: journal.memberOfRow(fp)!.row, order: journal.orderOfRow(fp)! };
   });
@@ -186,7 +214,7 @@ function describeMissing(journal: JournalState, missing: readonly string[], newR
   const more = earlier.length > NAMED_ROWS ? ` (+${earlier.length - NAMED_ROWS} more)` : "";
   return (
     `${missing.length} row(s) that earlier runs of this batch paid or sent are no longer in the file as they were: ${shown.join(", ")}${more}; ` +
-    `and ${newRows.length} row(s) are new to this batch: row(s) ${namedRows(newRows)}. A new row may be a paid row that was edited, moved, ` +
+    `and ${newRows.count} row(s) are new to this batch: row(s) ${namedRows(newRows.first, newRows.count)}. A new row may be a paid row that was edited, moved, ` +
     `or given, stripped of or renamed a reference, and ordering it would pay twice. Restore the paid rows as they were; or, if they were removed ` +
     `on purpose and the new rows are genuinely new, pass --accept-changes (the earlier orders stand and stay in the journal).`
   );

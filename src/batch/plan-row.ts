@@ -35,7 +35,7 @@ export function planRow(
 ): RowPlan {
   const order = journal.orderOfRow(fingerprint);
   if (!order) return { action: "new", generation: 0 };
-  const next = (journal.memberOfRow(fingerprint)?.gen ?? order.gen) + 1;
+  const next = (journal.generationOfRow(fingerprint) ?? order.gen) + 1;
   // The key already carries another body at Runa: an order for that body may exist.
   if (order.phase === "rejected" && errorTypeIs(order.error?.type, "idempotency_validation_error")) {
     return { action: "conflict", order, generation: next, reason: "key_reused" };

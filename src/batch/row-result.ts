@@ -77,8 +77,8 @@ export function rowResult(
       result.status = "REJECTED";
       result.error_type = order.error?.type ?? "";
       result.error_message =
-        order.rows.length > 1
-          ? `Runa rejected the whole order (all ${order.rows.length} rows of this order): ${order.error?.message ?? ""}`
+        order.size > 1
+          ? `Runa rejected the whole order (all ${order.size} rows of this order): ${order.error?.message ?? ""}`
           : (order.error?.message ?? "");
       break;
     case "settled": {
@@ -87,8 +87,8 @@ export function rowResult(
       if (order.outcome === "FAILED") {
         result.error_type = "order_failed";
         result.error_message =
-          order.rows.length > 1
-            ? `Runa reported the order FAILED (all ${order.rows.length} rows of this order)`
+          order.size > 1
+            ? `Runa reported the order FAILED (all ${order.size} rows of this order)`
             : "Runa reported the order FAILED";
       } else if (!payout?.url) {
         result.status = "ERROR";

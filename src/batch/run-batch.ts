@@ -29,6 +29,7 @@ import { createOrderLimiter, createPollLimiter, type SharedPause } from "./limit
 import { orderBody } from "./order-body.ts";
 import { orderMetadata } from "./order-metadata.ts";
 import { editCheck, planBatch, refuseUnsafePlan, type RunPlan } from "./plan-batch.ts";
+import { saveDigestIfPossible } from "./journal-digest.ts";
 import { planRow } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { planRekey, rekeyQuestion } from "./rekey.ts";
@@ -252,6 +253,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     };
   } finally {
     journal.close();
+    if (journal.intact) saveDigestIfPossible(paths.journal, journal.state);
     lock.release();
   }
 }
@@ -348,13 +350,13 @@ async function sendAndPoll(
   };
   const send = async (order: OrderState) => {
     const outcome = await sendOrder(context, order);
-    context.onProgress?.({ type: "sent", outcome, rows: order.rows.length, counters: context.counters });
+    context.onProgress?.({ type: "sent", outcome, rows: order.size, counters: context.counters });
     return outcome;
   };
   const poll = async (order: OrderState) => {
     const outcome = await pollOrder(context, order);
     const settled = outcome === "settled" ? (order.outcome ?? "FAILED") : outcome;
-    context.onProgress?.({ type: "polled", outcome: settled, rows: order.rows.length, counters: context.counters });
+    context.onProgress?.({ type: "polled", outcome: settled, rows: order.size, counters: context.counters });
     return outcome;
   };
   // A disk fault stops new POSTs at once (jobs waiting for a rate slot are dropped: each is
@@ -460,8 +462,7 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
         for (const order of journal.state.ordersOfRow(checked.result.order.fingerprint)) accounted.add(order);
       if ((result.status === "FAILED" || result.status === "REJECTED") && checked.result.ok) {
         const order = journal.state.orderOfRow(checked.result.order.fingerprint);
-        if (order && order.rows.length > 1)
-          lostOrders.set(order.key, { status: result.status, rows: order.rows.length });
+        if (order && order.size > 1) lostOrders.set(order.key, { status: result.status, rows: order.size });
       }
       if (result.status === "COMPLETED" && checked.result.ok) {
         const { currency, amount } = checked.result.order;

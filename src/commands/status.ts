@@ -5,10 +5,11 @@ import { existsSync } from "node:fs";
 import { basename, dirname, extname } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { findJournal, preflight, type Preflight } from "../batch/preflight.ts";
-import { isRepostExpired, planRow, type RowPlan } from "../batch/plan-row.ts";
+import type { RowPlan } from "../batch/plan-row.ts";
+import { digestJournal, loadDigest, type JournalDigest } from "../batch/journal-digest.ts";
 import { DEFAULT_REPEAT_WINDOW_DAYS } from "../config.ts";
 import { readJournal } from "../journal/batch-journal.ts";
-import { JournalState, type OrderPhase, type OrderState } from "../journal/journal-state.ts";
+import { JournalState, type OrderState } from "../journal/journal-state.ts";
 import { BatchError, EXIT } from "../errors.ts";
 import { isProduction } from "../report/production-guard.ts";
 import { connectionOptions, openConnection, stateDirectoryOf, type ConnectionArgs } from "./connection-options.ts";
@@ -59,15 +60,6 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
   },
 };
 
-const PHASE_LABELS: Record<OrderPhase, string> = {
-  planned: "planned, never sent",
-  posted: "sent, no answer recorded",
-  unresolved: "sent, retries ran out (outcome unknown)",
-  accepted: "accepted, not final yet",
-  rejected: "rejected (final 4xx)",
-  settled: "settled",
-};
-
 /** The report, and the exit code a run would have before sending: 0 it would go ahead, 1 or 2 it would refuse. */
 async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: string; exitCode: number }> {
   const isFile = existsSync(argv.target) && extname(argv.target) !== "";
@@ -78,14 +70,18 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
   const lines = [`Batch ${batchId}`];
   let journal = new JournalState();
   if (existsSync(journalPath)) {
-    journal = readJournal(journalPath);
-    lines.push(`  journal: ${journalPath}${journal.createdAt ? ` (started ${journal.createdAt})` : ""}`);
-    const last = journal.runs.at(-1);
+    // Without the file, only the counts are needed: a digest the last run left, when the journal
+    // is still exactly as it was counted; else the journal folded (planning the file needs it all).
+    const saved = isFile ? undefined : loadDigest(journalPath);
+    if (!saved) journal = readJournal(journalPath);
+    const { digest, expired } = saved ? { digest: saved, expired: [] } : digestJournal(journal, Date.now());
+    lines.push(`  journal: ${journalPath}${digest.createdAt ? ` (started ${digest.createdAt})` : ""}`);
+    const last = digest.lastRun;
     if (last)
       lines.push(
         `  last run: ${last.at} from ${last.input.path} (${last.input.size} bytes, sha256 ${last.input.sha256.slice(0, 12)}…)`,
       );
-    lines.push(...describeJournal(journal));
+    lines.push(...describeJournal(digest, expired));
   } else {
     lines.push(`  no journal for this batch in ${stateDirectory}: nothing was sent for it from this machine.`);
   }
@@ -98,34 +94,14 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
   return { text: `${lines.join("\n")}\n`, exitCode };
 }
 
-function phaseLabel(order: OrderState): string {
-  return order.phase === "settled" ? (order.outcome ?? "FAILED") : PHASE_LABELS[order.phase];
-}
-
-function describeJournal(journal: JournalState): string[] {
-  const orders = new Map<string, number>();
-  const rows = new Map<string, number>();
-  const next = new Map<RowPlan["action"], number>();
-  const expired = new Map<string, OrderState>();
-  for (const order of journal.orders.values()) {
-    const label = phaseLabel(order);
-    const detail = order.phase === "rejected" && order.error ? `${label}: ${order.error.type}` : label;
-    orders.set(detail, (orders.get(detail) ?? 0) + 1);
-  }
-  for (const { member, order } of journal.rows()) {
-    const label = phaseLabel(order);
-    rows.set(label, (rows.get(label) ?? 0) + 1);
-    const action = planRow(member.fp, journal).action;
-    next.set(action, (next.get(action) ?? 0) + 1);
-    if (action === "repost" && isRepostExpired(order, Date.now())) expired.set(order.key, order);
-  }
-  const count = (map: Map<string, number>) => [...map].map(([label, n]) => `${n} ${label}`).join(", ") || "none";
+function describeJournal(digest: JournalDigest, expired: OrderState[]): string[] {
+  const count = (counts: [string, number][]) => counts.map(([label, n]) => `${n} ${label}`).join(", ") || "none";
   return [
-    `  orders: ${count(orders)}`,
-    `  rows:   ${count(rows)}`,
+    `  orders: ${count(digest.orders)}`,
+    `  rows:   ${count(digest.rows)}`,
     "  for these rows a re-run would:",
-    ...actionLines(Object.fromEntries(next)),
-    ...expiredLines([...expired.values()]),
+    ...actionLines(digest.next),
+    ...expiredLines(expired),
   ];
 }
 

@@ -172,6 +172,11 @@ export class BatchJournal {
     this.#ledger?.close();
   }
 
+  /** No write failed: the file holds exactly the records the state folded (none torn). */
+  get intact(): boolean {
+    return this.#broken === undefined;
+  }
+
   #write(record: JournalRecord): void {
     // After a failed write (disk full, read-only) the journal may end in half a line: nothing more
     // is appended after it, so the damage stays a torn last line, which the next run heals.

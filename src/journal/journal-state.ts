@@ -3,6 +3,7 @@
 import type { JournalRecord, MemberRow, OrderOutcome, RowPayout, RunInput } from "./records.ts";
 import type { LinePosition } from "./journal-file.ts";
 import { recentCache } from "../recent-cache.ts";
+import { RowIndex } from "./row-index.ts";
 
 /**
  * The journal file behind the records, when there is one: an order's body and a settled order's
@@ -16,6 +17,7 @@ export interface RecordSource {
 
 /** Lines read back at once: a results pass walks a few orders' rows at a time. */
 const READ_BACK_CACHED_LINES = 64;
+const INITIAL_ROWS = 1 << 10;
 
 export type OrderPhase =
   | "planned" // key chosen, never sent
@@ -28,7 +30,10 @@ export type OrderPhase =
 export interface OrderState {
   key: string;
   gen: number;
+  /** With a source, read back from the order's line when used (see RecordSource). */
   rows: MemberRow[];
+  /** How many rows it carries: rows.length, without reading them back. */
+  size: number;
   currency: string;
   body: string;
   phase: OrderPhase;
@@ -48,8 +53,17 @@ export interface OrderState {
 
 export class JournalState {
   readonly orders = new Map<string, OrderState>();
-  /** Latest order per row fingerprint (a later generation replaces an earlier one), and the row as that order carries it. */
-  readonly #latestOfRow = new Map<string, { key: string; member: MemberRow }>();
+  /**
+   * Per row, compactly (see RowIndex): its latest order (a later generation replaces an earlier
+   * one) as an index into #orderList, its place among that order's rows, and its key generation.
+   * A million rows take ~60 MB of typed arrays instead of an object and a Map entry each.
+   */
+  readonly #rowIndex = new RowIndex();
+  #orderOfRow = new Int32Array(INITIAL_ROWS);
+  #placeOfRow = new Uint32Array(INITIAL_ROWS);
+  #generationOfRow = new Uint32Array(INITIAL_ROWS);
+  /** Every order record folded, in journal order: what a row's entry points at. */
+  readonly #orderList: OrderState[] = [];
   /** The earlier orders of the few rows that have more than one, oldest first: one map entry per such row, none for the rest. */
   readonly #earlierOrders = new Map<string, string[]>();
   /** Rows replaced by an edited row ordered anew (MemberRow.replaces): their history lives on in it. */
@@ -100,10 +114,13 @@ export class JournalState {
         plannedAt: at,
         posts: 0,
         serverErrorStreak: 0,
+        size: rows.length,
       };
       this.#keepOnDisk(order, "body", record);
+      this.#keepOnDisk(order, "rows", record);
       this.orders.set(key, order);
-      for (const member of rows) this.#record(member, key);
+      const number = this.#orderList.push(order) - 1;
+      rows.forEach((member, place) => this.#record(member, number, place));
       return;
     }
     const order = this.orders.get(record.key);
@@ -146,35 +163,76 @@ export class JournalState {
   }
 
   orderOfRow(fingerprint: string): OrderState | undefined {
-    const latest = this.#latestOfRow.get(fingerprint);
-    return latest === undefined ? undefined : this.orders.get(latest.key);
+    return this.#latestOrder(this.#rowIndex.find(fingerprint));
   }
 
   /** The row as its latest order carries it (its key generation, its place in the file). */
   memberOfRow(fingerprint: string): MemberRow | undefined {
-    return this.#latestOfRow.get(fingerprint)?.member;
+    const entry = this.#rowIndex.find(fingerprint);
+    return entry === -1 ? undefined : this.#memberAt(entry, fingerprint);
+  }
+
+  /** The key generation the row's latest order sent it under (memberOfRow's gen, without reading it back). */
+  generationOfRow(fingerprint: string): number | undefined {
+    const entry = this.#rowIndex.find(fingerprint);
+    return entry === -1 ? undefined : this.#generationOfRow[entry];
   }
 
   /** Every order placed or planned for a row, oldest first: all but the last were superseded. */
   ordersOfRow(fingerprint: string): OrderState[] {
-    const latest = this.#latestOfRow.get(fingerprint);
-    if (latest === undefined) return [];
-    return [...(this.#earlierOrders.get(fingerprint) ?? []), latest.key].flatMap((key) => this.orders.get(key) ?? []);
+    const entry = this.#rowIndex.find(fingerprint);
+    if (entry === -1) return [];
+    const latest = this.#orderList[this.#orderOfRow[entry]!]!.key;
+    return [...(this.#earlierOrders.get(fingerprint) ?? []), latest].flatMap((key) => this.orders.get(key) ?? []);
   }
 
-  /** Every row the journal knows, with its latest order (a row replaced by its edited self is not counted twice). */
-  *rows(): Generator<{ member: MemberRow; order: OrderState }> {
-    for (const [fp, { key, member }] of this.#latestOfRow) {
+  /**
+   * Every row the journal knows, with its latest order (a row replaced by its edited self is not
+   * counted twice). `member` is read back only when asked for.
+   */
+  *rows(): Generator<{ id: number; fp: string; order: OrderState; readonly member: MemberRow }> {
+    const memberAt = (entry: number, fp: string) => this.#memberAt(entry, fp);
+    for (let entry = 0; entry < this.#rowIndex.size; entry += 1) {
+      const fp = this.#rowIndex.fingerprintOf(entry);
       if (this.#replaced.has(fp)) continue;
-      const order = this.orders.get(key);
-      if (order) yield { member, order };
+      const order = this.#latestOrder(entry);
+      if (order)
+        yield {
+          id: entry,
+          fp,
+          order,
+          get member() {
+            return memberAt(entry, fp);
+          },
+        };
     }
+  }
+
+  /** The row's number among the rows the journal knows (0 … rowCount - 1; as rows() gives it), or -1. */
+  rowId(fingerprint: string): number {
+    return this.#rowIndex.find(fingerprint);
+  }
+
+  /** How many distinct rows the journal knows (replaced ones included). */
+  get rowCount(): number {
+    return this.#rowIndex.size;
+  }
+
+  #latestOrder(entry: number): OrderState | undefined {
+    return entry === -1 ? undefined : this.orders.get(this.#orderList[this.#orderOfRow[entry]!]!.key);
+  }
+
+  #memberAt(entry: number, fingerprint: string): MemberRow {
+    const member = this.#orderList[this.#orderOfRow[entry]!]!.rows[this.#placeOfRow[entry]!];
+    if (member?.fp !== fingerprint)
+      throw new Error(`journal order rows changed under this run: row ${fingerprint} is not where it was read`);
+    return member;
   }
 
   /** With a source, `field` becomes a getter reading the record's line back (checked, and cached for a few lines). */
   #keepOnDisk(
     order: OrderState,
-    field: "body" | "payouts",
+    field: "body" | "rows" | "payouts",
     record: Extract<JournalRecord, { type: "order" | "settled" }>,
   ): void {
     const at = this.#source?.positionOf(record);
@@ -193,20 +251,39 @@ export class JournalState {
     });
   }
 
-  #record(member: MemberRow, key: string): void {
+  #record(member: MemberRow, orderNumber: number, place: number): void {
     const { fp, replaces } = member;
-    const previous = this.#latestOfRow.get(fp)?.key;
-    if (previous !== undefined && previous !== key)
-      this.#earlierOrders.set(fp, [...(this.#earlierOrders.get(fp) ?? []), previous]);
-    this.#latestOfRow.set(fp, { key, member });
+    const key = this.#orderList[orderNumber]!.key;
+    const known = this.#rowIndex.size;
+    const entry = this.#rowIndex.add(fp);
+    if (entry < known) {
+      const previous = this.#orderList[this.#orderOfRow[entry]!]!.key;
+      if (previous !== key) this.#earlierOrders.set(fp, [...(this.#earlierOrders.get(fp) ?? []), previous]);
+    } else if (entry >= this.#orderOfRow.length) {
+      this.#orderOfRow = grown(this.#orderOfRow, entry);
+      this.#placeOfRow = grown(this.#placeOfRow, entry);
+      this.#generationOfRow = grown(this.#generationOfRow, entry);
+    }
+    this.#orderOfRow[entry] = orderNumber;
+    this.#placeOfRow[entry] = place;
+    this.#generationOfRow[entry] = member.gen;
     const replaced =
       replaces === undefined || replaces === fp || this.#replaced.has(replaces)
         ? undefined
-        : this.#latestOfRow.get(replaces)?.key;
+        : this.orderOfRow(replaces)?.key;
     if (replaced !== undefined) {
       this.#replaced.add(replaces!);
       const inherited = [...(this.#earlierOrders.get(replaces!) ?? []), replaced].filter((earlier) => earlier !== key);
       this.#earlierOrders.set(fp, [...inherited, ...(this.#earlierOrders.get(fp) ?? [])]);
     }
   }
+}
+
+/** A copy of `array` with room for index `needed` (doubling). */
+function grown<T extends Int32Array | Uint32Array>(array: T, needed: number): T {
+  let length = array.length;
+  while (length <= needed) length *= 2;
+  const copy = new (array.constructor as new (length: number) => T)(length);
+  copy.set(array);
+  return copy;
 }

@@ -1,0 +1,201 @@
+// What `status <batch-id>` says about a batch's journal: counts of orders and rows by phase, and
+// what a re-run would do with them. Folding a million-row journal takes most of a minute, so a run
+// leaves these counts beside the journal when it ends (`<batch>.status.json`). They are only ever
+// used while the journal is provably the one they were counted from: same file (device, inode),
+// same size, same modification and change times to the nanosecond, and the same last 64 KiB. Any
+// write to the journal since (a later run, a kill -9 mid-run, a restored or edited file) changes
+// its change time, so status folds the journal again: the journal is the truth, never the digest.
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  type BigIntStats,
+} from "node:fs";
+import { createHash } from "node:crypto";
+import type { JournalState, OrderPhase, OrderState } from "../journal/journal-state.ts";
+import type { RunInput } from "../journal/records.ts";
+import { openPrivateFile, READ_NO_FOLLOW } from "../csv/safe-file.ts";
+import { constants } from "node:fs";
+import { isRepostExpired, planRow, type RowPlan } from "./plan-row.ts";
+
+export interface JournalDigest {
+  createdAt?: string;
+  lastRun?: { at: string; input: RunInput };
+  /** Orders by phase (a final 4xx with its error type), in the order first met. */
+  orders: [string, number][];
+  /** Rows by their latest order's phase. */
+  rows: [string, number][];
+  /** What a re-run would do with the journal's rows. */
+  next: Partial<Record<RowPlan["action"], number>>;
+}
+
+const PHASE_LABELS: Record<OrderPhase, string> = {
+  planned: "planned, never sent",
+  posted: "sent, no answer recorded",
+  unresolved: "sent, retries ran out (outcome unknown)",
+  accepted: "accepted, not final yet",
+  rejected: "rejected (final 4xx)",
+  settled: "settled",
+};
+
+function phaseLabel(order: OrderState): string {
+  return order.phase === "settled" ? (order.outcome ?? "FAILED") : PHASE_LABELS[order.phase];
+}
+
+/**
+ * The digest of a folded journal, and the orders a re-run would re-send with the same key although
+ * Runa may have forgotten it (first sent over 29 days before `now`). `resent` counts the orders a
+ * re-run would re-send that were sent before: while there are any, whether they are past Runa's
+ * window depends on the day, so such a digest is never saved.
+ */
+export function digestJournal(
+  journal: JournalState,
+  now: number,
+): { digest: JournalDigest; expired: OrderState[]; resent: number } {
+  const orders = new Map<string, number>();
+  const rows = new Map<string, number>();
+  const next: Partial<Record<RowPlan["action"], number>> = {};
+  const resent = new Map<string, OrderState>();
+  const expired = new Map<string, OrderState>();
+  for (const order of journal.orders.values()) {
+    const label = phaseLabel(order);
+    const detail = order.phase === "rejected" && order.error ? `${label}: ${order.error.type}` : label;
+    orders.set(detail, (orders.get(detail) ?? 0) + 1);
+  }
+  for (const { fp, order } of journal.rows()) {
+    const label = phaseLabel(order);
+    rows.set(label, (rows.get(label) ?? 0) + 1);
+    const action = planRow(fp, journal).action;
+    next[action] = (next[action] ?? 0) + 1;
+    if (action === "repost" && order.firstPostAt !== undefined) resent.set(order.key, order);
+    if (action === "repost" && isRepostExpired(order, now)) expired.set(order.key, order);
+  }
+  const digest: JournalDigest = { orders: [...orders], rows: [...rows], next };
+  if (journal.createdAt !== undefined) digest.createdAt = journal.createdAt;
+  const last = journal.runs.at(-1);
+  if (last) digest.lastRun = last;
+  return { digest, expired: [...expired.values()], resent: resent.size };
+}
+
+/** Where a journal's digest is kept: beside it. */
+export function digestPath(journalPath: string): string {
+  return `${journalPath.replace(/\.journal\.jsonl$/, "")}.status.json`;
+}
+
+const DIGEST_VERSION = 1;
+const TAIL_BYTES = 64 * 1024;
+
+interface SavedDigest {
+  v: number;
+  journal: JournalIdentity;
+  digest: JournalDigest;
+}
+
+/** What tells this journal, byte for byte as it is now, from any other state of it. */
+interface JournalIdentity {
+  dev: string;
+  ino: string;
+  size: string;
+  mtimeNs: string;
+  ctimeNs: string;
+  tailSha256: string;
+}
+
+/**
+ * Saves the digest of a journal no one is writing to (the caller holds the batch's lock and has
+ * closed it). Not saved when a re-run's plan would depend on the day (see digestJournal); a stale
+ * digest is removed first, so a failure here leaves none rather than a wrong one.
+ */
+export function saveDigest(journalPath: string, journal: JournalState): void {
+  const path = digestPath(journalPath);
+  rmSync(path, { force: true });
+  const { digest, resent } = digestJournal(journal, Date.now());
+  if (resent > 0) return;
+  const identity = identify(journalPath);
+  if (!identity) return;
+  const temporary = `${path}.writing`;
+  rmSync(temporary, { force: true });
+  const fd = openPrivateFile(
+    temporary,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+  );
+  try {
+    const saved: SavedDigest = { v: DIGEST_VERSION, journal: identity, digest };
+    writeSync(fd, JSON.stringify(saved));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+}
+
+/** saveDigest, for the end of a run: a digest that cannot be saved only makes `status` fold the journal. */
+export function saveDigestIfPossible(journalPath: string, journal: JournalState): void {
+  try {
+    saveDigest(journalPath, journal);
+  } catch {
+    // e.g. a full disk: status reads the journal itself, which is the truth anyway
+  }
+}
+
+/** The saved digest of the journal at `journalPath`, only if the journal is exactly as it was counted. */
+export function loadDigest(journalPath: string): JournalDigest | undefined {
+  let text: string;
+  try {
+    const fd = openSync(digestPath(journalPath), READ_NO_FOLLOW);
+    try {
+      const size = fstatSync(fd).size;
+      const buffer = Buffer.alloc(size);
+      readSync(fd, buffer, 0, size, 0);
+      text = buffer.toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined; // none, or unreadable: fold the journal
+  }
+  let saved: SavedDigest;
+  try {
+    saved = JSON.parse(text) as SavedDigest;
+  } catch {
+    return undefined;
+  }
+  if (saved?.v !== DIGEST_VERSION || typeof saved.journal !== "object" || typeof saved.digest !== "object")
+    return undefined;
+  const now = identify(journalPath);
+  if (!now) return undefined;
+  const then = saved.journal;
+  const same = (Object.keys(now) as (keyof JournalIdentity)[]).every((field) => then[field] === now[field]);
+  return same ? saved.digest : undefined;
+}
+
+function identify(journalPath: string): JournalIdentity | undefined {
+  let fd: number;
+  try {
+    fd = openSync(journalPath, READ_NO_FOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats: BigIntStats = fstatSync(fd, { bigint: true });
+    if (!stats.isFile()) return undefined;
+    const size = Number(stats.size);
+    const tail = Buffer.alloc(Math.min(size, TAIL_BYTES));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    return {
+      dev: String(stats.dev),
+      ino: String(stats.ino),
+      size: String(stats.size),
+      mtimeNs: String(stats.mtimeNs),
+      ctimeNs: String(stats.ctimeNs),
+      tailSha256: createHash("sha256").update(tail).digest("hex"),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}

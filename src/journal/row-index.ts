@@ -1,0 +1,115 @@
+// Row fingerprints -> small integers ("entries", 0, 1, 2 … in the order first seen), for the
+// journal's per-row state at a million rows. A sha256 fingerprint is kept whole, as its 256 bits in
+// eight uint32 (32 bytes; its hex string costs ~100 bytes as a JS string, plus a Map entry), and
+// found through an open-addressing table of typed arrays: no object per row, so the GC never walks
+// them. Equality is on all 256 bits, never a prefix: two rows are one entry only when their
+// fingerprints are equal. Anything that is not a lowercase sha256 hex (tests, hand-written
+// journals) goes to a plain Map: correct at any size, compact only for real fingerprints.
+
+const WORDS = 8;
+const HEX_FINGERPRINT = /^[0-9a-f]{64}$/;
+const INITIAL_ENTRIES = 1 << 10;
+
+export class RowIndex {
+  /** Per entry, its fingerprint's eight words (zeros for an entry kept in #others). */
+  #words = new Uint32Array(INITIAL_ENTRIES * WORDS);
+  /** Open addressing: entry + 1 per slot, 0 = empty. Kept at most half full. */
+  #slots = new Int32Array(INITIAL_ENTRIES * 2);
+  #mask = INITIAL_ENTRIES * 2 - 1;
+  #size = 0;
+  /** Fingerprints that are not sha256 hex, and the reverse, by entry. */
+  readonly #others = new Map<string, number>();
+  readonly #otherNames = new Map<number, string>();
+  /** Scratch words for the fingerprint being looked up (no array per call). */
+  readonly #probe = new Uint32Array(WORDS);
+
+  /** How many fingerprints are known. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Bytes held by the typed arrays (for tests and the benchmark). */
+  get bytes(): number {
+    return this.#words.byteLength + this.#slots.byteLength;
+  }
+
+  /** The entry of `fingerprint`, or -1. */
+  find(fingerprint: string): number {
+    if (!HEX_FINGERPRINT.test(fingerprint)) return this.#others.get(fingerprint) ?? -1;
+    const slot = this.#slotOf(fingerprint);
+    return (this.#slots[slot] ?? 0) - 1;
+  }
+
+  /** The entry of `fingerprint`, a new one (the next integer) if it was not known. */
+  add(fingerprint: string): number {
+    if (!HEX_FINGERPRINT.test(fingerprint)) {
+      const known = this.#others.get(fingerprint);
+      if (known !== undefined) return known;
+      const entry = this.#newEntry();
+      this.#others.set(fingerprint, entry);
+      this.#otherNames.set(entry, fingerprint);
+      return entry;
+    }
+    const slot = this.#slotOf(fingerprint);
+    const known = this.#slots[slot] ?? 0;
+    if (known !== 0) return known - 1;
+    const entry = this.#newEntry();
+    this.#words.set(this.#probe, entry * WORDS);
+    this.#slots[slot] = entry + 1;
+    if (this.#size * 2 > this.#mask + 1) this.#growSlots();
+    return entry;
+  }
+
+  /** The fingerprint of an entry, as the hex (or other) string it was added as. */
+  fingerprintOf(entry: number): string {
+    if (entry < 0 || entry >= this.#size) throw new RangeError(`no row entry ${entry}`);
+    const other = this.#otherNames.get(entry);
+    if (other !== undefined) return other;
+    let hex = "";
+    for (let word = 0; word < WORDS; word += 1)
+      hex += (this.#words[entry * WORDS + word] ?? 0).toString(16).padStart(8, "0");
+    return hex;
+  }
+
+  #newEntry(): number {
+    const entry = this.#size;
+    if ((entry + 1) * WORDS > this.#words.length) {
+      const grown = new Uint32Array(this.#words.length * 2);
+      grown.set(this.#words);
+      this.#words = grown;
+    }
+    this.#size += 1;
+    return entry;
+  }
+
+  /** Parses the hex into #probe and returns its slot: where it is, or the empty slot where it would go. */
+  #slotOf(hex: string): number {
+    const probe = this.#probe;
+    for (let word = 0; word < WORDS; word += 1)
+      probe[word] = Number.parseInt(hex.slice(word * 8, word * 8 + 8), 16) >>> 0;
+    const slots = this.#slots;
+    const words = this.#words;
+    for (let slot = (probe[0] ?? 0) & this.#mask; ; slot = (slot + 1) & this.#mask) {
+      const held = slots[slot] ?? 0;
+      if (held === 0) return slot;
+      const at = (held - 1) * WORDS;
+      let same = true;
+      for (let word = 0; word < WORDS && same; word += 1) same = words[at + word] === probe[word];
+      if (same) return slot;
+    }
+  }
+
+  #growSlots(): void {
+    const size = (this.#mask + 1) * 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (const held of this.#slots) {
+      if (held === 0) continue;
+      let slot = (this.#words[(held - 1) * WORDS] ?? 0) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = held;
+    }
+    this.#slots = slots;
+    this.#mask = mask;
+  }
+}
