@@ -21,7 +21,7 @@ import type { JournalState, OrderPhase, OrderState } from "../journal/journal-st
 import type { RunInput } from "../journal/records.ts";
 import { openPrivateFile, READ_NO_FOLLOW } from "../csv/safe-file.ts";
 import { constants } from "node:fs";
-import { isRepostExpired, planRow, type RowPlan } from "./plan-row.ts";
+import { isRepostExpired, planRowId, type RowPlan } from "./plan-row.ts";
 
 export interface JournalDigest {
   createdAt?: string;
@@ -67,10 +67,10 @@ export function digestJournal(
     const detail = order.phase === "rejected" && order.error ? `${label}: ${order.error.type}` : label;
     orders.set(detail, (orders.get(detail) ?? 0) + 1);
   }
-  for (const { fp, order } of journal.rows()) {
+  for (const { id, order } of journal.rows()) {
     const label = phaseLabel(order);
     rows.set(label, (rows.get(label) ?? 0) + 1);
-    const action = planRow(fp, journal).action;
+    const action = planRowId(id, journal).action;
     next[action] = (next[action] ?? 0) + 1;
     if (action === "repost" && order.firstPostAt !== undefined) resent.set(order.key, order);
     if (action === "repost" && isRepostExpired(order, now)) expired.set(order.key, order);

@@ -10,7 +10,7 @@ import { openInput, type InputOptions } from "../input/check-rows.ts";
 import { FingerprintIndex, type OrderLine } from "../input/order-line.ts";
 import { rowSignature, signaturesInBody } from "./order-body.ts";
 import { recentCache } from "../recent-cache.ts";
-import { isRepostExpired, mayHavePaid, planRow, type RowPlan } from "./plan-row.ts";
+import { isRepostExpired, mayHavePaid, planRowId, type RowPlan } from "./plan-row.ts";
 import { CostTally, type ChoicesToEstimate, type CurrencyCost } from "../input/cost-tally.ts";
 
 export interface PlanOptions {
@@ -77,7 +77,8 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
       continue;
     }
     const line = checked.result.order;
-    const plan = planRow(line.fingerprint, journal, edited(line));
+    const known = journal.rowId(line.fingerprint); // one lookup for every question below
+    const plan = planRowId(known, journal, edited(line));
     counts[plan.action] += 1;
     if (
       options.production &&
@@ -90,7 +91,6 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
       refusals.push({ kind: "conflict", message: describeConflict(checked.row, line.reference, plan) });
     // A re-sent row whose first POST did land is already paid: counting it again errs on the safe side.
     if (plan.action === "new" || plan.action === "conflict" || plan.action === "repost") toSend.add(line);
-    const known = journal.rowId(line.fingerprint);
     if (known !== -1) seen[known] = 1;
     if (plan.action === "repost" && isRepostExpired(plan.order, now)) {
       expired.push(
@@ -107,14 +107,14 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
     if (
       carried !== "" &&
       (plan.action === "new" || plan.action === "conflict") &&
-      journal.orderOfRow(line.fingerprint)?.orderId !== carried
+      journal.orderOfRowId(known)?.orderId !== carried
     ) {
       carriedOrderIds.set(carried, checked.row);
     }
   }
   const missingPaidRows: string[] = [];
-  for (const { id, fp, order } of journal.rows())
-    if (mayHavePaid(order) && seen[id] !== 1 && !journal.released.has(fp)) missingPaidRows.push(fp);
+  for (const row of journal.rows())
+    if (mayHavePaid(row.order) && seen[row.id] !== 1 && !journal.released.has(row.fp)) missingPaidRows.push(row.fp);
   const replaces = new Map<number, string>();
   if (missingPaidRows.length > 0 && newRows.count > 0) {
     refusals.push({ kind: "conflict", message: describeMissing(journal, missingPaidRows, newRows) });

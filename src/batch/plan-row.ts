@@ -33,9 +33,18 @@ export function planRow(
   journal: JournalState,
   edited: (order: OrderState) => boolean = () => false,
 ): RowPlan {
-  const order = journal.orderOfRow(fingerprint);
+  return planRowId(journal.rowId(fingerprint), journal, edited);
+}
+
+/** planRow for a row known by its journal row id (JournalState.rowId; -1 for a row it does not know). */
+export function planRowId(
+  id: number,
+  journal: JournalState,
+  edited: (order: OrderState) => boolean = () => false,
+): RowPlan {
+  const order = journal.orderOfRowId(id);
   if (!order) return { action: "new", generation: 0 };
-  const next = (journal.generationOfRow(fingerprint) ?? order.gen) + 1;
+  const next = (journal.generationOfRowId(id) ?? order.gen) + 1;
   // The key already carries another body at Runa: an order for that body may exist.
   if (order.phase === "rejected" && errorTypeIs(order.error?.type, "idempotency_validation_error")) {
     return { action: "conflict", order, generation: next, reason: "key_reused" };

@@ -163,7 +163,7 @@ export class JournalState {
   }
 
   orderOfRow(fingerprint: string): OrderState | undefined {
-    return this.#latestOrder(this.#rowIndex.find(fingerprint));
+    return this.orderOfRowId(this.#rowIndex.find(fingerprint));
   }
 
   /** The row as its latest order carries it (its key generation, its place in the file). */
@@ -174,8 +174,24 @@ export class JournalState {
 
   /** The key generation the row's latest order sent it under (memberOfRow's gen, without reading it back). */
   generationOfRow(fingerprint: string): number | undefined {
-    const entry = this.#rowIndex.find(fingerprint);
-    return entry === -1 ? undefined : this.#generationOfRow[entry];
+    return this.generationOfRowId(this.#rowIndex.find(fingerprint));
+  }
+
+  /** The row's number among the rows the journal knows (0 … rowCount - 1; as rows() gives it), or -1. */
+  rowId(fingerprint: string): number {
+    return this.#rowIndex.find(fingerprint);
+  }
+
+  /** orderOfRow by the row's id (one fingerprint lookup for several questions). */
+  orderOfRowId(id: number): OrderState | undefined {
+    return id < 0 || id >= this.#rowIndex.size
+      ? undefined
+      : this.orders.get(this.#orderList[this.#orderOfRow[id]!]!.key);
+  }
+
+  /** generationOfRow by the row's id. */
+  generationOfRowId(id: number): number | undefined {
+    return id < 0 || id >= this.#rowIndex.size ? undefined : this.#generationOfRow[id];
   }
 
   /** Every order placed or planned for a row, oldest first: all but the last were superseded. */
@@ -188,38 +204,32 @@ export class JournalState {
 
   /**
    * Every row the journal knows, with its latest order (a row replaced by its edited self is not
-   * counted twice). `member` is read back only when asked for.
+   * counted twice). Its fingerprint and `member` are made or read back only when asked for.
    */
-  *rows(): Generator<{ id: number; fp: string; order: OrderState; readonly member: MemberRow }> {
-    const memberAt = (entry: number, fp: string) => this.#memberAt(entry, fp);
-    for (let entry = 0; entry < this.#rowIndex.size; entry += 1) {
-      const fp = this.#rowIndex.fingerprintOf(entry);
-      if (this.#replaced.has(fp)) continue;
-      const order = this.#latestOrder(entry);
+  *rows(): Generator<{ id: number; order: OrderState; readonly fp: string; readonly member: MemberRow }> {
+    const index = this.#rowIndex;
+    const memberAt = (entry: number) => this.#memberAt(entry, index.fingerprintOf(entry));
+    const checkReplaced = this.#replaced.size > 0;
+    for (let entry = 0; entry < index.size; entry += 1) {
+      if (checkReplaced && this.#replaced.has(index.fingerprintOf(entry))) continue;
+      const order = this.orderOfRowId(entry);
       if (order)
         yield {
           id: entry,
-          fp,
           order,
+          get fp() {
+            return index.fingerprintOf(entry);
+          },
           get member() {
-            return memberAt(entry, fp);
+            return memberAt(entry);
           },
         };
     }
   }
 
-  /** The row's number among the rows the journal knows (0 … rowCount - 1; as rows() gives it), or -1. */
-  rowId(fingerprint: string): number {
-    return this.#rowIndex.find(fingerprint);
-  }
-
   /** How many distinct rows the journal knows (replaced ones included). */
   get rowCount(): number {
     return this.#rowIndex.size;
-  }
-
-  #latestOrder(entry: number): OrderState | undefined {
-    return entry === -1 ? undefined : this.orders.get(this.#orderList[this.#orderOfRow[entry]!]!.key);
   }
 
   #memberAt(entry: number, fingerprint: string): MemberRow {

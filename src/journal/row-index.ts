@@ -7,8 +7,14 @@
 // journals) goes to a plain Map: correct at any size, compact only for real fingerprints.
 
 const WORDS = 8;
-const HEX_FINGERPRINT = /^[0-9a-f]{64}$/;
+const HEX_LENGTH = WORDS * 8;
 const INITIAL_ENTRIES = 1 << 10;
+/** Per char code, its value as a lowercase hex digit, else -1 (uppercase is another fingerprint). */
+const HEX_VALUE = Int8Array.from({ length: 128 }, (_, code) =>
+  code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1,
+);
+/** Each byte as two hex digits. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 export class RowIndex {
   /** Per entry, its fingerprint's eight words (zeros for an entry kept in #others). */
@@ -35,14 +41,13 @@ export class RowIndex {
 
   /** The entry of `fingerprint`, or -1. */
   find(fingerprint: string): number {
-    if (!HEX_FINGERPRINT.test(fingerprint)) return this.#others.get(fingerprint) ?? -1;
-    const slot = this.#slotOf(fingerprint);
-    return (this.#slots[slot] ?? 0) - 1;
+    if (!this.#parse(fingerprint)) return this.#others.get(fingerprint) ?? -1;
+    return (this.#slots[this.#slotOfProbe()] ?? 0) - 1;
   }
 
   /** The entry of `fingerprint`, a new one (the next integer) if it was not known. */
   add(fingerprint: string): number {
-    if (!HEX_FINGERPRINT.test(fingerprint)) {
+    if (!this.#parse(fingerprint)) {
       const known = this.#others.get(fingerprint);
       if (known !== undefined) return known;
       const entry = this.#newEntry();
@@ -50,7 +55,7 @@ export class RowIndex {
       this.#otherNames.set(entry, fingerprint);
       return entry;
     }
-    const slot = this.#slotOf(fingerprint);
+    const slot = this.#slotOfProbe();
     const known = this.#slots[slot] ?? 0;
     if (known !== 0) return known - 1;
     const entry = this.#newEntry();
@@ -66,8 +71,10 @@ export class RowIndex {
     const other = this.#otherNames.get(entry);
     if (other !== undefined) return other;
     let hex = "";
-    for (let word = 0; word < WORDS; word += 1)
-      hex += (this.#words[entry * WORDS + word] ?? 0).toString(16).padStart(8, "0");
+    for (let word = 0; word < WORDS; word += 1) {
+      const value = this.#words[entry * WORDS + word] ?? 0;
+      hex += `${BYTE_HEX[value >>> 24]}${BYTE_HEX[(value >>> 16) & 0xff]}${BYTE_HEX[(value >>> 8) & 0xff]}${BYTE_HEX[value & 0xff]}`;
+    }
     return hex;
   }
 
@@ -82,11 +89,25 @@ export class RowIndex {
     return entry;
   }
 
-  /** Parses the hex into #probe and returns its slot: where it is, or the empty slot where it would go. */
-  #slotOf(hex: string): number {
+  /** Reads a lowercase sha256 hex into #probe; false for anything else. */
+  #parse(fingerprint: string): boolean {
+    if (fingerprint.length !== HEX_LENGTH) return false;
     const probe = this.#probe;
-    for (let word = 0; word < WORDS; word += 1)
-      probe[word] = Number.parseInt(hex.slice(word * 8, word * 8 + 8), 16) >>> 0;
+    for (let word = 0, at = 0; word < WORDS; word += 1) {
+      let value = 0;
+      for (const end = at + 8; at < end; at += 1) {
+        const digit = HEX_VALUE[fingerprint.charCodeAt(at)] ?? -1;
+        if (digit === -1) return false;
+        value = (value << 4) | digit;
+      }
+      probe[word] = value >>> 0;
+    }
+    return true;
+  }
+
+  /** The slot of the fingerprint in #probe: where it is, or the empty slot where it would go. */
+  #slotOfProbe(): number {
+    const probe = this.#probe;
     const slots = this.#slots;
     const words = this.#words;
     for (let slot = (probe[0] ?? 0) & this.#mask; ; slot = (slot + 1) & this.#mask) {
