@@ -17,7 +17,7 @@ import { Ledger } from "../journal/ledger.ts";
 import type { MemberRow, RunInput } from "../journal/records.ts";
 import { batchStateFiles } from "../journal/state-directory.ts";
 import type { RunaClient } from "../runa/client.ts";
-import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
+import type { ResultLine, RowStatus } from "../csv/write-results.ts";
 import { ensurePrivateDirectory, refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { decimal, toMoneyText, type Decimal } from "../money.ts";
 import { openInput, type InputOptions } from "../input/check-rows.ts";
@@ -33,6 +33,7 @@ import { saveDigestIfPossible } from "./journal-digest.ts";
 import { planRow } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { planRekey, rekeyQuestion } from "./rekey.ts";
+import { resultsWriter, type ProblemGroup, type ResultsWriter } from "./results-writer.ts";
 import { rowResult } from "./row-result.ts";
 import {
   newCounters,
@@ -61,8 +62,6 @@ export interface RunOptions {
   file: string;
   batchId: string;
   resultsFile: string;
-  /** Start the results CSV with a UTF-8 byte-order mark, for Excel (default true). */
-  resultsBom?: boolean;
   /** The environment's state folder: the journal, the lock and the ledger live there. */
   stateDirectory: string;
   /** The environment's ledger of every batch's rows (absent: no cross-batch check). */
@@ -106,6 +105,8 @@ export interface RunDependencies {
   confirmRekey?: (question: string) => Promise<boolean>;
   /** Called once the plan is made and after each order is sent or settled (the progress display). */
   onProgress?: (event: ProgressEvent) => void;
+  /** Writes `resultsFile` and counts its rows; default: the CSV, with a byte-order mark. */
+  resultsWriter?: ResultsWriter;
 }
 
 export interface CurrencyTotal {
@@ -120,6 +121,8 @@ export interface RunSummary {
   resultsFile: string;
   journalFile: string;
   statuses: Record<RowStatus, number>;
+  /** The rows not COMPLETED, grouped by status and error type, as the results writer counted them. */
+  problems: ProblemGroup[];
   /** COMPLETED rows per currency: face value and the price actually charged. */
   completed: CurrencyTotal[];
   /**
@@ -223,11 +226,16 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     crashPoint("before-results");
     let written: Awaited<ReturnType<typeof writeBatchResults>>;
     try {
-      written = await writeBatchResults(options, journal, context.stop.aborted);
+      written = await writeBatchResults(
+        options,
+        journal,
+        context.stop.aborted,
+        dependencies.resultsWriter ?? resultsWriter("csv", { bom: true }),
+      );
     } catch (error) {
       throw storageFailure(options, paths.journal, journal.state, failure?.error, error);
     }
-    const { statuses, completed, wholeOrdersLost, notInFile } = written;
+    const { statuses, problems, completed, wholeOrdersLost, notInFile } = written;
     const charged = chargedTotals(journal.state);
     // The results still reflect every journaled step; then the fault stops the run.
     if (failure)
@@ -239,6 +247,7 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       resultsFile: options.resultsFile,
       journalFile: paths.journal,
       statuses,
+      problems,
       completed,
       charged,
       ordersNotInFile: notInFile,
@@ -440,16 +449,12 @@ class SendSlots {
   }
 }
 
-async function writeBatchResults(options: RunOptions, journal: BatchJournal, interrupted: boolean) {
-  const statuses: Record<RowStatus, number> = {
-    COMPLETED: 0,
-    FAILED: 0,
-    REJECTED: 0,
-    PENDING: 0,
-    INVALID: 0,
-    ERROR: 0,
-    NOT_SENT: 0,
-  };
+async function writeBatchResults(
+  options: RunOptions,
+  journal: BatchJournal,
+  interrupted: boolean,
+  writer: ResultsWriter,
+) {
   const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
   const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
   const accounted = new Set<OrderState>();
@@ -457,7 +462,6 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
   async function* lines(): AsyncGenerator<ResultLine> {
     for await (const checked of rows) {
       const result = rowResult(checked, journal.state, options.batchId, interrupted);
-      statuses[result.status] += 1;
       if (checked.result.ok)
         for (const order of journal.state.ordersOfRow(checked.result.order.fingerprint)) accounted.add(order);
       if ((result.status === "FAILED" || result.status === "REJECTED") && checked.result.ok) {
@@ -475,7 +479,7 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
       yield { values: checked.values, result };
     }
   }
-  await writeResults(options.resultsFile, header, lines(), { delimiter, bom: options.resultsBom ?? true });
+  const { statuses, problems } = await writer.write(options.resultsFile, { header, delimiter }, lines());
   const completed = [...totals].map(([currency, total]) => ({
     currency,
     rows: total.rows,
@@ -488,5 +492,5 @@ async function writeBatchResults(options: RunOptions, journal: BatchJournal, int
     rejected: lost.filter((order) => order.status === "REJECTED").length,
     rows: lost.reduce((sum, order) => sum + order.rows, 0),
   };
-  return { statuses, completed, wholeOrdersLost, notInFile: ordersNotInFile(journal.state, accounted) };
+  return { statuses, problems, completed, wholeOrdersLost, notInFile: ordersNotInFile(journal.state, accounted) };
 }

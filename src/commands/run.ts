@@ -6,6 +6,7 @@ import { basename, dirname, extname, join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { openOrderBudget, type OrderBudget } from "../batch/limiters.ts";
 import { runBatch } from "../batch/run-batch.ts";
+import { RESULTS_FORMATS, resultsWriter, type ResultsFormat } from "../batch/results-writer.ts";
 import { parseRowList } from "../batch/rekey.ts";
 import { priceExactly } from "../batch/price-estimates.ts";
 import { DEFAULT_REPEAT_WINDOW_DAYS, POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
@@ -18,13 +19,7 @@ import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
 import { askYesNo, isProduction } from "../report/production-guard.ts";
 import { confirmRun, refuseUnconfirmable } from "../report/confirm-run.ts";
-import {
-  accountStopMessage,
-  countProblems,
-  formatSummary,
-  writeStoppedSummaryJson,
-  writeSummaryJson,
-} from "../report/summary.ts";
+import { accountStopMessage, formatSummary, writeStoppedSummaryJson, writeSummaryJson } from "../report/summary.ts";
 import { removeStaleErrorCsv, writeErrorCsv } from "../input/error-csv.ts";
 import { validateInput } from "../input/validation-report.ts";
 import { formatReport } from "../report/format-validation.ts";
@@ -60,6 +55,7 @@ export interface RunArgs extends ConnectionArgs {
   rekey?: string;
   sendEmails: boolean;
   redisUrl?: string;
+  resultsFormat: ResultsFormat;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -75,7 +71,17 @@ export const runCommand: CommandModule<object, RunArgs> = {
           describe:
             "Names the batch; part of every idempotency key. One per period, the same on every re-run, e.g. rewards-2026-11. Required with --env production",
         },
-        out: { type: "string", describe: "Results CSV (default output/<input name>.results.csv)" },
+        out: {
+          type: "string",
+          describe:
+            "Results file (default output/<input name>.results.csv, or .results.jsonl with --results-format jsonl)",
+        },
+        "results-format": {
+          choices: RESULTS_FORMATS,
+          default: "csv",
+          describe:
+            "csv (for spreadsheets) or jsonl (one JSON object per row, for programs); the same fields either way",
+        },
         rate: {
           type: "number",
           defaultDescription: `${ORDERS_PER_MINUTE} (or RUNA_RATE)`,
@@ -220,6 +226,7 @@ type RunSwitches = Pick<
   | "quiet"
   | "yes"
   | "sendEmails"
+  | "resultsFormat"
 >;
 
 /** A run as asked for by the flags, RUNA_* variables and the config file (yargs merged them into argv), checked. */
@@ -297,7 +304,7 @@ export function parseRunArgs(argv: RunArgs, env: NodeJS.ProcessEnv): RunSettings
     name,
     batchId,
     batchIdGiven: argv.batchId !== undefined,
-    resultsFile: argv.out ?? join(DEFAULT_OUTPUT_DIRECTORY, `${name}.results.csv`),
+    resultsFile: argv.out ?? join(DEFAULT_OUTPUT_DIRECTORY, `${name}.results.${argv.resultsFormat}`),
     production,
     connection: {
       env: argv.env,
@@ -323,6 +330,7 @@ export function parseRunArgs(argv: RunArgs, env: NodeJS.ProcessEnv): RunSettings
     delimiter: parseDelimiter(argv.delimiter),
     sheet: argv.sheet,
     bom: argv.bom,
+    resultsFormat: argv.resultsFormat,
     logFile: argv.logFile,
     quiet: argv.quiet,
     yes: argv.yes,
@@ -462,7 +470,6 @@ export async function runRun(settings: RunSettings, deps: RunDeps): Promise<numb
         runInput: snapshot.input,
         batchId,
         resultsFile,
-        resultsBom: settings.bom,
         stateDirectory,
         ledgerFile: ledgerPath(stateDirectory),
         input: inputOptions,
@@ -483,6 +490,7 @@ export async function runRun(settings: RunSettings, deps: RunDeps): Promise<numb
         stop: stop.signal,
         timeScale: settings.timeScale,
         onProgress: progress.update,
+        resultsWriter: resultsWriter(settings.resultsFormat, { bom: settings.bom }),
         orderLimiter: limiter,
         ...(budget.pause ? { sharedPause: budget.pause } : {}),
         confirmRekey: async (question) => settings.yes || (await ask(question)),
@@ -509,7 +517,6 @@ export async function runRun(settings: RunSettings, deps: RunDeps): Promise<numb
       logFile,
       rerunCommand: settings.rerunCommand,
       simulated: connection.simulated,
-      problems: await countProblems(summary.resultsFile),
     };
     await writeSummaryJson(besideResults.summary, summary, context);
     progress.stop();
@@ -546,6 +553,7 @@ export async function runRun(settings: RunSettings, deps: RunDeps): Promise<numb
 function rerunCommand(argv: RunArgs, batchId: string): string {
   const parts = ["runa-batch", "run", argv.input, "--batch-id", batchId];
   if (argv.out) parts.push("--out", argv.out);
+  if (argv.resultsFormat !== "csv") parts.push("--results-format", argv.resultsFormat);
   if (argv.simulate) parts.push("--simulate");
   else if (argv.env !== "playground") parts.push("--env", argv.env);
   if (argv.baseUrl) parts.push("--base-url", argv.baseUrl);

@@ -1,16 +1,15 @@
 // The end-of-run summary: for the person at the terminal (stdout), and as JSON for machines
 // (output/<batch>.summary.json). It names every file the run wrote and the exact command to re-run.
-import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
-import { parse } from "csv-parse";
 import type { RunSummary } from "../batch/run-batch.ts";
-import { RESULT_COLUMNS, type RowStatus } from "../csv/write-results.ts";
+import type { RowStatus } from "../csv/write-results.ts";
+import type { ProblemGroup } from "../batch/results-writer.ts";
 import { writeFileAtomically } from "../csv/safe-file.ts";
 import { formatDuration } from "../progress/format-progress.ts";
 import { hintFor } from "./error-hints.ts";
 import { STUCK_KEY } from "../batch/plan-row.ts";
 
-/** Row numbers listed per problem in the terminal summary; the results CSV has them all. */
+/** Orders listed in the terminal summary; the summary JSON has them all. */
 const MAX_LISTED_ROWS = 10;
 
 export interface SummaryContext {
@@ -18,16 +17,9 @@ export interface SummaryContext {
   rerunCommand: string;
   /** A --simulate rehearsal: its journal was temporary and is gone. */
   simulated?: boolean;
-  /** Rows not COMPLETED, grouped by status and error type (see countProblems). */
-  problems?: ProblemCount[];
 }
 
-export interface ProblemCount {
-  status: RowStatus;
-  errorType: string;
-  count: number;
-  /** The first few row numbers, as in the results CSV's `row` column. */
-  rows: string[];
+export interface ProblemCount extends ProblemGroup {
   hint: string;
 }
 
@@ -45,33 +37,11 @@ function totalRows(summary: RunSummary): number {
   return Object.values(summary.statuses).reduce((sum, count) => sum + count, 0);
 }
 
-/** Reads the results CSV once (streaming) and groups the rows that did not complete. */
-export async function countProblems(resultsFile: string): Promise<ProblemCount[]> {
-  const groups = new Map<string, ProblemCount>();
-  const statusAt = RESULT_COLUMNS.indexOf("status") - RESULT_COLUMNS.length;
-  const typeAt = RESULT_COLUMNS.indexOf("error_type") - RESULT_COLUMNS.length;
-  const rowAt = RESULT_COLUMNS.indexOf("row") - RESULT_COLUMNS.length;
-  let header = true;
-  for await (const record of createReadStream(resultsFile).pipe(parse({ relax_column_count: true })) as AsyncIterable<
-    string[]
-  >) {
-    if (header) {
-      header = false;
-      continue;
-    }
-    const status = (record.at(statusAt) ?? "") as RowStatus;
-    if (status === "COMPLETED") continue;
-    const errorType = record.at(typeAt) ?? "";
-    const id = `${status}\0${errorType}`;
-    const group = groups.get(id) ?? { status, errorType, count: 0, rows: [], hint: hintFor(status, errorType) };
-    group.count += 1;
-    // Every stuck row is kept: the --rekey command below must name them all.
-    if (group.rows.length < MAX_LISTED_ROWS || errorType === STUCK_KEY) group.rows.push(record.at(rowAt) ?? "?");
-    groups.set(id, group);
-  }
-  return [...groups.values()].sort(
-    (a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || b.count - a.count,
-  );
+/** The writer's groups of rows not COMPLETED, most frequent first within each status, each with its hint. */
+export function problemsOf(summary: RunSummary): ProblemCount[] {
+  return summary.problems
+    .map((problem) => ({ ...problem, hint: hintFor(problem.status, problem.errorType) }))
+    .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || b.count - a.count);
 }
 
 export function formatSummary(summary: RunSummary, context: SummaryContext): string {
@@ -83,14 +53,15 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
   );
   if (summary.alreadyCompleted > 0)
     lines.push(`  ${summary.alreadyCompleted} row(s) were already COMPLETED by an earlier run and were not sent again`);
-  for (const problem of context.problems ?? []) {
+  const problems = problemsOf(summary);
+  for (const problem of problems) {
     const more = problem.count > problem.rows.length ? ", ..." : "";
     const what = problem.errorType ? `${problem.status} ${problem.errorType}` : problem.status;
     lines.push(
       `  ${problem.count} ${what} (row ${problem.rows.join(", ")}${more})${problem.hint ? `: ${problem.hint}` : ""}`,
     );
   }
-  const stuck = context.problems?.find((problem) => problem.errorType === STUCK_KEY);
+  const stuck = problems.find((problem) => problem.errorType === STUCK_KEY);
   if (stuck)
     lines.push(
       `  Only after checking that Runa holds no order for them, re-send the stuck rows under a new key: ${context.rerunCommand} --rekey ${stuck.rows.join(",")}`,
@@ -156,7 +127,7 @@ export async function writeSummaryJson(path: string, summary: RunSummary, contex
   const document = {
     ...summary,
     ordersPerMinute: ordersPerMinute(summary) ?? null,
-    problems: context.problems ?? [],
+    problems: problemsOf(summary),
     logFile: context.logFile ?? null,
     rerunCommand: context.rerunCommand,
   };

@@ -37,6 +37,7 @@ function args(extra: Partial<RunArgs> = {}): RunArgs {
     progressInterval: 0,
     yes: false,
     sendEmails: false,
+    resultsFormat: "csv",
     ...extra,
   };
 }
