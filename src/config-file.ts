@@ -18,6 +18,7 @@ import {
   ORDERS_PER_MINUTE,
   POLL_TIMEOUT_MS,
 } from "./config.ts";
+import { OTHERS_MAY_ACCESS } from "./csv/safe-file.ts";
 import { UsageError } from "./errors.ts";
 
 export interface Setting {
@@ -66,7 +67,22 @@ export function findConfigFile(
   return [join(cwd, "runa-batch.json"), join(configHome, "runa-batch", "config.json")].find((path) => existsSync(path));
 }
 
+/**
+ * Read and checked once per process: the settings middleware reads the file first, and the
+ * connection takes the API key from that same reading (the key never goes into argv).
+ */
+const readFiles = new Map<string, ConfigFile>();
+
 export function readConfigFile(path: string): ConfigFile {
+  let file = readFiles.get(path);
+  if (!file) {
+    file = parseConfigFile(path);
+    readFiles.set(path, file);
+  }
+  return file;
+}
+
+function parseConfigFile(path: string): ConfigFile {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
@@ -79,7 +95,7 @@ export function readConfigFile(path: string): ConfigFile {
   const file: ConfigFile = { path, values: {} };
   for (const [key, value] of Object.entries(parsed)) {
     if (key === CONFIG_API_KEY) {
-      if (statSync(path).mode & 0o077)
+      if (statSync(path).mode & OTHERS_MAY_ACCESS)
         throw new UsageError(`config file ${path} holds an API key and is readable by others; run: chmod 600 ${path}`);
       if (typeof value !== "string" || value.trim() === "")
         throw new UsageError(`config file ${path}: "api-key" must be a non-empty string`);

@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
+import { OTHERS_MAY_ACCESS } from "./csv/safe-file.ts";
 import { UsageError } from "./errors.ts";
 
 export const ORDERS_PER_MINUTE = 60;
@@ -21,6 +22,11 @@ export const MAX_POST_ATTEMPTS = 8;
 export const IDEMPOTENCY_WINDOW_MS = 30 * 24 * 60 * 60_000;
 /** Rows another batch sent this many days ago or less are refused as likely double payments (--repeat-window). */
 export const DEFAULT_REPEAT_WINDOW_DAYS = 25;
+/**
+ * Where results, error CSVs, logs and reconciliations go when no --out names a place (relative to the
+ * working directory), and where journals lived before the state folder.
+ */
+export const DEFAULT_OUTPUT_DIRECTORY = "output";
 /** Seconds between progress lines when stderr is not a terminal (--progress-interval). */
 export const DEFAULT_PROGRESS_INTERVAL_S = 30;
 
@@ -137,7 +143,7 @@ export function resolveApiKey(
 ): string {
   if (options.apiKeyFile) {
     const mode = keyFileMode(options.apiKeyFile);
-    if (mode & 0o077)
+    if (mode & OTHERS_MAY_ACCESS)
       throw new UsageError(`${options.apiKeyFile} is readable by others; run: chmod 600 ${options.apiKeyFile}`);
     const key = readFileSync(options.apiKeyFile, "utf8").trim();
     if (!key) throw new UsageError(`${options.apiKeyFile} is empty`);

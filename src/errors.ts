@@ -28,8 +28,6 @@ export type UsageErrorCode =
   | "usage"
   | "batch_id_required"
   | "confirmation_required"
-  | "not_confirmed"
-  | "insufficient_balance"
   | "redis_unreachable";
 
 /** Codes of JournalRefusal: what the journal (or the plan made from it) will not let the run do. */
@@ -50,6 +48,8 @@ export type JournalRefusalCode =
 type OtherErrorCode =
   | "input_file"
   | "validation_failed"
+  | "insufficient_balance"
+  | "not_confirmed"
   | "authentication"
   | "unsafe_path"
   | "storage_failed"

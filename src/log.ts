@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pino, { type Level, type Logger } from "pino";
-import { openPrivateFile } from "./csv/safe-file.ts";
+import { openPrivateFile, OWNER_ONLY_DIRECTORY } from "./csv/safe-file.ts";
 import { quietOnClosedPipe } from "./quiet-pipes.ts";
 
 const REDACTED = "[redacted]";
@@ -78,7 +78,7 @@ export function createLogger(options: LogOptions): Logger {
 
 /** Opens (creating if need be) the log for appending, owner-only even if it existed with looser rights. */
 function openLogFile(file: string): number {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(file), { recursive: true, mode: OWNER_ONLY_DIRECTORY });
   return openPrivateFile(file);
 }
 

@@ -11,7 +11,7 @@ import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 import type { JournalState } from "../journal/journal-state.ts";
 import type { RunInput } from "../journal/records.ts";
-import { OWNER_ONLY } from "../journal/journal-file.ts";
+import { OWNER_ONLY_FILE } from "../csv/safe-file.ts";
 import { UsageError } from "../errors.ts";
 
 /** A changed file is taken as the same batch (rows fixed or added) within this long of the batch's last run. */
@@ -40,7 +40,7 @@ export async function snapshotInput(file: string): Promise<InputSnapshot> {
     const stat = await source.stat();
     const hash = createHash("sha256");
     let size = 0;
-    const target = await open(path, "wx", OWNER_ONLY);
+    const target = await open(path, "wx", OWNER_ONLY_FILE);
     await pipeline(
       source.createReadStream(),
       new Transform({

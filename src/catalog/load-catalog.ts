@@ -5,6 +5,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { timeScale } from "../config.ts";
+import { OWNER_ONLY_DIRECTORY, OWNER_ONLY_FILE } from "../csv/safe-file.ts";
 import { CatalogUnavailableError } from "../errors.ts";
 import type { RunaClient } from "../runa/client.ts";
 import { MAX_PAGE_LIMIT, readAllPages } from "../runa/read-all-pages.ts";
@@ -89,10 +90,10 @@ async function readCache(file: string, baseUrl: string, now: number): Promise<Pr
 
 /** Owner-only, and atomic (temp file + rename) so a crash never leaves half a catalog to trust. */
 async function writeCache(cacheDir: string, file: string, content: CacheFile): Promise<void> {
-  await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+  await mkdir(cacheDir, { recursive: true, mode: OWNER_ONLY_DIRECTORY });
   const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    await writeFile(temp, JSON.stringify(content), { mode: 0o600, flag: "wx" });
+    await writeFile(temp, JSON.stringify(content), { mode: OWNER_ONLY_FILE, flag: "wx" });
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });

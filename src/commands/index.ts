@@ -11,6 +11,11 @@ export interface CommandEntry {
   load: () => Promise<CommandModule<any, any>>;
 }
 
+/** The word that names a command on the command line: "run" for "run <input>". */
+export function commandName(entry: Pick<CommandEntry, "command">): string {
+  return entry.command.split(" ")[0]!;
+}
+
 export const commands: CommandEntry[] = [
   {
     command: "run <input>",

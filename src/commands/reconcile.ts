@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Argv, CommandModule } from "yargs";
-import { timeScale } from "../config.ts";
+import { DEFAULT_OUTPUT_DIRECTORY, timeScale } from "../config.ts";
 import { ensurePrivateDirectory, OWNER_ONLY_DIRECTORY } from "../csv/safe-file.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { listJournals } from "../journal/list-journals.ts";
@@ -73,7 +73,7 @@ export async function runReconcile(argv: ReconcileArgs, deps: ReconcileDeps): Pr
   const csvFile =
     argv.out ??
     join(
-      "output",
+      DEFAULT_OUTPUT_DIRECTORY,
       `reconcile-${argv.env}-${deps
         .now()
         .toISOString()
@@ -94,7 +94,7 @@ export async function runReconcile(argv: ReconcileArgs, deps: ReconcileDeps): Pr
     await connection.close();
   }
   const reconciliation = matchOrders(runa, journalOrders(journals), period);
-  if (argv.out === undefined) ensurePrivateDirectory("output");
+  if (argv.out === undefined) ensurePrivateDirectory(DEFAULT_OUTPUT_DIRECTORY);
   else mkdirSync(dirname(csvFile), { recursive: true, mode: OWNER_ONLY_DIRECTORY });
   await writeReconciliationCsv(csvFile, reconciliation, argv.bom);
   deps.write(

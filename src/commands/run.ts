@@ -9,11 +9,17 @@ import { runBatch } from "../batch/run-batch.ts";
 import { RESULTS_FORMATS, resultsWriter, type ResultsFormat } from "../batch/results-writer.ts";
 import { parseRowList } from "../batch/rekey.ts";
 import { priceExactly } from "../batch/price-estimates.ts";
-import { DEFAULT_REPEAT_WINDOW_DAYS, POLL_TIMEOUT_MS, ORDERS_PER_MINUTE, timeScale } from "../config.ts";
+import {
+  DEFAULT_OUTPUT_DIRECTORY,
+  DEFAULT_REPEAT_WINDOW_DAYS,
+  POLL_TIMEOUT_MS,
+  ORDERS_PER_MINUTE,
+  timeScale,
+} from "../config.ts";
 import { BatchError, EXIT, UsageError, ValidationFailedError } from "../errors.ts";
 import { snapshotInput, type InputSnapshot } from "../batch/batch-identity.ts";
 import { batchPaths } from "../journal/batch-journal.ts";
-import { refuseUnsafeTarget } from "../csv/safe-file.ts";
+import { OWNER_ONLY_DIRECTORY, refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { ledgerPath } from "../journal/ledger.ts";
 import { createLogger } from "../log.ts";
 import { chooseOutput, ProgressReporter } from "../progress/progress-reporter.ts";
@@ -26,7 +32,6 @@ import { formatReport } from "../report/format-validation.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
-const DEFAULT_OUTPUT_DIRECTORY = "output";
 const EXIT_INTERRUPTED = 130;
 
 export interface RunArgs extends ConnectionArgs {
@@ -358,7 +363,7 @@ export async function runRun(settings: RunSettings, deps: RunDeps): Promise<numb
       "batch_id_required",
     );
   }
-  mkdirSync(dirname(resultsFile), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(resultsFile), { recursive: true, mode: OWNER_ONLY_DIRECTORY });
 
   const connection = await deps.openConnection(settings.connection, {
     ordersPerMinute: settings.ordersPerMinute,

@@ -7,7 +7,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { findJournal, preflight, type Preflight } from "../batch/preflight.ts";
 import type { RowPlan } from "../batch/plan-row.ts";
 import { digestJournal, loadDigest, type JournalDigest } from "../batch/journal-digest.ts";
-import { DEFAULT_REPEAT_WINDOW_DAYS } from "../config.ts";
+import { DEFAULT_OUTPUT_DIRECTORY, DEFAULT_REPEAT_WINDOW_DAYS } from "../config.ts";
 import { readJournal } from "../journal/batch-journal.ts";
 import { JournalState, type OrderState } from "../journal/journal-state.ts";
 import { BatchError, EXIT } from "../errors.ts";
@@ -24,9 +24,6 @@ interface StatusArgs extends ConnectionArgs {
   allowDuplicates: boolean;
   repeatWindow: number;
 }
-
-/** Where results (and, before the state folder, journals) went by default. */
-const DEFAULT_OUTPUT_DIRECTORY = "output";
 
 export const statusCommand: CommandModule<object, StatusArgs> = {
   command: "status <target>",

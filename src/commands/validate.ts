@@ -13,7 +13,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { preflight } from "../batch/preflight.ts";
 import { isProduction } from "../report/production-guard.ts";
 import { pacedEvery, priceExactly } from "../batch/price-estimates.ts";
-import { DEFAULT_REPEAT_WINDOW_DAYS, ORDERS_PER_MINUTE } from "../config.ts";
+import { DEFAULT_OUTPUT_DIRECTORY, DEFAULT_REPEAT_WINDOW_DAYS, ORDERS_PER_MINUTE } from "../config.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -82,7 +82,7 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
   const file = argv.input;
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
   const delimiter = parseDelimiter(argv.delimiter);
-  const errorsOut = argv.errorsOut ?? join("output", `${basename(file, extname(file))}.errors.csv`);
+  const errorsOut = argv.errorsOut ?? join(DEFAULT_OUTPUT_DIRECTORY, `${basename(file, extname(file))}.errors.csv`);
   const connection = await deps.openConnection(argv);
   try {
     const catalog = await catalogFor(connection, argv.refreshCatalog);
@@ -118,7 +118,7 @@ export async function runValidate(argv: ValidateArgs, deps: ValidateDeps): Promi
           input: options,
           batchId,
           stateDirectory: connection.stateDirectory(),
-          legacyDirectory: "output",
+          legacyDirectory: DEFAULT_OUTPUT_DIRECTORY,
           repeatWindowMs: (argv.repeatWindow ?? DEFAULT_REPEAT_WINDOW_DAYS) * 24 * 60 * 60_000,
           production: isProduction(argv),
         });

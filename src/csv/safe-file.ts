@@ -20,8 +20,11 @@ import { pipeline } from "node:stream/promises";
 import type { Readable, Transform } from "node:stream";
 import { UnsafePathError } from "../errors.ts";
 
+/** Modes of everything we write: results hold redemption links (cash), journals what was paid. */
 export const OWNER_ONLY_FILE = 0o600;
 export const OWNER_ONLY_DIRECTORY = 0o700;
+/** The permission bits of group and others: a file holding a key must have none of them. */
+export const OTHERS_MAY_ACCESS = 0o077;
 
 /** 0 where the platform has no O_NOFOLLOW (Windows); there the lstat checks below still apply. */
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;

@@ -7,7 +7,7 @@ import { writeFault } from "./crash-points.ts";
 import type { Ledger } from "./ledger.ts";
 import type { JournalRecord, MemberRow, OrderOutcome, RowPayout, RunInput } from "./records.ts";
 import { JournalRefusal } from "../errors.ts";
-import { refuseUnsafeTarget } from "../csv/safe-file.ts";
+import { OWNER_ONLY_DIRECTORY, refuseUnsafeTarget } from "../csv/safe-file.ts";
 
 /**
  * Where a batch keeps its files beside its results: the log and the summary; before the state
@@ -88,7 +88,7 @@ export class BatchJournal {
    */
   static open(path: string, batchId: string, now: () => Date = () => new Date(), ledger?: Ledger): BatchJournal {
     const directory = join(path, "..");
-    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    mkdirSync(directory, { recursive: true, mode: OWNER_ONLY_DIRECTORY });
     const file = JournalFile.open(path);
     let state: JournalState;
     try {

@@ -15,8 +15,6 @@ import { crc32 } from "node:zlib";
 import { openPrivateFile, READ_APPEND_NO_FOLLOW, READ_NO_FOLLOW } from "../csv/safe-file.ts";
 import { JournalRefusal } from "../errors.ts";
 
-export const OWNER_ONLY = 0o600;
-
 const CRC_OPEN = '{"crc":"';
 const CRC_DIGITS = 8;
 const CRC_CLOSE = '",';
