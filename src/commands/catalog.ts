@@ -6,6 +6,7 @@ import { table } from "../report/text-table.ts";
 import type { Catalog, OrderableCode } from "../catalog/catalog.ts";
 import { UsageError } from "../errors.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
+import type { FlagsOf } from "./index.ts";
 import { catalogFor } from "./input-options.ts";
 
 export interface CatalogArgs extends ConnectionArgs {
@@ -14,18 +15,21 @@ export interface CatalogArgs extends ConnectionArgs {
   refreshCatalog: boolean;
 }
 
-export const catalogCommand: CommandModule<object, CatalogArgs> = {
+function catalogFlags(yargs: Argv) {
+  return connectionOptions(yargs).options({
+    currency: { type: "string", describe: "Only products in this currency, e.g. USD" },
+    country: { type: "string", describe: "Only products redeemable in this country, e.g. US" },
+    "refresh-catalog": {
+      type: "boolean",
+      default: false,
+      describe: "Fetch the catalog even if the cached copy is under an hour old",
+    },
+  });
+}
+
+export const catalogCommand: CommandModule<object, FlagsOf<typeof catalogFlags>> = {
   command: "catalog",
-  builder: (yargs) =>
-    connectionOptions(yargs as Argv).options({
-      currency: { type: "string", describe: "Only products in this currency, e.g. USD" },
-      country: { type: "string", describe: "Only products redeemable in this country, e.g. US" },
-      "refresh-catalog": {
-        type: "boolean",
-        default: false,
-        describe: "Fetch the catalog even if the cached copy is under an hour old",
-      },
-    }) as unknown as Argv<CatalogArgs>,
+  builder: catalogFlags,
   handler: async (argv) => {
     process.exitCode = await runCatalog(argv, { write: (text) => process.stdout.write(text), openConnection });
   },

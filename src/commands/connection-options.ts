@@ -71,6 +71,8 @@ export function connectionOptions<T>(yargs: Argv<T>): Argv<T & ConnectionArgs> {
       })
       // Declared only to refuse it with a clear message (see applySettings); hidden from --help.
       .option("api-key", { type: "string", hidden: true }),
+    // A cast, because withSettings always fills `env` (RUNA_ENV, the config file, else playground) and
+    // yargs cannot see it: the option has no yargs default, so its inferred type allows undefined.
   ) as unknown as Argv<T & ConnectionArgs>;
 }
 

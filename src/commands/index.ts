@@ -1,4 +1,11 @@
-import type { CommandModule } from "yargs";
+import type { Argv, CommandModule } from "yargs";
+
+/**
+ * The flags a command's builder declares, as yargs infers them from the options (kebab-case keys;
+ * the handler gets them camel-cased too): a command typed with them needs no cast to its own type.
+ */
+export type FlagsOf<Builder extends (yargs: Argv) => Argv<unknown>> =
+  ReturnType<Builder> extends Argv<infer Flags> ? Flags : never;
 
 /**
  * The CLI's commands. Each module is loaded only when its command runs, so `--help` and `validate`

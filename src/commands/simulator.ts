@@ -12,30 +12,31 @@ import {
   type SimulatorOptions,
 } from "../simulator/index.ts";
 import { isAmountText } from "../money.ts";
+import type { FlagsOf } from "./index.ts";
 
 /** The flags as yargs hands them over (camelCase). */
 export interface SimulatorFlags {
-  port?: number;
-  apiKeyFile?: string;
-  rate?: number;
-  completionDelayMs?: number;
-  failureRate?: number;
-  serverErrorRate?: number;
-  storeServerErrors?: boolean;
-  timeoutRate?: number;
-  dropAfterCommitRate?: number;
-  latencyMs?: number;
-  rateLimitEvery?: number;
-  rateLimitLength?: number;
-  slowCompletionRate?: number;
-  idempotencyInProgressRate?: number;
-  seed?: number;
-  playground?: boolean;
-  balance?: string[];
-  catalog?: string;
+  port?: number | undefined;
+  apiKeyFile?: string | undefined;
+  rate?: number | undefined;
+  completionDelayMs?: number | undefined;
+  failureRate?: number | undefined;
+  serverErrorRate?: number | undefined;
+  storeServerErrors?: boolean | undefined;
+  timeoutRate?: number | undefined;
+  dropAfterCommitRate?: number | undefined;
+  latencyMs?: number | undefined;
+  rateLimitEvery?: number | undefined;
+  rateLimitLength?: number | undefined;
+  slowCompletionRate?: number | undefined;
+  idempotencyInProgressRate?: number | undefined;
+  seed?: number | undefined;
+  playground?: boolean | undefined;
+  balance?: string[] | undefined;
+  catalog?: string | undefined;
 }
 
-const share = (describe: string): Options => ({ type: "number", describe: `${describe} (0-1)` });
+const share = (describe: string) => ({ type: "number", describe: `${describe} (0-1)` }) as const satisfies Options;
 
 /** The simulator's flags, for `simulator` and for any command that starts one (e.g. `run --simulate`). */
 export const SIMULATOR_FLAG_OPTIONS = {
@@ -130,9 +131,11 @@ export async function serveSimulator(
   }
 }
 
-export const simulatorCommand: CommandModule<object, SimulatorFlags> = {
+const simulatorFlags = (yargs: Argv) => yargs.options(SIMULATOR_FLAG_OPTIONS);
+
+export const simulatorCommand: CommandModule<object, FlagsOf<typeof simulatorFlags>> = {
   command: "simulator",
-  builder: (yargs) => yargs.options(SIMULATOR_FLAG_OPTIONS) as unknown as Argv<SimulatorFlags>,
+  builder: simulatorFlags,
   handler: async (argv) => {
     await serveSimulator(simulatorOptionsFromFlags(argv), untilSignal(["SIGINT", "SIGTERM"]), (line) =>
       process.stdout.write(line),

@@ -12,44 +12,49 @@ import { readJournal } from "../journal/batch-journal.ts";
 import { JournalState, type OrderState } from "../journal/journal-state.ts";
 import { BatchError, EXIT } from "../errors.ts";
 import { isProduction } from "../report/production-guard.ts";
+import type { FlagsOf } from "./index.ts";
 import { connectionOptions, openConnection, stateDirectoryOf, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
 interface StatusArgs extends ConnectionArgs {
   target: string;
-  batchId?: string;
-  out?: string;
-  delimiter?: string;
-  sheet?: string;
+  batchId?: string | undefined;
+  out?: string | undefined;
+  delimiter?: string | undefined;
+  sheet?: string | undefined;
   allowDuplicates: boolean;
-  repeatWindow: number;
+  /** Filled from RUNA_REPEAT_WINDOW, the config file or the default by the settings middleware. */
+  repeatWindow?: number | undefined;
 }
 
-export const statusCommand: CommandModule<object, StatusArgs> = {
+function statusFlags(yargs: Argv) {
+  return connectionOptions<object>(yargs)
+    .positional("target", { type: "string", demandOption: true, describe: "The rewards CSV, or a batch id" })
+    .options({
+      "batch-id": {
+        type: "string",
+        describe:
+          "The batch id the file was run with (default: RUNA_BATCH_ID, the config file, else the file's name without extension)",
+      },
+      out: {
+        type: "string",
+        describe:
+          "The results CSV the batch was run with; a journal from before the state folder may still be beside it (default output/)",
+      },
+      "repeat-window": {
+        type: "number",
+        defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`,
+        describe: "As given to run",
+      },
+      delimiter: { type: "string", describe: "Field delimiter of the file (default: detected)" },
+      sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
+      "allow-duplicates": { type: "boolean", default: false, describe: "As given to run" },
+    });
+}
+
+export const statusCommand: CommandModule<object, FlagsOf<typeof statusFlags>> = {
   command: "status <target>",
-  builder: (yargs) =>
-    connectionOptions<object>(yargs as Argv)
-      .positional("target", { type: "string", demandOption: true, describe: "The rewards CSV, or a batch id" })
-      .options({
-        "batch-id": {
-          type: "string",
-          describe:
-            "The batch id the file was run with (default: RUNA_BATCH_ID, the config file, else the file's name without extension)",
-        },
-        out: {
-          type: "string",
-          describe:
-            "The results CSV the batch was run with; a journal from before the state folder may still be beside it (default output/)",
-        },
-        "repeat-window": {
-          type: "number",
-          defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`,
-          describe: "As given to run",
-        },
-        delimiter: { type: "string", describe: "Field delimiter of the file (default: detected)" },
-        sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
-        "allow-duplicates": { type: "boolean", default: false, describe: "As given to run" },
-      }) as unknown as Argv<StatusArgs>,
+  builder: statusFlags,
   handler: async (argv) => {
     const { text, exitCode } = await status(argv);
     process.stdout.write(text);
@@ -163,7 +168,7 @@ async function describeRerun(
         batchId,
         stateDirectory,
         legacyDirectory,
-        repeatWindowMs: argv.repeatWindow * DAY_MS,
+        repeatWindowMs: (argv.repeatWindow ?? DEFAULT_REPEAT_WINDOW_DAYS) * DAY_MS,
         journal,
         production: isProduction(argv),
       });

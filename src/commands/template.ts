@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from "yargs";
 import { TEMPLATE_COLUMNS, templateRows, type Distribution } from "../catalog/template-rows.ts";
 import { formatCsv } from "../csv/csv-format.ts";
 import { EXIT, UsageError } from "../errors.ts";
+import type { FlagsOf } from "./index.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -22,40 +23,43 @@ export interface TemplateDeps {
   openConnection: (argv: ConnectionArgs) => Promise<Connection>;
 }
 
-export const templateCommand: CommandModule<object, TemplateArgs> = {
+function templateFlags(yargs: Argv) {
+  return connectionOptions(yargs).options({
+    currency: {
+      type: "string",
+      describe: "Example products in this currency, e.g. USD (default: the one with the most products)",
+    },
+    distribution: {
+      type: "string",
+      choices: ["EMAIL", "PAYOUT_LINK"],
+      describe: "How the example rows deliver (default: one of each)",
+    },
+    out: {
+      type: "string",
+      default: "rewards-template.csv",
+      describe: "The file to write; an existing file is never overwritten",
+    },
+    delimiter: {
+      type: "string",
+      describe: 'Field delimiter: "," (default) or ";" for an Excel that uses semicolons',
+    },
+    bom: {
+      type: "boolean",
+      default: true,
+      describe: "Start with a UTF-8 byte-order mark so Excel reads accents right (--no-bom to omit)",
+    },
+    "refresh-catalog": {
+      type: "boolean",
+      default: false,
+      describe: "Fetch the catalog even if the cached copy is under an hour old",
+    },
+  });
+}
+
+export const templateCommand: CommandModule<object, FlagsOf<typeof templateFlags>> = {
   command: "template",
   describe: "Write a ready-to-fill rewards CSV with example rows using real product codes from the catalog",
-  builder: (yargs) =>
-    connectionOptions(yargs as Argv).options({
-      currency: {
-        type: "string",
-        describe: "Example products in this currency, e.g. USD (default: the one with the most products)",
-      },
-      distribution: {
-        type: "string",
-        choices: ["EMAIL", "PAYOUT_LINK"],
-        describe: "How the example rows deliver (default: one of each)",
-      },
-      out: {
-        type: "string",
-        default: "rewards-template.csv",
-        describe: "The file to write; an existing file is never overwritten",
-      },
-      delimiter: {
-        type: "string",
-        describe: 'Field delimiter: "," (default) or ";" for an Excel that uses semicolons',
-      },
-      bom: {
-        type: "boolean",
-        default: true,
-        describe: "Start with a UTF-8 byte-order mark so Excel reads accents right (--no-bom to omit)",
-      },
-      "refresh-catalog": {
-        type: "boolean",
-        default: false,
-        describe: "Fetch the catalog even if the cached copy is under an hour old",
-      },
-    }) as unknown as Argv<TemplateArgs>,
+  builder: templateFlags,
   handler: async (argv) => {
     process.exitCode = await runTemplate(argv, { write: (text) => process.stdout.write(text), openConnection });
   },

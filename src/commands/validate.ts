@@ -14,6 +14,7 @@ import { preflight } from "../batch/preflight.ts";
 import { isProduction } from "../report/production-guard.ts";
 import { pacedEvery, priceExactly } from "../batch/price-estimates.ts";
 import { DEFAULT_OUTPUT_DIRECTORY, DEFAULT_REPEAT_WINDOW_DAYS, ORDERS_PER_MINUTE } from "../config.ts";
+import type { FlagsOf } from "./index.ts";
 import { connectionOptions, openConnection, type Connection, type ConnectionArgs } from "./connection-options.ts";
 import { catalogFor, parseDelimiter } from "./input-options.ts";
 
@@ -34,45 +35,48 @@ export interface ValidateDeps {
   openConnection: (argv: ConnectionArgs) => Promise<Connection>;
 }
 
-export const validateCommand: CommandModule<object, ValidateArgs> = {
+function validateFlags(yargs: Argv) {
+  return connectionOptions(yargs)
+    .positional("input", { type: "string", demandOption: true, describe: "The rewards CSV" })
+    .options({
+      delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , ; or tab)" },
+      sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
+      "allow-duplicates": {
+        type: "boolean",
+        default: false,
+        describe: "Accept identical rows (each is then ordered once)",
+      },
+      "refresh-catalog": {
+        type: "boolean",
+        default: false,
+        describe: "Fetch the product catalog even if the cached copy is under an hour old",
+      },
+      bom: {
+        type: "boolean",
+        default: true,
+        describe:
+          "Start the error CSV with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)",
+      },
+      "errors-out": {
+        type: "string",
+        describe: "Where to write the invalid rows with their errors (default output/<input name>.errors.csv)",
+      },
+      "batch-id": {
+        type: "string",
+        describe:
+          "Also check the file as this batch would be run: another period's file, rows paid by other batches, edited paid rows (default: RUNA_BATCH_ID, else the file's name)",
+      },
+      "repeat-window": {
+        type: "number",
+        defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`,
+        describe: "As given to run",
+      },
+    });
+}
+
+export const validateCommand: CommandModule<object, FlagsOf<typeof validateFlags>> = {
   command: "validate <input>",
-  builder: (yargs) =>
-    connectionOptions(yargs as Argv)
-      .positional("input", { type: "string", demandOption: true, describe: "The rewards CSV" })
-      .options({
-        delimiter: { type: "string", describe: "Field delimiter (default: detected from the header: , ; or tab)" },
-        sheet: { type: "string", describe: "For an .xlsx workbook: the sheet to read (default: the first)" },
-        "allow-duplicates": {
-          type: "boolean",
-          default: false,
-          describe: "Accept identical rows (each is then ordered once)",
-        },
-        "refresh-catalog": {
-          type: "boolean",
-          default: false,
-          describe: "Fetch the product catalog even if the cached copy is under an hour old",
-        },
-        bom: {
-          type: "boolean",
-          default: true,
-          describe:
-            "Start the error CSV with a UTF-8 byte-order mark, so Excel shows accents and currency signs right (--no-bom to omit)",
-        },
-        "errors-out": {
-          type: "string",
-          describe: "Where to write the invalid rows with their errors (default output/<input name>.errors.csv)",
-        },
-        "batch-id": {
-          type: "string",
-          describe:
-            "Also check the file as this batch would be run: another period's file, rows paid by other batches, edited paid rows (default: RUNA_BATCH_ID, else the file's name)",
-        },
-        "repeat-window": {
-          type: "number",
-          defaultDescription: `${DEFAULT_REPEAT_WINDOW_DAYS} (or RUNA_REPEAT_WINDOW)`,
-          describe: "As given to run",
-        },
-      }) as unknown as Argv<ValidateArgs>,
+  builder: validateFlags,
   handler: async (argv) => {
     process.exitCode = await runValidate(argv, { write: (text) => process.stdout.write(text), openConnection });
   },
