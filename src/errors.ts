@@ -24,11 +24,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export type BatchErrorCode = UsageErrorCode | JournalRefusalCode | OtherErrorCode;
 
 /** Codes of UsageError: the user must change the command (or answer the question). */
-export type UsageErrorCode =
-  | "usage"
-  | "batch_id_required"
-  | "confirmation_required"
-  | "redis_unreachable";
+export type UsageErrorCode = "usage" | "batch_id_required" | "confirmation_required" | "redis_unreachable";
 
 /** Codes of JournalRefusal: what the journal (or the plan made from it) will not let the run do. */
 export type JournalRefusalCode =
