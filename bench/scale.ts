@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,8 @@ const TARGETS = { rerunShare: 0.5, rssMb: 400, statusByIdS: 3 };
 interface Measured {
   exitCode: number | null;
   seconds: number;
+  /** CPU time of the CLI process (user + system): what a step costs, however busy the machine. */
+  cpuSeconds: number;
   peakMb: number;
   stdout: string;
   startedAt: number;
@@ -59,10 +61,10 @@ function measure(args: string[], cwd: string): Promise<Measured> {
     child.on("close", (exitCode) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (exitCode !== 0) process.stderr.write(`runa-batch ${args.join(" ")} exited ${exitCode}\n${stderr}\n`);
-      const peakMb = existsSync(usageFile)
-        ? (JSON.parse(readFileSync(usageFile, "utf8")) as { maxRssKb: number }).maxRssKb / 1024
-        : Number.NaN;
-      resolve({ exitCode, seconds, peakMb, stdout, startedAt });
+      const usage = existsSync(usageFile)
+        ? (JSON.parse(readFileSync(usageFile, "utf8")) as { maxRssKb: number; cpuMs: number })
+        : { maxRssKb: Number.NaN, cpuMs: Number.NaN };
+      resolve({ exitCode, seconds, cpuSeconds: usage.cpuMs / 1000, peakMb: usage.maxRssKb / 1024, stdout, startedAt });
     });
   });
 }
@@ -161,9 +163,12 @@ async function runSize(rows: number): Promise<SizeResult> {
 
 const cell = (value: number, digits = 1, width = 7): string => value.toFixed(digits).padStart(width);
 const header =
-  "     rows | first run: s    MB POSTs planned s | re-run: s    MB POSTs  share | status csv: s    MB | status id: s    MB | journal MB";
+  "     rows | first run: s  cpu s    MB POSTs planned s | re-run: s  cpu s    MB POSTs  share | status csv: s    MB | status id: s    MB | journal MB";
 console.log(
-  `--items-per-order ${ITEMS_PER_ORDER}, single-item rows, simulator with no rate limit; times are wall clock, MB peak RSS`,
+  `--items-per-order ${ITEMS_PER_ORDER}, single-item rows, simulator with no rate limit (in this process); times are wall clock, ` +
+    `cpu s the CLI's own CPU time, MB peak RSS; load average at start ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")} on ${cpus().length} cores`,
 );
 console.log(header);
 const results: SizeResult[] = [];
@@ -173,8 +178,8 @@ for (const rows of SIZES) {
   results.push(result);
   const share = result.rerun.seconds / result.first.seconds;
   console.log(
-    `${String(rows).padStart(9)} | ${cell(result.first.seconds, 1, 12)} ${cell(result.first.peakMb, 0, 5)} ${String(result.firstPosts).padStart(5)} ${cell(result.planningS, 1, 9)} | ` +
-      `${cell(result.rerun.seconds, 1, 9)} ${cell(result.rerun.peakMb, 0, 5)} ${String(result.rerunPosts).padStart(5)} ${cell(share, 2, 6)} | ` +
+    `${String(rows).padStart(9)} | ${cell(result.first.seconds, 1, 12)} ${cell(result.first.cpuSeconds, 1, 6)} ${cell(result.first.peakMb, 0, 5)} ${String(result.firstPosts).padStart(5)} ${cell(result.planningS, 1, 9)} | ` +
+      `${cell(result.rerun.seconds, 1, 9)} ${cell(result.rerun.cpuSeconds, 1, 6)} ${cell(result.rerun.peakMb, 0, 5)} ${String(result.rerunPosts).padStart(5)} ${cell(share, 2, 6)} | ` +
       `${cell(result.statusCsv.seconds, 1, 13)} ${cell(result.statusCsv.peakMb, 0, 5)} | ${cell(result.statusId.seconds, 1, 12)} ${cell(result.statusId.peakMb, 0, 5)} | ${cell(result.journalMb, 1, 10)}`,
   );
   for (const problem of result.problems) console.log(`  WRONG: ${problem}`);
@@ -185,12 +190,18 @@ for (const rows of SIZES) {
   }
 }
 const at = (rows: number) => results.find((result) => result.rows === rows);
-const [large, small] = [at(1_000_000), at(100_000)];
-if (large && small) {
-  const ratio = (a: number, b: number) => (a / b).toFixed(1);
+const ratio = (a: number, b: number) => (a / b).toFixed(1);
+for (const [large, small] of [
+  [at(1_000_000), at(100_000)],
+  [at(2_000_000), at(1_000_000)],
+] as const) {
+  if (!large || !small) continue;
+  const times = large.rows / small.rows;
   console.log(
-    `1M / 100k: first run time ${ratio(large.first.seconds, small.first.seconds)}x, RSS ${ratio(large.first.peakMb, small.first.peakMb)}x; ` +
-      `re-run time ${ratio(large.rerun.seconds, small.rerun.seconds)}x, RSS ${ratio(large.rerun.peakMb, small.rerun.peakMb)}x (linear: 10x time)`,
+    `${large.rows / 1e6}M / ${small.rows >= 1e6 ? `${small.rows / 1e6}M` : `${small.rows / 1e3}k`}: ` +
+      `first run time ${ratio(large.first.seconds, small.first.seconds)}x (cpu ${ratio(large.first.cpuSeconds, small.first.cpuSeconds)}x), RSS ${ratio(large.first.peakMb, small.first.peakMb)}x; ` +
+      `re-run time ${ratio(large.rerun.seconds, small.rerun.seconds)}x (cpu ${ratio(large.rerun.cpuSeconds, small.rerun.cpuSeconds)}x), RSS ${ratio(large.rerun.peakMb, small.rerun.peakMb)}x ` +
+      `(linear: ${times}x time)`,
   );
 }
 console.log(

@@ -72,10 +72,10 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
   const lines = [`Batch ${batchId}`];
   let journal = new JournalState();
   if (existsSync(journalPath)) {
-    // Without the file, only the counts are needed: a digest the last run left, when the journal
-    // is still exactly as it was counted; else the journal folded (planning the file needs it all).
-    const saved = isFile ? undefined : loadDigest(journalPath);
-    if (!saved) journal = readJournal(journalPath);
+    // The counts come from the digest the last run left, when the journal is still exactly as it
+    // was counted; else from the journal folded. Planning the file needs the journal folded anyway.
+    const saved = loadDigest(journalPath);
+    if (!saved || isFile) journal = readJournal(journalPath);
     const { digest, expired } = saved ? { digest: saved, expired: [] } : digestJournal(journal, Date.now());
     lines.push(`  journal: ${journalPath}${digest.createdAt ? ` (started ${digest.createdAt})` : ""}`);
     const last = digest.lastRun;

@@ -206,25 +206,24 @@ export class JournalState {
    * Every row the journal knows, with its latest order (a row replaced by its edited self is not
    * counted twice). Its fingerprint and `member` are made or read back only when asked for.
    */
-  *rows(): Generator<{ id: number; order: OrderState; readonly fp: string; readonly member: MemberRow }> {
+  *rows(): Generator<JournalRow> {
     const index = this.#rowIndex;
-    const memberAt = (entry: number) => this.#memberAt(entry, index.fingerprintOf(entry));
     const checkReplaced = this.#replaced.size > 0;
-    for (let entry = 0; entry < index.size; entry += 1) {
-      if (checkReplaced && this.#replaced.has(index.fingerprintOf(entry))) continue;
-      const order = this.orderOfRowId(entry);
-      if (order)
-        yield {
-          id: entry,
-          order,
-          get fp() {
-            return index.fingerprintOf(entry);
-          },
-          get member() {
-            return memberAt(entry);
-          },
-        };
+    for (let id = 0; id < index.size; id += 1) {
+      if (checkReplaced && this.#replaced.has(index.fingerprintOf(id))) continue;
+      const order = this.orderOfRowId(id);
+      if (order) yield new JournalRow(this, id, order);
     }
+  }
+
+  /** The fingerprint of a row known by its id. */
+  fingerprintOfRowId(id: number): string {
+    return this.#rowIndex.fingerprintOf(id);
+  }
+
+  /** memberOfRow by the row's id. */
+  memberOfRowId(id: number): MemberRow {
+    return this.#memberAt(id, this.#rowIndex.fingerprintOf(id));
   }
 
   /** How many distinct rows the journal knows (replaced ones included). */
@@ -286,6 +285,23 @@ export class JournalState {
       const inherited = [...(this.#earlierOrders.get(replaces!) ?? []), replaced].filter((earlier) => earlier !== key);
       this.#earlierOrders.set(fp, [...inherited, ...(this.#earlierOrders.get(fp) ?? [])]);
     }
+  }
+}
+
+/** One row as JournalState.rows() gives it: a class, so a million of them cost the GC little. */
+export class JournalRow {
+  constructor(
+    readonly journal: JournalState,
+    readonly id: number,
+    readonly order: OrderState,
+  ) {}
+
+  get fp(): string {
+    return this.journal.fingerprintOfRowId(this.id);
+  }
+
+  get member(): MemberRow {
+    return this.journal.memberOfRowId(this.id);
   }
 }
 
