@@ -41,7 +41,7 @@ const chosen = process.argv.slice(2).map(Number);
 const startLoad = loadavg()[0]!.toFixed(1);
 let failed = false;
 console.log(
-  `case  items/order  rate  completes     rows  orders  seconds  rows/minute  of limit  results s  with results  polls/order  429s`,
+  `case  items/order  rate  completes     rows  orders  POST gap ms  seconds  rows/minute  of limit  results s  with results  polls/order  429s`,
 );
 for (const [index, test] of CASES.entries()) {
   if (chosen.length > 0 && !chosen.includes(index + 1)) continue;
@@ -65,8 +65,10 @@ for (const [index, test] of CASES.entries()) {
   const resultsSeconds = (run.resultsWrittenAt - run.lastPollAt) / 1000;
   const shareWithResults = ((run.rows / (seconds + resultsSeconds)) * 60) / limit;
   const pollsPerOrder = run.polls / run.orders;
+  // The client's own spacing, margin included (limiters.ts): 203 ms at 300/minute.
+  const postGapMs = (run.lastPostAt - run.firstPostAt) / Math.max(1, run.posts - 1);
   console.log(
-    `${String(index + 1).padStart(4)} ${String(test.itemsPerOrder).padStart(12)} ${String(test.rate).padStart(5)} ${`${test.completionDelayMs / 1000} s`.padStart(10)} ${String(run.rows).padStart(8)} ${String(run.orders).padStart(7)} ` +
+    `${String(index + 1).padStart(4)} ${String(test.itemsPerOrder).padStart(12)} ${String(test.rate).padStart(5)} ${`${test.completionDelayMs / 1000} s`.padStart(10)} ${String(run.rows).padStart(8)} ${String(run.orders).padStart(7)} ${postGapMs.toFixed(1).padStart(12)} ` +
       `${seconds.toFixed(1).padStart(8)} ${rowsPerMinute.toFixed(0).padStart(12)} ${share.toFixed(3).padStart(9)} ${resultsSeconds.toFixed(1).padStart(10)} ${shareWithResults.toFixed(3).padStart(13)} ${pollsPerOrder.toFixed(2).padStart(12)} ${String(run.rateLimited).padStart(5)}`,
   );
   if (run.exitCode !== 0 || run.orders !== test.orders)
