@@ -347,6 +347,10 @@ export function parseRunArgs(argv: RunArgs, env: NodeJS.ProcessEnv): RunSettings
   };
 }
 
+/**
+ * Runs the batch and returns the exit code: 0 all COMPLETED, 3 some not, 4 an account-wide stop, 130
+ * interrupted. A refusal or fault is thrown as a BatchError (main.ts prints it and maps its exit code).
+ */
 export async function runRun(settings: RunSettings, deps: RunDeps): Promise<number> {
   const { file, name, batchId, resultsFile, production } = settings;
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
@@ -540,9 +544,12 @@ export async function runRun(settings: RunSettings, deps: RunDeps): Promise<numb
       : EXIT.INCOMPLETE;
   } catch (error) {
     if (error instanceof BatchError)
-      await writeStoppedSummaryJson(batchPaths(dirname(resultsFile), batchId).summary, batchId, error).catch(
-        () => undefined,
-      );
+      await writeStoppedSummaryJson(
+        batchPaths(dirname(resultsFile), batchId).summary,
+        batchId,
+        error,
+        new Date(deps.now()),
+      ).catch(() => undefined);
     throw error;
   } finally {
     progress.stop();

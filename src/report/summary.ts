@@ -142,6 +142,7 @@ export async function writeStoppedSummaryJson(
   path: string,
   batchId: string,
   error: { message: string; code: string; exitCode: number },
+  at: Date,
 ): Promise<void> {
   const document = {
     batchId,
@@ -149,7 +150,7 @@ export async function writeStoppedSummaryJson(
     exitCode: error.exitCode,
     error: error.code,
     message: error.message,
-    at: new Date().toISOString(),
+    at: at.toISOString(),
   };
   await writeFileAtomically(path, Readable.from([`${JSON.stringify(document, null, 2)}\n`]));
 }

@@ -204,7 +204,12 @@ describe("runRun", () => {
     expect(sim.state.countOrderPosts()).toBe(0);
     // the stopped run's summary says why, with the error's code
     const stopped: unknown = JSON.parse(readFileSync(join(dir, "p-2.summary.json"), "utf8"));
-    expect(stopped).toMatchObject({ stopped: true, exitCode: EXIT.USAGE, error: "not_confirmed" });
+    expect(stopped).toMatchObject({
+      stopped: true,
+      exitCode: EXIT.USAGE,
+      error: "not_confirmed",
+      at: "2026-11-03T10:00:00.000Z", // the clock it was given
+    });
   });
 
   it("orders in production on a yes", async () => {
