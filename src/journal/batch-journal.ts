@@ -8,6 +8,7 @@ import type { Ledger } from "./ledger.ts";
 import type { JournalRecord, MemberRow, OrderOutcome, RowPayout, RunInput } from "./records.ts";
 import { JournalRefusal } from "../errors.ts";
 import { OWNER_ONLY_DIRECTORY, refuseUnsafeTarget } from "../csv/safe-file.ts";
+import { errorTypeIs } from "../runa/error-types.ts";
 
 /**
  * Where a batch keeps its files beside its results: the log and the summary; before the state
@@ -145,7 +146,7 @@ export class BatchJournal {
   rejected(key: string, status: number, errorType: string, message: string): void {
     this.#write({ type: "rejected", key, status, errorType, message, at: this.#at() });
     // idempotency_validation_error: the key already holds another body, whose order may exist.
-    if (errorType !== "idempotency_validation_error") this.#ledger?.settled(key, "REJECTED");
+    if (!errorTypeIs(errorType, "idempotency_validation_error")) this.#ledger?.settled(key, "REJECTED");
   }
 
   serverError(key: string, status: number, errorType: string): void {
