@@ -27,7 +27,25 @@ const DAYS_1904_TO_1900 = 1462;
 
 /** The sheet named `sheet`, or the first one, as rows of displayed text; blank rows are left out. */
 export async function readWorkbookSheet(file: string, sheet?: string): Promise<WorkbookSheet> {
-  const entries = unzip(file, await readFile(file));
+  const bytes = await readFile(file);
+  try {
+    return readSheet(file, bytes, sheet);
+  } catch (error) {
+    // A part that is not well-formed XML: a damaged file, or one whose zip declares a part smaller than
+    // it is (fflate stops at the declared size, so the XML ends early). Bad input, not a fault of ours.
+    if (!(error instanceof XmlError)) throw error;
+    throw new InputFileError(
+      file,
+      undefined,
+      undefined,
+      `this .xlsx file is damaged (${error.message}): save it again from Excel, or save the sheet as CSV UTF-8`,
+      { cause: error.cause },
+    );
+  }
+}
+
+function readSheet(file: string, bytes: Buffer, sheet: string | undefined): WorkbookSheet {
+  const entries = unzip(file, bytes);
   const workbook = entries.text("xl/workbook.xml");
   if (workbook === undefined)
     throw new InputFileError(
@@ -104,6 +122,9 @@ function unzip(file: string, bytes: Buffer): { text(path: string): string | unde
   };
 }
 
+/** An XML part that does not parse. */
+class XmlError extends Error {}
+
 /** Walks an XML document: `open` for every element, `text` for character data inside them. */
 function walk(
   xml: string,
@@ -116,7 +137,12 @@ function walk(
     parser.on("text", handlers.text);
     parser.on("cdata", handlers.text);
   }
-  parser.write(xml).close();
+  try {
+    parser.write(xml).close();
+  } catch (error) {
+    // saxes reports a malformed document by throwing (so would a handler failing on a cell: the file is at fault either way)
+    throw new XmlError(`its XML is not well-formed: ${(error as Error).message.replace(/\.$/, "")}`, { cause: error });
+  }
 }
 
 /** Sheet names in workbook order, each with its relationship id; and whether dates count from 1904. */

@@ -112,6 +112,26 @@ describe(".xlsx input", () => {
     expect(result.stderr).toContain("save the sheet as CSV UTF-8");
     expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
   });
+
+  it("refuses a workbook whose sheet is not well-formed XML as bad input naming the file (exit 2), for validate and run", async () => {
+    const cwd = workDir();
+    writeWorkbook(join(cwd, "rewards.xlsx"), [{ name: "Rewards", rows: STORED }]);
+    // A zip may declare a part smaller than it is: fflate stops at the declared size, so the sheet's
+    // XML ends early. Before, saxes' error escaped as "unexpected error: 1:100: unexpected end." (exit 1).
+    const zip = readFileSync(join(cwd, "rewards.xlsx"));
+    expect(declareSize(zip, "xl/worksheets/sheet1.xml", 100)).toBe(1);
+    writeFileSync(join(cwd, "short.xlsx"), zip);
+    const validated = await runCli(["validate", "short.xlsx", "--simulate"], { cwd });
+    expect(validated.code, validated.stderr).toBe(2);
+    expect(validated.stderr).toMatch(
+      /^runa-batch: short\.xlsx: this \.xlsx file is damaged \(its XML is not well-formed: 1:100: /m,
+    );
+    expect(validated.stderr).not.toContain("unexpected error");
+    const run = await runCli(["run", "short.xlsx", "--simulate"], { cwd });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/^runa-batch: short\.xlsx: this \.xlsx file is damaged/m); // the file as named, not the run's private copy
+    expect(run.stdout).toBe("");
+  });
 });
 
 /** Rewrites the uncompressed size the central directory gives `name`; returns how many entries matched. */
