@@ -77,9 +77,13 @@ describe("balance", () => {
   });
 
   it("FAILED orders end FAILED after the delay and refund their price", async () => {
-    const sim = await simulator({ failureRate: 1, balances: { USD: "100.00" } });
+    // A manual clock: with a real one, a busy machine let the failure (and its refund) land before
+    // the balance was read.
+    const clock = new ManualClock();
+    const sim = await simulator({ clock, failureRate: 1, balances: { USD: "100.00" }, completionDelayMs: 1_000 });
     const accepted = await postOrder(sim, orderBody([item({ faceValue: 50 })]));
     expect(sim.state.balance("USD")).toBe("51.50");
+    clock.advance(1_000);
     const failed = await untilSettled(sim, accepted.json.id);
     expect(failed.json).toEqual({ id: accepted.json.id, status: "FAILED", message: expect.any(String) });
     expect(sim.state.balance("USD")).toBe("100.00");
