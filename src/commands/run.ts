@@ -194,6 +194,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
             "Share the --rate budget with every process using this API key, on any host, through Redis (or set RUNA_REDIS_URL), e.g. redis://host:6379",
         },
       }) as unknown as Argv<RunArgs>,
+  // A cast, because withSettings fills --rate, --items-per-order, --poll-timeout, --repeat-window and
+  // --progress-interval from RUNA_* variables, the config file, else our defaults, which yargs cannot
+  // see: those options have no yargs default (it would hide the variable), so their type allows undefined.
   handler: async (argv) => {
     process.exitCode = await runRun(parseRunArgs(argv, process.env), {
       stdout: process.stdout,
