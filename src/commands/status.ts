@@ -1,7 +1,7 @@
 // `runa-batch status <input.csv | batch-id>`: what the journal knows about a batch, and what a
 // re-run would do. Reads the journal only; with the input file and a connection, it also plans
 // every row of the file with the same rules `run` uses, sending nothing.
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { basename, dirname, extname } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { findJournal, preflight, type Preflight } from "../batch/preflight.ts";
@@ -71,7 +71,8 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
   const journalPath = findJournal(stateDirectory, legacyDirectory, batchId);
   const lines = [`Batch ${batchId}`];
   let journal = new JournalState();
-  if (existsSync(journalPath)) {
+  // lstat, not existsSync: a link there, even a dangling one, is refused below rather than read as no journal.
+  if (isPresent(journalPath)) {
     // The counts come from the digest the last run left, when the journal is still exactly as it
     // was counted; else from the journal folded. Planning the file needs the journal folded anyway.
     const saved = loadDigest(journalPath);
@@ -150,28 +151,11 @@ async function describeRerun(
   stateDirectory: string,
   legacyDirectory: string,
 ): Promise<{ lines: string[]; exitCode: number }> {
-  let found: Preflight;
+  let catalog: Awaited<ReturnType<typeof catalogFor>>;
   try {
     const connection = await openConnection(argv);
     try {
-      const catalog = await catalogFor(connection, false);
-      const delimiter = parseDelimiter(argv.delimiter);
-      const input = {
-        catalog,
-        allowDuplicates: argv.allowDuplicates,
-        ...(delimiter ? { delimiter } : {}),
-        sheet: argv.sheet,
-      };
-      found = await preflight({
-        file: argv.target,
-        input,
-        batchId,
-        stateDirectory,
-        legacyDirectory,
-        repeatWindowMs: (argv.repeatWindow ?? DEFAULT_REPEAT_WINDOW_DAYS) * DAY_MS,
-        journal,
-        production: isProduction(argv),
-      });
+      catalog = await catalogFor(connection, false);
     } finally {
       await connection.close();
     }
@@ -182,6 +166,25 @@ async function describeRerun(
       exitCode: EXIT.OK,
     };
   }
+  // Past the catalog, a refusal (a damaged or linked ledger, a file that cannot be read) is the run's
+  // own: status stops on it as run would, never reporting it as a missing catalog with exit 0.
+  const delimiter = parseDelimiter(argv.delimiter);
+  const input = {
+    catalog,
+    allowDuplicates: argv.allowDuplicates,
+    ...(delimiter ? { delimiter } : {}),
+    sheet: argv.sheet,
+  };
+  const found: Preflight = await preflight({
+    file: argv.target,
+    input,
+    batchId,
+    stateDirectory,
+    legacyDirectory,
+    repeatWindowMs: (argv.repeatWindow ?? DEFAULT_REPEAT_WINDOW_DAYS) * DAY_MS,
+    journal,
+    production: isProduction(argv),
+  });
   const { plan, refusals } = found;
   const lines = [
     `  for the ${Object.values(plan.counts).reduce((a, b) => a + b, 0)} valid row(s) of ${argv.target} a re-run would:`,
@@ -203,3 +206,7 @@ async function describeRerun(
 }
 
 const DAY_MS = 24 * 60 * 60_000;
+
+function isPresent(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+}

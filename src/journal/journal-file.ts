@@ -12,7 +12,7 @@
 // (recordAt), checked against its checksum again, instead of being held in memory for every order.
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { crc32 } from "node:zlib";
-import { openPrivateFile, READ_APPEND_NO_FOLLOW, READ_NO_FOLLOW } from "../csv/safe-file.ts";
+import { openPrivateFile, READ_APPEND_NO_FOLLOW, READ_NO_FOLLOW, refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { JournalRefusal } from "../errors.ts";
 
 const CRC_OPEN = '{"crc":"';
@@ -105,7 +105,10 @@ export function* readRecords<T>(path: string): Generator<T> {
   try {
     fd = openSync(path, READ_NO_FOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    // A link where the journal (or ledger) belongs: refused with the words `run` uses, not a bare ELOOP.
+    if (code === "ELOOP" || code === "EMLINK") refuseUnsafeTarget(path);
     throw error;
   }
   try {

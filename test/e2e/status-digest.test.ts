@@ -1,7 +1,17 @@
 // `status <batch-id>` of a finished batch reads the counts its last run left beside the journal
 // (a million-row journal takes most of a minute to fold), but only while the journal is exactly
 // as it was counted: any write since, a kill mid-run or an edit, makes it fold the journal again.
-import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { journalFile, runCli, workDir } from "../helpers/cli.ts";
 import { writeRewards } from "../helpers/rewards.ts";
@@ -65,5 +75,57 @@ describe("status <batch-id> from a finished run's digest", () => {
     const status = await runCli(["status", "rewards", "--base-url", sim.url], { cwd });
     expect(status.code).toBe(1);
     expect(status.stderr).toContain(`is damaged at line ${settled + 1}`);
+  });
+});
+
+describe("status meets what run refuses in the state folder", () => {
+  it("a journal reached through a link, even a dangling one: refused as run refuses it, never 'no journal'", async () => {
+    const sim = await simulator();
+    const cwd = workDir();
+    const file = writeRewards(cwd, 3);
+    expect((await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd })).code).toBe(0);
+    const journal = journalFile(cwd, "rewards");
+    const moved = join(dirname(journal), "elsewhere.jsonl");
+    renameSync(journal, moved);
+    symlinkSync(moved, journal);
+    const linked = await runCli(["status", "rewards", "--base-url", sim.url], { cwd });
+    expect(linked.code, linked.stderr).toBe(1);
+    expect(linked.stderr).toContain(`${journal} is a symbolic link`); // it said "unexpected error: ELOOP"
+    rmSync(journal);
+    symlinkSync(join(dirname(journal), "gone.jsonl"), journal);
+    const dangling = await runCli(["status", "rewards", "--base-url", sim.url], { cwd });
+    expect(dangling.stdout).not.toContain("nothing was sent for it"); // it said so, of a batch that paid 3 rows
+    expect(dangling.code, dangling.stderr).toBe(1);
+    expect(dangling.stderr).toContain(`${journal} is a symbolic link`);
+    const run = await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${journal} is a symbolic link`);
+    expect(sim.state.countOrderPosts()).toBe(3);
+  });
+
+  it("a damaged or linked ledger stops status <file> as it stops run (exit 1), not as a missing catalog with exit 0", async () => {
+    const sim = await simulator();
+    const cwd = workDir();
+    const file = writeRewards(cwd, 3);
+    expect((await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd })).code).toBe(0);
+    writeRewards(cwd, 5); // two new rows: planning them reads the ledger
+    const ledger = join(dirname(journalFile(cwd, "rewards")), "ledger.jsonl");
+    const intact = readFileSync(ledger, "utf8");
+    writeFileSync(ledger, intact.replace('"t":"o"', '"t":"O"'));
+    const damaged = await runCli(["status", file, "--base-url", sim.url], { cwd });
+    expect(damaged.stdout).not.toContain("the catalog is needed");
+    expect(damaged.code, damaged.stdout).toBe(1);
+    expect(damaged.stderr).toContain(`${ledger} is damaged at line 1`);
+    const refused = await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${ledger} is damaged at line 1`);
+
+    writeFileSync(join(cwd, "ledger-copy.jsonl"), intact, { mode: 0o600 });
+    rmSync(ledger);
+    symlinkSync(join(cwd, "ledger-copy.jsonl"), ledger);
+    const linked = await runCli(["status", file, "--base-url", sim.url], { cwd });
+    expect(linked.code, linked.stdout).toBe(1);
+    expect(linked.stderr).toContain(`${ledger} is a symbolic link`);
+    expect(sim.state.countOrderPosts()).toBe(3);
   });
 });
