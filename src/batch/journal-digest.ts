@@ -20,6 +20,7 @@ import { createHash } from "node:crypto";
 import type { JournalState, OrderPhase, OrderState } from "../journal/journal-state.ts";
 import type { RunInput } from "../journal/records.ts";
 import { openPrivateFile, READ_NO_FOLLOW } from "../csv/safe-file.ts";
+import { decodeCheckedLine, encodeLine } from "../journal/journal-file.ts";
 import { constants } from "node:fs";
 import { isRepostExpired, planRowId, type RowPlan } from "./plan-row.ts";
 
@@ -87,7 +88,8 @@ export function digestPath(journalPath: string): string {
   return `${journalPath.replace(/\.journal\.jsonl$/, "")}.status.json`;
 }
 
-const DIGEST_VERSION = 1;
+/** 2: the digest is one checksummed line (encodeLine); version 1, plain JSON, is folded again. */
+const DIGEST_VERSION = 2;
 const TAIL_BYTES = 64 * 1024;
 
 interface SavedDigest {
@@ -126,7 +128,7 @@ export function saveDigest(journalPath: string, journal: JournalState): void {
   );
   try {
     const saved: SavedDigest = { v: DIGEST_VERSION, journal: identity, digest };
-    writeSync(fd, JSON.stringify(saved));
+    writeSync(fd, encodeLine(saved)); // checksummed like a journal line: a digest edited or damaged is not read
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -159,12 +161,7 @@ export function loadDigest(journalPath: string): JournalDigest | undefined {
   } catch {
     return undefined; // none, or unreadable: fold the journal
   }
-  let saved: SavedDigest;
-  try {
-    saved = JSON.parse(text) as SavedDigest;
-  } catch {
-    return undefined;
-  }
+  const saved = decodeCheckedLine(text) as SavedDigest | undefined;
   if (saved?.v !== DIGEST_VERSION || typeof saved.journal !== "object" || typeof saved.digest !== "object")
     return undefined;
   const now = identify(journalPath);

@@ -147,6 +147,12 @@ export function encodeLine(record: object): string {
   return `${CRC_OPEN}${checksum(rest)}${CRC_CLOSE}${rest}\n`;
 }
 
+/** The record of one line written by encodeLine, or undefined unless its checksum is there and matches. */
+export function decodeCheckedLine(line: string): unknown {
+  const decoded = decodeLine(line.replace(/\n$/, ""));
+  return decoded.kind === "record" && decoded.checked ? decoded.record : undefined;
+}
+
 function checksum(text: string): string {
   return crc32(text).toString(16).padStart(CRC_DIGITS, "0");
 }

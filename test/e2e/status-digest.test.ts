@@ -78,6 +78,28 @@ describe("status <batch-id> from a finished run's digest", () => {
   });
 });
 
+describe("status <batch-id> and a digest edited by hand", () => {
+  it("is not misled by a digest whose counts were changed: it is checksummed like a journal line, and folded past", async () => {
+    const sim = await simulator();
+    const cwd = workDir();
+    const file = writeRewards(cwd, 3);
+    expect((await runCli(["run", file, "--base-url", sim.url, ...FAST], { cwd })).code).toBe(0);
+    const digest = digestOf(journalFile(cwd, "rewards"));
+    const truth = await runCli(["status", "rewards", "--base-url", sim.url], { cwd });
+    expect(truth.stdout).toMatch(/rows: {3}3 COMPLETED/);
+    // Still valid JSON, journal untouched: before, status printed "3 FAILED" and "send 3 row(s) under a new key".
+    const edited = readFileSync(digest, "utf8")
+      .replace(/\["COMPLETED",3\]/g, '["FAILED",3]')
+      .replace('"next":{"done":3}', '"next":{"new":3}');
+    expect(edited).toContain('"next":{"new":3}');
+    writeFileSync(digest, edited);
+    const status = await runCli(["status", "rewards", "--base-url", sim.url], { cwd });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toBe(truth.stdout);
+    expect(status.stdout).not.toContain("FAILED");
+  });
+});
+
 describe("status meets what run refuses in the state folder", () => {
   it("a journal reached through a link, even a dangling one: refused as run refuses it, never 'no journal'", async () => {
     const sim = await simulator();
