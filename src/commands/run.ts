@@ -357,20 +357,34 @@ export function parseRunArgs(argv: RunArgs, env: NodeJS.ProcessEnv): RunSettings
 export async function runRun(settings: RunSettings, deps: RunDeps): Promise<number> {
   const { file, name, batchId, resultsFile, production } = settings;
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
-  // Before any request: a yes nobody can give, then a production batch without a name.
-  refuseUnconfirmable({
-    production,
-    yes: settings.yes,
-    rekey: settings.rekeyRows !== undefined,
-    stdinIsTTY: deps.stdinIsTTY,
-  });
-  if (production && !settings.batchIdGiven) {
-    throw new UsageError(
-      `a production run needs an explicit batch id, one per period and the same on every re-run: --batch-id ${name}-${new Date(deps.now()).toISOString().slice(0, 7)} (or RUNA_BATCH_ID, or "batch-id" in the config file). Nothing was ordered.`,
-      "batch_id_required",
-    );
-  }
+  const stopped = (error: unknown): Promise<void> =>
+    error instanceof BatchError
+      ? writeStoppedSummaryJson(
+          batchPaths(dirname(resultsFile), batchId).summary,
+          batchId,
+          error,
+          new Date(deps.now()),
+        ).catch(() => undefined)
+      : Promise.resolve();
   mkdirSync(dirname(resultsFile), { recursive: true, mode: OWNER_ONLY_DIRECTORY });
+  try {
+    // Before any request: a yes nobody can give, then a production batch without a name.
+    refuseUnconfirmable({
+      production,
+      yes: settings.yes,
+      rekey: settings.rekeyRows !== undefined,
+      stdinIsTTY: deps.stdinIsTTY,
+    });
+    if (production && !settings.batchIdGiven) {
+      throw new UsageError(
+        `a production run needs an explicit batch id, one per period and the same on every re-run: --batch-id ${name}-${new Date(deps.now()).toISOString().slice(0, 7)} (or RUNA_BATCH_ID, or "batch-id" in the config file). Nothing was ordered.`,
+        "batch_id_required",
+      );
+    }
+  } catch (error) {
+    await stopped(error); // cron's refusal too: a monitor must not read the last run's summary as this one's
+    throw error;
+  }
 
   const connection = await deps.openConnection(settings.connection, {
     ordersPerMinute: settings.ordersPerMinute,
@@ -546,13 +560,7 @@ export async function runRun(settings: RunSettings, deps: RunDeps): Promise<numb
       ? EXIT.OK
       : EXIT.INCOMPLETE;
   } catch (error) {
-    if (error instanceof BatchError)
-      await writeStoppedSummaryJson(
-        batchPaths(dirname(resultsFile), batchId).summary,
-        batchId,
-        error,
-        new Date(deps.now()),
-      ).catch(() => undefined);
+    await stopped(error);
     throw error;
   } finally {
     progress.stop();

@@ -1,6 +1,6 @@
 // Real money needs a yes: an unattended production run without --yes is refused before its first
 // request; on a terminal the cost is shown and only "y" goes on. Keys never come from a flag.
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixture, runCli, workDir } from "../helpers/cli.ts";
@@ -18,6 +18,34 @@ describe("production guard", () => {
       /--env production spends real money and there is no terminal to confirm on; nothing was sent to Runa/,
     );
     expect(sim.state.requests).toHaveLength(0);
+  });
+
+  it("leaves a stopped summary for a cron run refused for want of --yes or a batch id, not the last run's", async () => {
+    const sim = await simulator({ ordersPerMinute: 10_000 });
+    const cwd = workDir();
+    const args = ["run", SAMPLE, "--env", "production", "--base-url", sim.url, "--rate", "10000"];
+    const paid = await runCli([...args, "--batch-id", "sample-rewards", "--yes"], { cwd });
+    expect(paid.code, paid.stderr).toBe(0);
+    const summary = join(cwd, "output", "sample-rewards.summary.json");
+    expect(JSON.parse(readFileSync(summary, "utf8"))).toMatchObject({
+      batchId: "sample-rewards",
+      statuses: { COMPLETED: 15 },
+    });
+    const posts = sim.state.countOrderPosts();
+
+    // The next period's cron line forgot --yes: before, summary.json still said the earlier run COMPLETED every row.
+    const unconfirmed = await runCli([...args, "--batch-id", "sample-rewards"], { cwd });
+    expect(unconfirmed.code).toBe(1);
+    expect(JSON.parse(readFileSync(summary, "utf8"))).toMatchObject({
+      batchId: "sample-rewards",
+      stopped: true,
+      exitCode: 1,
+      error: "confirmation_required",
+    });
+    const unnamed = await runCli([...args, "--yes"], { cwd });
+    expect(unnamed.code).toBe(1);
+    expect(JSON.parse(readFileSync(summary, "utf8"))).toMatchObject({ stopped: true, error: "batch_id_required" });
+    expect(sim.state.countOrderPosts()).toBe(posts);
   });
 
   it("counts RUNA_ENV=production the same as the flag", async () => {
