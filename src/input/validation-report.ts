@@ -32,7 +32,7 @@ export interface ValidationReport {
 export async function validateInput(file: string, options: InputOptions): Promise<ValidationReport> {
   const input = await openInput(file, options);
   const report: ValidationReport = {
-    file,
+    file: options.displayName ?? file, // run validates a private copy: name the file the user gave
     rows: 0,
     valid: 0,
     invalid: 0,

@@ -45,6 +45,16 @@ describe("messages that say what happened", () => {
     expect(result.code).toBe(3);
   });
 
+  it("run's validation report names the file the user gave, not the private copy the run reads", async () => {
+    const cwd = workDir();
+    csv(cwd, "rewards.csv", [...VALID, "R-3,ten,USD,AMZ-US,c@example.com"]);
+    const result = await runCli(["run", "rewards.csv", "--simulate"], { cwd });
+    expect(result.code).toBe(2);
+    // It said "/tmp/runa-batch-input-XXXXXX/rewards.csv: 3 rows, 2 valid, 1 invalid", a file deleted on exit.
+    expect(result.stderr).toContain("rewards.csv: 3 rows, 2 valid, 1 invalid");
+    expect(result.stderr).not.toContain("runa-batch-input-");
+  });
+
   it("an unreachable base URL fails at once with what to check, not after retries with a bare ECONNREFUSED", async () => {
     const cwd = workDir();
     const file = csv(cwd, "rewards.csv", VALID);
