@@ -3,7 +3,7 @@
 // report). The per-row rules live in plan-row.ts; this file holds the rules that need the whole
 // file: rows paid earlier that are no longer in the file, and rows paid by other batches.
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
-import { searchLedger, type LedgerMatch } from "../journal/ledger.ts";
+import { searchLedger, type LedgerMatch, type OpenIntent } from "../journal/ledger.ts";
 import { EXAMPLE_REFERENCE } from "../catalog/template-rows.ts";
 import { JournalRefusal } from "../errors.ts";
 import { openInput, type InputOptions } from "../input/check-rows.ts";
@@ -51,6 +51,8 @@ export interface RunPlan {
    * shown with it, see superseded_order_ids); safety never rests on it.
    */
   replaces: Map<number, string>;
+  /** The content ids of the rows new to this batch: what a run claims in the ledger before sending. */
+  newContent: FingerprintIndex;
 }
 
 /** How many rows a message names before it says "+N more". */
@@ -128,9 +130,9 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
       hasContent: (contentId) => newContent.rowOf(contentId) !== undefined,
       hasOrderId: (orderId) => carriedOrderIds.has(orderId),
     });
-    refusals.push(
-      ...repeatRefusals(findings.byContent, (contentId) => newContent.rowOf(contentId) ?? 0, journal, options, now),
-    );
+    const rowOf = (contentId: string) => newContent.rowOf(contentId) ?? 0;
+    refusals.push(...repeatRefusals(findings.byContent, rowOf, journal, options, now));
+    refusals.push(...claimRefusals(findings.openIntents, rowOf, options, now));
     refusals.push(...carriedOrderRefusals(carriedOrderIds, findings.byOrderId));
   }
   if (exampleRows.length > 0) {
@@ -147,7 +149,61 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
         `${expired.join("\n  ")}`,
     });
   }
-  return { counts, toSend: toSend.totals(), choices: toSend.choices(), refusals, invalid, missingPaidRows, replaces };
+  return {
+    counts,
+    toSend: toSend.totals(),
+    choices: toSend.choices(),
+    refusals,
+    invalid,
+    missingPaidRows,
+    replaces,
+    newContent,
+  };
+}
+
+/**
+ * After a run has claimed its new rows in the ledger, and before its first POST: runs of other
+ * batches that claimed the same rows and have not ended. Two batches planned at the same moment
+ * both pass planBatch's look at the ledger; each then writes its claim and looks again, so the
+ * later one always sees the earlier (and if both look before either ends, both refuse).
+ */
+export function racingRunRefusals(
+  ledgerFile: string,
+  newContent: FingerprintIndex,
+  options: Pick<PlanOptions, "batchId" | "repeatWindowMs">,
+  now: number,
+): Refusal[] {
+  const findings = searchLedger(ledgerFile, {
+    hasContent: (contentId) => newContent.rowOf(contentId) !== undefined,
+    hasOrderId: () => false,
+  });
+  return claimRefusals(findings.openIntents, (contentId) => newContent.rowOf(contentId) ?? 0, options, now);
+}
+
+/** Rows claimed by a run of another batch that has not ended: it may be paying them right now. */
+function claimRefusals(
+  openIntents: Map<string, OpenIntent[]>,
+  rowOf: (contentId: string) => number,
+  options: Pick<PlanOptions, "batchId" | "repeatWindowMs">,
+  now: number,
+): Refusal[] {
+  const byRun = new Map<string, { intent: OpenIntent; rows: number[] }>();
+  for (const [contentId, intents] of openIntents) {
+    for (const intent of intents) {
+      if (intent.batchId === options.batchId) continue; // our own batch: its journal and lock apply
+      if (now - Date.parse(intent.at) > options.repeatWindowMs) continue;
+      const entry = byRun.get(intent.runId) ?? { intent, rows: [] };
+      entry.rows.push(rowOf(contentId));
+      byRun.set(intent.runId, entry);
+    }
+  }
+  return [...byRun.values()].map(({ intent, rows }) => ({
+    kind: "repeat" as const,
+    message:
+      `${rows.length} row(s) pay the same recipients the same amounts and products as a run of batch "${intent.batchId}" that started at ${intent.at} and has not ended: ` +
+      `it may be paying them right now, or it was killed before it ended: row(s) ${namedRows(rows.sort((a, b) => a - b))}. ` +
+      `Let that run finish (or run batch "${intent.batchId}" again to finish it), then run this file again: rows it paid are then refused as repeats. If these really are new payments, pass --allow-repeat-payments.`,
+  }));
 }
 
 function paidOrSent(order: OrderState): string {

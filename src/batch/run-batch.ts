@@ -14,6 +14,7 @@ import { crashPoint } from "../journal/crash-points.ts";
 import type { JournalState, OrderState } from "../journal/journal-state.ts";
 import { chargedTotals, ordersNotInFile, type ChargedTotal, type OrderNotInFile } from "../journal/charged.ts";
 import { Ledger } from "../journal/ledger.ts";
+import { randomUUID } from "node:crypto";
 import type { MemberRow, RunInput } from "../journal/records.ts";
 import { batchStateFiles } from "../journal/state-directory.ts";
 import type { RunaClient } from "../runa/client.ts";
@@ -28,7 +29,7 @@ import { idempotencyKey, orderKey } from "./idempotency-key.ts";
 import { createOrderLimiter, createPollLimiter, type SharedPause } from "./limiters.ts";
 import { orderBody } from "./order-body.ts";
 import { orderMetadata } from "./order-metadata.ts";
-import { editCheck, planBatch, refuseUnsafePlan, type RunPlan } from "./plan-batch.ts";
+import { editCheck, planBatch, racingRunRefusals, refuseUnsafePlan, type RunPlan } from "./plan-batch.ts";
 import { saveDigestIfPossible } from "./journal-digest.ts";
 import { planRow } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
@@ -154,6 +155,8 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
   ensurePrivateDirectory(options.stateDirectory);
   const lock = BatchLock.acquire(paths.lock, options.batchId);
   let journal: BatchJournal;
+  let ledger: Ledger | undefined;
+  let claimed: string | undefined; // this run's id once it has claimed its new rows in the ledger
   try {
     // A journal of the layout before the state folder (beside the results) is moved in: its batch stays protected.
     if (
@@ -165,12 +168,8 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     ) {
       log.warn({ journal: paths.journal }, "moved this batch's journal from beside the results into the state folder");
     }
-    journal = BatchJournal.open(
-      paths.journal,
-      options.batchId,
-      () => new Date(now()),
-      options.ledgerFile ? Ledger.open(options.ledgerFile) : undefined,
-    );
+    ledger = options.ledgerFile ? Ledger.open(options.ledgerFile) : undefined;
+    journal = BatchJournal.open(paths.journal, options.batchId, () => new Date(now()), ledger);
   } catch (error) {
     lock.release(); // refused (say a damaged journal): the next run must not meet our lock
     throw error;
@@ -186,6 +185,17 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     const plan = await planBatch(options, journal.state, now());
     refuseUnsafePlan(plan, options.batchId, options);
     await dependencies.beforeSending?.(plan.toSend, plan.choices);
+    if (ledger && options.ledgerFile !== undefined) {
+      claimed = randomUUID();
+      ledger.intend(options.batchId, claimed, new Date(now()).toISOString(), plan.newContent.fingerprints());
+    }
+    if (claimed !== undefined && options.ledgerFile !== undefined && plan.newContent.size > 0) {
+      refuseUnsafePlan(
+        { ...plan, refusals: racingRunRefusals(options.ledgerFile, plan.newContent, options, now()) },
+        options.batchId,
+        options,
+      );
+    }
     if (options.runInput) journal.ranWith(options.runInput);
     if (options.acceptChanges) journal.released(plan.missingPaidRows);
     log.info(plan.counts, "run planned");
@@ -261,6 +271,12 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
         : {}),
     };
   } finally {
+    try {
+      if (claimed !== undefined) ledger?.ended(claimed);
+    } catch {
+      // Left open, the claim makes other batches over these rows refuse until this batch runs again:
+      // the cautious side, and the journal's own failure (a full disk) is what the user must hear.
+    }
     journal.close();
     if (journal.intact) saveDigestIfPossible(paths.journal, journal.state);
     lock.release();

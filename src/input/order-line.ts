@@ -175,6 +175,20 @@ export class FingerprintIndex {
     }
   }
 
+  /** Every fingerprint held, as the hex it was added as (its 64 bits). */
+  *fingerprints(): Generator<string> {
+    const slots = this.#slots;
+    for (let at = 0; at < slots.length; at += FingerprintIndex.#WORDS) {
+      if ((slots[at + 2] ?? 0) === 0) continue;
+      yield (slots[at] ?? 0).toString(16).padStart(8, "0") + (slots[at + 1] ?? 0).toString(16).padStart(8, "0");
+    }
+  }
+
+  /** How many distinct fingerprints it holds. */
+  get size(): number {
+    return this.#count;
+  }
+
   /** Bytes held by the table (for the benchmark's report). */
   get bytes(): number {
     return this.#slots.byteLength;

@@ -6,6 +6,10 @@
 //   {"t":"p","k":orderKey}                                      about to be POSTed (before the journal's post line)
 //   {"t":"a","k":orderKey,"o":orderId}                          Runa accepted it
 //   {"t":"s","k":orderKey,"s":"COMPLETED"|"FAILED"|"REJECTED"}   final
+//   {"t":"i","b":batch,"r":runId,"at":iso,"c":[contentId…]}    a run is about to send these new rows
+//   {"t":"e","r":runId}                                         that run ended: its unsent rows are free
+// A run's intent lines come before its first POST, and a run checks them again after writing its
+// own: of two batches over the same rows running at once, the later one always sees the earlier.
 // Written before the journal's plan line, so an order can never be sent without its ledger line;
 // a crash can only leave the ledger more cautious than the journal (an order it thinks may have paid).
 import { existsSync } from "node:fs";
@@ -18,7 +22,12 @@ type LedgerLine =
   | { t: "o"; b: string; k: string; at: string; c: string[] }
   | { t: "p"; k: string }
   | { t: "a"; k: string; o: string }
-  | { t: "s"; k: string; s: LedgerOutcome };
+  | { t: "s"; k: string; s: LedgerOutcome }
+  | { t: "i"; b: string; r: string; at: string; c: string[] }
+  | { t: "e"; r: string };
+
+/** Content ids per intent line: a million-row run writes lines of a few kilobytes, not one of 17 MB. */
+const INTENT_IDS_PER_LINE = 200;
 
 export function ledgerPath(stateDirectory: string): string {
   return join(stateDirectory, "ledger.jsonl");
@@ -52,6 +61,30 @@ export class Ledger {
     this.#append({ t: "s", k: key, s: outcome });
   }
 
+  /**
+   * Before a run's first POST: every new row it may send, so a batch started meanwhile sees them.
+   * It also ends the claims of the batch's earlier runs (one run of a batch at a time: its lock).
+   */
+  intend(batchId: string, runId: string, at: string, contentIds: Iterable<string>): void {
+    let chunk: string[] = [];
+    let wrote = false;
+    for (const contentId of contentIds) {
+      chunk.push(contentId);
+      if (chunk.length === INTENT_IDS_PER_LINE) {
+        this.#append({ t: "i", b: batchId, r: runId, at, c: chunk });
+        chunk = [];
+        wrote = true;
+      }
+    }
+    // Always one line at least: a run with nothing new still ends its batch's killed runs' claims.
+    if (chunk.length > 0 || !wrote) this.#append({ t: "i", b: batchId, r: runId, at, c: chunk });
+  }
+
+  /** The run ended (done, stopped or refused): rows it did not send are no longer claimed. */
+  ended(runId: string): void {
+    this.#append({ t: "e", r: runId });
+  }
+
   close(): void {
     this.#file.close();
   }
@@ -80,9 +113,18 @@ export interface LedgerQuery {
   hasOrderId(orderId: string): boolean;
 }
 
+/** A run of another batch that claimed a row and has not ended (still running, or killed). */
+export interface OpenIntent {
+  batchId: string;
+  runId: string;
+  at: string;
+}
+
 export interface LedgerFindings {
   /** Per content id of the query, the orders that carried it. */
   byContent: Map<string, LedgerMatch[]>;
+  /** Per content id of the query, the runs that claimed it and have not ended. */
+  openIntents: Map<string, OpenIntent[]>;
   /** Per order id of the query that the ledger knows, its order. */
   byOrderId: Map<string, LedgerMatch>;
 }
@@ -92,13 +134,30 @@ export interface LedgerFindings {
  * knows (for their batch and date). Memory follows the matches, not the ledger.
  */
 export function searchLedger(path: string, query: LedgerQuery): LedgerFindings {
-  const findings: LedgerFindings = { byContent: new Map(), byOrderId: new Map() };
+  const findings: LedgerFindings = { byContent: new Map(), byOrderId: new Map(), openIntents: new Map() };
   if (!existsSync(path)) return findings;
   const orders = new Map<string, LedgerMatch>();
   const byKey = new Map<string, string>(); // order key -> order id, for order ids the query asks about
+  const intents = new Map<string, OpenIntent[]>();
+  const endedRuns = new Set<string>();
+  const latestRun = new Map<string, string>(); // batch -> its last run: one run of a batch at a time (its lock)
   // A key's later lines always follow its plan line (the ledger is appended in that order), so one
   // pass finds the orders that carried a queried row and what became of them.
   for (const line of ledgerLines(path)) {
+    if (line.t === "i") {
+      latestRun.set(line.b, line.r);
+      for (const contentId of line.c) {
+        if (!query.hasContent(contentId)) continue;
+        const list = intents.get(contentId) ?? [];
+        if (!list.some((intent) => intent.runId === line.r)) list.push({ batchId: line.b, runId: line.r, at: line.at });
+        intents.set(contentId, list);
+      }
+      continue;
+    }
+    if (line.t === "e") {
+      endedRuns.add(line.r);
+      continue;
+    }
     if (line.t === "o") {
       for (const contentId of line.c) {
         if (!query.hasContent(contentId)) continue;
@@ -119,8 +178,16 @@ export function searchLedger(path: string, query: LedgerQuery): LedgerFindings {
       order.outcome = line.s;
     }
   }
+  // A run is open until its end line, or until its batch starts another run (the earlier one died).
+  for (const [contentId, list] of intents) {
+    const open = list.filter(
+      (intent) => !endedRuns.has(intent.runId) && latestRun.get(intent.batchId) === intent.runId,
+    );
+    if (open.length > 0) findings.openIntents.set(contentId, open);
+  }
   if (byKey.size > 0) {
     for (const line of ledgerLines(path)) {
+      if (line.t === "i" || line.t === "e") continue;
       const orderId = byKey.get(line.k);
       if (orderId === undefined) continue;
       const match = findings.byOrderId.get(orderId) ?? {

@@ -486,3 +486,88 @@ describe("batch identity across files, folders and months", { timeout: SLOW_TEST
     expect(sim.state.countOrders()).toBe(0);
   });
 });
+
+describe("two batches over the same rows at the same time", { timeout: SLOW_TEST_MS }, () => {
+  // More rows than a run plans ahead of what it has sent (32 orders), so some are only claimed.
+  const rows = Array.from({ length: 60 }, (_, i) => ({ email: `q${i}@example.com`, amount: `${10 + i}` }));
+
+  it("a copy started while the first batch is still sending is refused, and nobody is paid twice", async () => {
+    const sim = await simulator();
+    const cwd = workDir();
+    writeCsv(join(cwd, "rewards.csv"), rows);
+    copyFileSync(join(cwd, "rewards.csv"), join(cwd, "copy.csv"));
+    let firstRunning = true;
+    let copy: CliResult | undefined;
+    let copyEndedWhileFirstRan = false;
+    // 300 a minute: the 60 orders take about 12 s, and the copy starts after the first 2.
+    const first = await runCli(["run", "rewards.csv", "--base-url", sim.url, "--rate", "300", "--poll-timeout", "30"], {
+      cwd,
+      onSpawn: (child) => {
+        const watch = setInterval(() => {
+          if (sim.state.countOrders() < 2) return;
+          clearInterval(watch);
+          void run(sim, cwd, "copy.csv").then((result) => {
+            copy = result;
+            copyEndedWhileFirstRan = firstRunning;
+          });
+        }, 5);
+        child.once("exit", () => {
+          firstRunning = false;
+          clearInterval(watch);
+        });
+      },
+    });
+    expect(first.code, first.stderr).toBe(0);
+    await expect.poll(() => copy, { timeout: 60_000 }).toBeDefined();
+    expect(copy!.code, copy!.stderr).toBe(1);
+    expect(copy!.stderr).toMatch(/nothing was sent/);
+    // Still sending when the copy looked: it names the run that has not ended, not only the orders so far.
+    if (copyEndedWhileFirstRan)
+      expect(copy!.stderr).toMatch(/a run of batch "rewards" that started at .* has not ended/);
+    expect(sim.state.countOrders()).toBe(60);
+    expectNobodyPaidTwice(sim);
+    expectEveryRowPaidByItsOwnItem(sim, join(cwd, "output", "rewards.results.csv"));
+  });
+
+  it("two copies started at the same moment never both send: each row is paid once at most", async () => {
+    const sim = await simulator();
+    const cwd = workDir();
+    writeCsv(join(cwd, "a.csv"), rows.slice(0, 10));
+    writeCsv(join(cwd, "b.csv"), rows.slice(0, 10));
+    const [a, b] = await Promise.all([run(sim, cwd, "a.csv"), run(sim, cwd, "b.csv")]);
+    expect([a.code, b.code].filter((code) => code === 0).length, `${a.stderr}\n${b.stderr}`).toBeLessThanOrEqual(1);
+    for (const result of [a, b]) if (result.code !== 0) expect(result.stderr).toMatch(/nothing was sent/);
+    expectNobodyPaidTwice(sim);
+    expect(sim.state.countOrders()).toBe(a.code === 0 || b.code === 0 ? 10 : 0);
+  });
+
+  it("a run killed mid-batch holds its rows until that batch runs again; then its orders are what a copy meets", async () => {
+    const sim = await simulator();
+    const cwd = workDir();
+    writeCsv(join(cwd, "rewards.csv"), rows.slice(0, 10));
+    copyFileSync(join(cwd, "rewards.csv"), join(cwd, "copy.csv"));
+    const crashed = await runCli(["run", "rewards.csv", "--base-url", sim.url, ...FAST], {
+      cwd,
+      env: { RUNA_BATCH_CRASH_AT: "after-post:3" },
+    });
+    expect(crashed.code).not.toBe(0);
+    expect(sim.state.countOrders()).toBe(3);
+    const copy = await run(sim, cwd, "copy.csv");
+    expect(copy.code, copy.stderr).toBe(1);
+    expect(copy.stderr).toMatch(
+      /10 row\(s\) pay the same recipients .* as a run of batch "rewards" that started at .* has not ended/,
+    );
+    expect(sim.state.countOrders()).toBe(3);
+    const resumed = await run(sim, cwd, "rewards.csv");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(sim.state.countOrders()).toBe(10);
+    const again = await run(sim, cwd, "copy.csv");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /10 row\(s\) pay the same recipients the same amounts and products as batch "rewards" did on/,
+    );
+    expect(again.stderr).not.toMatch(/has not ended/);
+    expect(sim.state.countOrders()).toBe(10);
+    expectNobodyPaidTwice(sim);
+  });
+});
