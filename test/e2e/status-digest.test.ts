@@ -133,7 +133,7 @@ describe("status meets what run refuses in the state folder", () => {
     writeRewards(cwd, 5); // two new rows: planning them reads the ledger
     const ledger = join(dirname(journalFile(cwd, "rewards")), "ledger.jsonl");
     const intact = readFileSync(ledger, "utf8");
-    writeFileSync(ledger, intact.replace('"t":"o"', '"t":"O"'));
+    writeFileSync(ledger, intact.replace('"t":"', '"t":"X')); // the first line, whatever its kind
     const damaged = await runCli(["status", file, "--base-url", sim.url], { cwd });
     expect(damaged.stdout).not.toContain("the catalog is needed");
     expect(damaged.code, damaged.stdout).toBe(1);
