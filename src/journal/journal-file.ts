@@ -78,6 +78,20 @@ export class JournalFile {
     this.#size += length;
   }
 
+  /** Writes several records and flushes them to disk once (a run's claims: thousands of lines, one fsync). */
+  appendAll(records: readonly object[]): void {
+    if (records.length === 0) return;
+    const lines = records.map((record) => Buffer.from(encodeLine(record), "utf8"));
+    const block = Buffer.concat(lines);
+    for (let written = 0; written < block.length;) written += writeSync(this.#fd, block, written);
+    fsyncSync(this.#fd);
+    for (const [index, record] of records.entries()) {
+      const length = lines[index]!.length;
+      positions.set(record, { offset: this.#size, length: length - 1 });
+      this.#size += length;
+    }
+  }
+
   close(): void {
     closeSync(this.#fd);
   }

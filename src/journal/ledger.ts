@@ -66,18 +66,18 @@ export class Ledger {
    * It also ends the claims of the batch's earlier runs (one run of a batch at a time: its lock).
    */
   intend(batchId: string, runId: string, at: string, contentIds: Iterable<string>): void {
+    const lines: LedgerLine[] = [];
     let chunk: string[] = [];
-    let wrote = false;
     for (const contentId of contentIds) {
       chunk.push(contentId);
       if (chunk.length === INTENT_IDS_PER_LINE) {
-        this.#append({ t: "i", b: batchId, r: runId, at, c: chunk });
+        lines.push({ t: "i", b: batchId, r: runId, at, c: chunk });
         chunk = [];
-        wrote = true;
       }
     }
     // Always one line at least: a run with nothing new still ends its batch's killed runs' claims.
-    if (chunk.length > 0 || !wrote) this.#append({ t: "i", b: batchId, r: runId, at, c: chunk });
+    if (chunk.length > 0 || lines.length === 0) lines.push({ t: "i", b: batchId, r: runId, at, c: chunk });
+    this.#file.appendAll(lines);
   }
 
   /** The run ended (done, stopped or refused): rows it did not send are no longer claimed. */

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BatchJournal, readJournal } from "../../src/journal/batch-journal.ts";
 import { JournalRefusal } from "../../src/errors.ts";
+import { JournalFile, readRecords } from "../../src/journal/journal-file.ts";
 
 const fp = (char: string) => char.repeat(64);
 const tempJournal = () => join(mkdtempSync(join(tmpdir(), "runa-journal-file-")), "batch.journal.jsonl");
@@ -167,5 +168,20 @@ describe("bodies and payouts", () => {
     writeLines(path, text);
     const error = refusal(() => fresh.orders.get("ka")!.body);
     expect(error.message).toMatch(/changed under this run/);
+  });
+});
+
+describe("JournalFile.appendAll", () => {
+  it("writes every record as its own checked line, in order, after what was there", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "journal-")), "ledger.jsonl");
+    const file = JournalFile.open(path);
+    file.append({ t: "o", n: 0 });
+    file.appendAll(Array.from({ length: 500 }, (_, n) => ({ t: "i", n: n + 1 })));
+    file.appendAll([]);
+    file.append({ t: "e", n: 501 });
+    file.close();
+    const read = [...readRecords<{ t: string; n: number }>(path)];
+    expect(read.map((record) => record.n)).toEqual(Array.from({ length: 502 }, (_, n) => n));
+    expect(lines(path)).toHaveLength(502);
   });
 });
