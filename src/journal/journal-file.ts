@@ -20,6 +20,8 @@ const CRC_DIGITS = 8;
 const CRC_CLOSE = '",';
 const PREFIX_LENGTH = CRC_OPEN.length + CRC_DIGITS + CRC_CLOSE.length;
 const NEWLINE = 0x0a;
+/** How long a torn-looking last line is given to be finished by a writer in another process. */
+const TORN_TAIL_SETTLE_MS = 250;
 const CHUNK_BYTES = 1 << 20;
 
 /** Where a record's line is in the journal: its first byte and its length without the newline. */
@@ -102,8 +104,13 @@ export class JournalFile {
    * ended; otherwise it is cut off, so the next record starts on a line of its own.
    */
   #healTornTail(): void {
-    const size = fstatSync(this.#fd).size;
+    let size = fstatSync(this.#fd).size;
     if (size === 0 || lastByte(this.#fd, size) === NEWLINE) return;
+    // The ledger is shared by every batch: another process may be mid-append, its line visible in
+    // part. A write completes in far less than this wait; only a tail that stays torn was cut.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, TORN_TAIL_SETTLE_MS);
+    size = fstatSync(this.#fd).size;
+    if (lastByte(this.#fd, size) === NEWLINE) return;
     const start = startOfLastLine(this.#fd, size);
     const tail = Buffer.alloc(size - start);
     readSync(this.#fd, tail, 0, tail.length, start);
