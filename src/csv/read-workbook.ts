@@ -86,9 +86,11 @@ function readSheet(file: string, bytes: Buffer, sheet: string | undefined): Work
 /**
  * The parts we read, XML unzipped: at most this many bytes in all, as the zip declares them. fflate
  * never writes past a part's declared size, so this bounds memory even for a small file that
- * unpacks to gigabytes (a zip bomb); a real sheet this big would not fit in memory as text anyway.
+ * unpacks to gigabytes (a zip bomb). A sheet is read whole and takes about ten times its XML in
+ * memory (100 MB of XML peaked near 1 GB), so past this a run would exhaust Node's heap. Several
+ * hundred thousand rows fit; a sheet near Excel's million rows may not, and is read as CSV instead.
  */
-export const MAX_WORKBOOK_XML_BYTES = 512 * 1024 * 1024;
+export const MAX_WORKBOOK_XML_BYTES = 256 * 1024 * 1024;
 
 /** Each part is unzipped when asked for, and only it: pictures and other sheets are never inflated. */
 function unzip(file: string, bytes: Buffer): { text(path: string): string | undefined } {
