@@ -10,11 +10,13 @@ import {
   mkdirSync,
   openSync,
   closeSync,
+  readdirSync,
   renameSync,
   rmSync,
   fchmodSync,
   type Stats,
 } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import type { Readable, Transform } from "node:stream";
@@ -141,6 +143,43 @@ export async function writeFileAtomically(path: string, source: Readable, ...tra
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
+  }
+  removeStaleTemporaries(path);
+}
+
+/**
+ * Temp files of `path` left by a process killed mid-write: they hold redemption links, so they do
+ * not stay behind. Only those of processes no longer running (another may be writing now), and only
+ * plain files of ours (a link is removed as a name, never followed).
+ */
+function removeStaleTemporaries(path: string): void {
+  const name = basename(path);
+  let entries: string[];
+  try {
+    entries = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const match = /^\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(name.length));
+    if (!entry.startsWith(name) || !match || isRunning(Number(match[1]))) continue;
+    const stale = join(dirname(path), entry);
+    try {
+      const stats = lstatSync(stale);
+      if (stats.uid === process.getuid?.() || process.getuid === undefined) rmSync(stale, { force: true });
+    } catch {
+      // gone meanwhile, or not ours to remove: either way nothing to do
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
   }
 }
 
