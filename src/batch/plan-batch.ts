@@ -127,6 +127,7 @@ export async function planBatch(options: PlanOptions, journal: JournalState, now
   }
   if (options.ledgerFile !== undefined && (newRows.count > 0 || carriedOrderIds.size > 0)) {
     const findings = searchLedger(options.ledgerFile, {
+      batchId: options.batchId,
       hasContent: (contentId) => newContent.rowOf(contentId) !== undefined,
       hasOrderId: (orderId) => carriedOrderIds.has(orderId),
     });
@@ -174,6 +175,7 @@ export function racingRunRefusals(
   now: number,
 ): Refusal[] {
   const findings = searchLedger(ledgerFile, {
+    batchId: options.batchId,
     hasContent: (contentId) => newContent.rowOf(contentId) !== undefined,
     hasOrderId: () => false,
   });
