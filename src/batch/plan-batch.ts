@@ -368,8 +368,8 @@ export const OVERRIDING_FLAGS: Record<Refusal["kind"], { option: keyof Overrides
   example_row: undefined,
 };
 
-export function blockingRefusals(plan: RunPlan, overrides: Overrides): Refusal[] {
-  return plan.refusals.filter((refusal) => {
+export function blockingRefusals(refusals: readonly Refusal[], overrides: Overrides): Refusal[] {
+  return refusals.filter((refusal) => {
     const overriding = OVERRIDING_FLAGS[refusal.kind];
     return overriding === undefined || !overrides[overriding.option];
   });
@@ -384,9 +384,9 @@ const REFUSAL_HINTS: Record<Refusal["kind"], string> = {
   example_row: "The example rows of `runa-batch template` are there to show the format only.",
 };
 
-/** Stops the run before any POST when the plan is unsafe and no flag the user gave allows it. */
-export function refuseUnsafePlan(plan: RunPlan, batchId: string, overrides: Overrides): void {
-  const blocking = blockingRefusals(plan, overrides);
+/** Stops the run before any POST when a refusal stands that no flag the user gave allows. */
+export function refuseUnsafe(refusals: readonly Refusal[], batchId: string, overrides: Overrides): void {
+  const blocking = blockingRefusals(refusals, overrides);
   if (blocking.length === 0) return;
   const hints = [...new Set(blocking.map((refusal) => REFUSAL_HINTS[refusal.kind]))];
   throw new JournalRefusal(

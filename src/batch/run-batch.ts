@@ -29,7 +29,7 @@ import { idempotencyKey, orderKey } from "./idempotency-key.ts";
 import { createOrderLimiter, createPollLimiter, type SharedPause } from "./limiters.ts";
 import { orderBody } from "./order-body.ts";
 import { orderMetadata } from "./order-metadata.ts";
-import { editCheck, planBatch, racingRunRefusals, refuseUnsafePlan, type RunPlan } from "./plan-batch.ts";
+import { editCheck, planBatch, racingRunRefusals, refuseUnsafe, type RunPlan } from "./plan-batch.ts";
 import { saveDigestIfPossible } from "./journal-digest.ts";
 import { planRow } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
@@ -183,18 +183,14 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
     if (options.rekeyRows && options.rekeyRows.length > 0)
       await rekey(options, options.rekeyRows, journal, dependencies, log);
     const plan = await planBatch(options, journal.state, now());
-    refuseUnsafePlan(plan, options.batchId, options);
+    refuseUnsafe(plan.refusals, options.batchId, options);
     await dependencies.beforeSending?.(plan.toSend, plan.choices);
     if (ledger && options.ledgerFile !== undefined) {
       claimed = randomUUID();
       ledger.intend(options.batchId, claimed, new Date(now()).toISOString(), plan.newContent.fingerprints());
-    }
-    if (claimed !== undefined && options.ledgerFile !== undefined && plan.newContent.size > 0) {
-      refuseUnsafePlan(
-        { ...plan, refusals: racingRunRefusals(options.ledgerFile, plan.newContent, options, now()) },
-        options.batchId,
-        options,
-      );
+      // Another batch may have claimed the same rows since planBatch looked: look again, now ours is in.
+      if (plan.newContent.size > 0)
+        refuseUnsafe(racingRunRefusals(options.ledgerFile, plan.newContent, options, now()), options.batchId, options);
     }
     if (options.runInput) journal.ranWith(options.runInput);
     if (options.acceptChanges) journal.released(plan.missingPaidRows);

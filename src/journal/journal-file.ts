@@ -70,21 +70,16 @@ export class JournalFile {
 
   /** Writes one record and flushes it to disk. Synchronous on purpose: nothing else may interleave. */
   append(record: object): void {
-    const line = Buffer.from(encodeLine(record), "utf8");
-    const length = line.length;
-    // A disk that fills mid-line takes part of it and returns a short count, not an error: write
-    // the rest, so a full disk surfaces as ENOSPC here instead of a record that is only half there.
-    for (let written = 0; written < length;) written += writeSync(this.#fd, line, written);
-    fsyncSync(this.#fd);
-    positions.set(record, { offset: this.#size, length: length - 1 });
-    this.#size += length;
+    this.appendAll([record]);
   }
 
   /** Writes several records and flushes them to disk once (a run's claims: thousands of lines, one fsync). */
   appendAll(records: readonly object[]): void {
     if (records.length === 0) return;
     const lines = records.map((record) => Buffer.from(encodeLine(record), "utf8"));
-    const block = Buffer.concat(lines);
+    const block = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
+    // A disk that fills mid-line takes part of it and returns a short count, not an error: write
+    // the rest, so a full disk surfaces as ENOSPC here instead of a record that is only half there.
     for (let written = 0; written < block.length;) written += writeSync(this.#fd, block, written);
     fsyncSync(this.#fd);
     for (const [index, record] of records.entries()) {

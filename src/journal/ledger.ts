@@ -68,24 +68,18 @@ export class Ledger {
    * It also ends the claims of the batch's earlier runs (one run of a batch at a time: its lock).
    */
   intend(batchId: string, runId: string, at: string, contentIds: Iterable<string>): void {
-    let lines: LedgerLine[] = [];
+    const lines: LedgerLine[] = [];
     let chunk: string[] = [];
-    let wrote = false;
-    const flush = () => {
-      this.#file.appendAll(lines);
-      lines = [];
-      wrote = true;
-    };
     for (const contentId of contentIds) {
       chunk.push(contentId);
       if (chunk.length < INTENT_IDS_PER_LINE) continue;
       lines.push({ t: "i", b: batchId, r: runId, at, c: chunk });
       chunk = [];
-      if (lines.length === INTENT_LINES_PER_WRITE) flush();
+      if (lines.length === INTENT_LINES_PER_WRITE) this.#file.appendAll(lines.splice(0));
     }
-    // Always one line at least: a run with nothing new still ends its batch's killed runs' claims.
-    if (chunk.length > 0 || (lines.length === 0 && !wrote)) lines.push({ t: "i", b: batchId, r: runId, at, c: chunk });
-    if (lines.length > 0) flush();
+    // The last line even when empty: a run with nothing new still ends its batch's killed runs' claims.
+    lines.push({ t: "i", b: batchId, r: runId, at, c: chunk });
+    this.#file.appendAll(lines);
   }
 
   /** The run ended (done, stopped or refused): rows it did not send are no longer claimed. */
