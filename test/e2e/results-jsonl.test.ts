@@ -6,9 +6,8 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { RESULT_COLUMNS } from "../../src/csv/write-results.ts";
-import { toMoneyText } from "../../src/money.ts";
 import { fixture, runCli, SLOW_TEST_MS, workDir } from "../helpers/cli.ts";
-import { readResults } from "../helpers/results.ts";
+import { expectCompletedByItsOrder, readResults } from "../helpers/results.ts";
 import { simulator } from "../helpers/simulator.ts";
 
 const SAMPLE = fixture("sample-rewards.csv");
@@ -52,21 +51,7 @@ describe("--results-format jsonl", () => {
     const ordersByKey = sim.state.ordersByKey();
     lines.forEach(({ keys, row }, index) => {
       expect(keys).toEqual([...header, ...RESULT_COLUMNS]);
-      for (const [column, value] of Object.entries(input[index]!)) expect(row[column], column).toBe(value);
-      expect(row.row).toBe(String(index + 2));
-      expect(row.status).toBe("COMPLETED");
-      const orders = ordersByKey.get(row.idempotency_key!) ?? [];
-      expect(orders).toHaveLength(1);
-      const order = orders[0]!;
-      expect(row.order_id).toBe(order.id);
-      const item = order.items[0]!;
-      expect(row.redemption_url).toBe(item.payoutUrl);
-      expect(row.payout_status).toBe("ACTIVE");
-      expect(row.expiry_date).toMatch(/^\d{4}-\d\d-\d\dT/);
-      expect(row.price).toBe(item.price);
-      expect(toMoneyText(item.faceValue)).toBe(toMoneyText(input[index]!.amount!));
-      expect(row.error_type).toBe("");
-      expect(row.error_message).toBe("");
+      expectCompletedByItsOrder(row, input[index]!, index, ordersByKey);
       expect(row.superseded_order_ids).toBe("");
     });
   });
