@@ -63,10 +63,24 @@ describe("faults", () => {
     });
     const cwd = workDir();
     const file = writeRewards(cwd, 200);
-    const result = await runCli(["run", file, "--base-url", sim.url, "--rate", "12000", "--poll-timeout", "60"], {
-      cwd,
-      timeoutMs: 120_000,
-    });
+    const args = ["run", file, "--base-url", sim.url, "--rate", "12000", "--poll-timeout", "60"];
+    let result = await runCli(args, { cwd, timeoutMs: 120_000 });
+    // At these rates one of 200 rows meets eight faults in a row about one run in ten (seen in CI:
+    // four 429s, an in-progress, a 504, two 500s). It then ends ERROR with its key kept, as README
+    // promises, and the re-run a user would make must finish it under the same key, paying nobody twice.
+    if (result.code === 3) {
+      const unfinished = readResults(join(cwd, "output", "rewards.results.csv")).filter(
+        (row) => row.status !== "COMPLETED",
+      );
+      for (const row of unfinished) {
+        expect(row.status).toBe("ERROR");
+        expect(row.error_message).toMatch(
+          /gave up after 8 attempts: .*outcome unknown: a re-run re-sends the same key/,
+        );
+      }
+      expect(unfinished.length).toBeLessThanOrEqual(3);
+      result = await runCli(args, { cwd, timeoutMs: 120_000 });
+    }
     expect(result.code, result.stderr).toBe(0);
     const results = readResults(join(cwd, "output", "rewards.results.csv"));
     expect(results).toHaveLength(200);
