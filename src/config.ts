@@ -18,6 +18,11 @@ export const RETRY_BASE_DELAY_MS = 1_000;
 export const RETRY_MAX_DELAY_MS = 60_000;
 /** Attempts per order before a transient failure ends the row as ERROR (its key is kept for a re-run). */
 export const MAX_POST_ATTEMPTS = 8;
+/**
+ * 429 and "in progress" answers per order in one run: Runa has not decided the order yet, so they use
+ * no attempt, but a run must still end (20 waits of a 429 storm, growing to 60 s, are about 16 minutes).
+ */
+export const MAX_WAIT_ANSWERS = 20;
 /** Runa keeps an idempotency key's request and response for 30 days; after that the key places a NEW order. */
 export const IDEMPOTENCY_WINDOW_MS = 30 * 24 * 60 * 60_000;
 /** Rows another batch sent this many days ago or less are refused as likely double payments (--repeat-window). */

@@ -1,9 +1,9 @@
 // Sends one order until Runa answers for good. Every attempt reuses the same key and the same body
 // bytes, goes through the order limiter (Runa counts failed requests too) and is journaled before
 // it leaves, so a crash at any instant leaves a record that says "outcome unknown: re-post this key".
-import { MAX_POST_ATTEMPTS } from "../config.ts";
+import { MAX_POST_ATTEMPTS, MAX_WAIT_ANSWERS } from "../config.ts";
 import type { Attempt, HttpErrorDetail } from "../runa/client.ts";
-import { isAccountWide, judge, retryDelayMs } from "../runa/retry-policy.ts";
+import { isAccountWide, judge, retryDelayMs, type RetryReason } from "../runa/retry-policy.ts";
 import { crashPoint } from "../journal/crash-points.ts";
 import type { OrderState } from "../journal/journal-state.ts";
 import { isStuckKey, STUCK_KEY } from "./plan-row.ts";
@@ -24,7 +24,9 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
   const { journal, client, log, counters } = context;
   const sending = context.sending.signal;
   let lastError = { type: "not_sent", message: "" };
-  for (let attempt = 1; attempt <= MAX_POST_ATTEMPTS; attempt += 1) {
+  let failures = 0; // answers that may mean the request failed: 5xx, network, not from Runa
+  let waits = 0; // 429 and "in progress": Runa has not taken the order up, or not finished it yet
+  while (failures < MAX_POST_ATTEMPTS && waits < MAX_WAIT_ANSWERS) {
     const wait = context.pausedUntil - context.now();
     if (wait > 0 && !(await pause(wait, sending))) return "stopped";
     let rateLimitedPauseMs = 0;
@@ -49,7 +51,7 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
           haltOnAccountWideRefusal(context, order, answer);
           const judged = judge(answer);
           if (judged.verdict === "retry" && judged.reason === "rate_limited") {
-            rateLimitedPauseMs = retryDelayMs("rate_limited", attempt, context.timeScale);
+            rateLimitedPauseMs = retryDelayMs("rate_limited", waits + 1, context.timeScale);
             context.pausedUntil = Math.max(context.pausedUntil, context.now() + rateLimitedPauseMs);
             await context.sharedPause?.extend(rateLimitedPauseMs);
           }
@@ -61,7 +63,6 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
     if (result.kind === "paused") {
       // Nothing was sent: wait out the shared pause, then try again without using up an attempt.
       context.pausedUntil = Math.max(context.pausedUntil, context.now() + result.ms);
-      attempt -= 1;
       continue;
     }
     crashPoint("after-post");
@@ -121,17 +122,27 @@ export async function sendOrder(context: RunContext, order: OrderState): Promise
       }
     }
     counters.retries[reason] += 1;
+    const retry = isWait(reason) ? (waits += 1) : (failures += 1);
     // A 429 already paused every sender (inside the limiter, above); the others back off alone.
-    const delay = reason === "rate_limited" ? rateLimitedPauseMs : retryDelayMs(reason, attempt, context.timeScale);
+    const delay = reason === "rate_limited" ? rateLimitedPauseMs : retryDelayMs(reason, retry, context.timeScale);
     log.warn(
-      { key: order.key, attempt, reason, errorType: lastError.type, delayMs: delay },
+      { key: order.key, attempt: failures + waits, reason, errorType: lastError.type, delayMs: delay },
       "order attempt will be retried",
     );
     if (!(await pause(delay, sending))) return "stopped";
   }
-  journal.unresolved(order.key, lastError.type, `gave up after ${MAX_POST_ATTEMPTS} attempts: ${lastError.message}`);
+  const gaveUp =
+    failures >= MAX_POST_ATTEMPTS
+      ? `gave up after ${MAX_POST_ATTEMPTS} attempts`
+      : `gave up after ${MAX_WAIT_ANSWERS} answers of 429 or "in progress"`;
+  journal.unresolved(order.key, lastError.type, `${gaveUp}: ${lastError.message}`);
   counters.unresolved += 1;
   return "unresolved";
+}
+
+/** Answers that say "not yet" rather than "failed": they use no attempt, only a wait. */
+function isWait(reason: RetryReason): boolean {
+  return reason === "rate_limited" || reason === "in_progress";
 }
 
 /** On the first account-wide refusal nothing more is sent: every later order would draw the same answer. */
