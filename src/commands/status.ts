@@ -71,6 +71,7 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
   const journalPath = findJournal(stateDirectory, legacyDirectory, batchId);
   const lines = [`Batch ${batchId}`];
   let journal = new JournalState();
+  let expiredKeys = 0;
   // lstat, not existsSync: a link there, even a dangling one, is refused below rather than read as no journal.
   if (isPresent(journalPath)) {
     // The counts come from the digest the last run left, when the journal is still exactly as it
@@ -85,10 +86,12 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
         `  last run: ${last.at} from ${last.input.path} (${last.input.size} bytes, sha256 ${last.input.sha256.slice(0, 12)}…)`,
       );
     lines.push(...describeJournal(digest, expired));
+    expiredKeys = expired.length;
   } else {
     lines.push(`  no journal for this batch in ${stateDirectory}: nothing was sent for it from this machine.`);
   }
-  let exitCode: number = EXIT.OK;
+  // A key past Runa's window makes a run refuse, and the batch id alone must say so too (cron checks the code).
+  let exitCode: number = expiredKeys > 0 ? EXIT.USAGE : EXIT.OK;
   if (isFile) {
     const rerun = await describeRerun(argv, journal, batchId, stateDirectory, legacyDirectory);
     lines.push(...rerun.lines);

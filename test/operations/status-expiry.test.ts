@@ -43,7 +43,7 @@ describe("status and expired keys", () => {
 
     unanswered(journalPath, "2026-01-01T00:00:00.000Z");
     const old = await runCli(["status", "old", "--base-url", sim.url], { cwd });
-    expect(old.code).toBe(0);
+    expect(old.code).toBe(1); // a re-run would refuse these keys, and a cron check must see that
     expect(old.stdout).toMatch(/! 2 order\(s\) \(2 row\(s\)\) were first sent over 29 days ago/);
     expect(old.stdout).toMatch(
       /--force-after-expiry would re-send them with the same key,\s+which Runa would then treat as a NEW order/,
