@@ -1,27 +1,11 @@
 // What `status <batch-id>` says about a batch's journal: counts of orders and rows by phase, and
 // what a re-run would do with them. Folding a million-row journal takes most of a minute, so a run
-// leaves these counts beside the journal when it ends (`<batch>.status.json`). They are only ever
-// used while the journal is provably the one they were counted from: same file (device, inode),
-// same size, same modification and change times to the nanosecond, and the same last 64 KiB. Any
-// write to the journal since (a later run, a kill -9 mid-run, a restored or edited file) changes
-// its change time, so status folds the journal again: the journal is the truth, never the digest.
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeSync,
-  type BigIntStats,
-} from "node:fs";
-import { createHash } from "node:crypto";
+// leaves these counts beside the journal when it ends (`<batch>.status.json`), used only while the
+// journal is exactly as it was counted (see beside-journal.ts): the journal is the truth, never the digest.
+import { rmSync } from "node:fs";
 import type { JournalState, OrderPhase, OrderState } from "../journal/journal-state.ts";
 import type { RunInput } from "../journal/records.ts";
-import { openPrivateFile, READ_NO_FOLLOW } from "../csv/safe-file.ts";
-import { decodeCheckedLine, encodeLine } from "../journal/journal-file.ts";
-import { constants } from "node:fs";
+import { loadBesideJournal, saveBesideJournal } from "../journal/beside-journal.ts";
 import { isRepostExpired, planRowId, type RowPlan } from "./plan-row.ts";
 
 export interface JournalDigest {
@@ -90,23 +74,6 @@ export function digestPath(journalPath: string): string {
 
 /** 2: the digest is one checksummed line (encodeLine); version 1, plain JSON, is folded again. */
 const DIGEST_VERSION = 2;
-const TAIL_BYTES = 64 * 1024;
-
-interface SavedDigest {
-  v: number;
-  journal: JournalIdentity;
-  digest: JournalDigest;
-}
-
-/** What tells this journal, byte for byte as it is now, from any other state of it. */
-interface JournalIdentity {
-  dev: string;
-  ino: string;
-  size: string;
-  mtimeNs: string;
-  ctimeNs: string;
-  tailSha256: string;
-}
 
 /**
  * Saves the digest of a journal no one is writing to (the caller holds the batch's lock and has
@@ -118,22 +85,7 @@ export function saveDigest(journalPath: string, journal: JournalState): void {
   rmSync(path, { force: true });
   const { digest, resent } = digestJournal(journal, Date.now());
   if (resent > 0) return;
-  const identity = identify(journalPath);
-  if (!identity) return;
-  const temporary = `${path}.writing`;
-  rmSync(temporary, { force: true });
-  const fd = openPrivateFile(
-    temporary,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-  );
-  try {
-    const saved: SavedDigest = { v: DIGEST_VERSION, journal: identity, digest };
-    writeSync(fd, encodeLine(saved)); // checksummed like a journal line: a digest edited or damaged is not read
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
+  saveBesideJournal(path, journalPath, { v: DIGEST_VERSION, digest });
 }
 
 /** saveDigest, for the end of a run: a digest that cannot be saved only makes `status` fold the journal. */
@@ -147,52 +99,7 @@ export function saveDigestIfPossible(journalPath: string, journal: JournalState)
 
 /** The saved digest of the journal at `journalPath`, only if the journal is exactly as it was counted. */
 export function loadDigest(journalPath: string): JournalDigest | undefined {
-  let text: string;
-  try {
-    const fd = openSync(digestPath(journalPath), READ_NO_FOLLOW);
-    try {
-      const size = fstatSync(fd).size;
-      const buffer = Buffer.alloc(size);
-      readSync(fd, buffer, 0, size, 0);
-      text = buffer.toString("utf8");
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined; // none, or unreadable: fold the journal
-  }
-  const saved = decodeCheckedLine(text) as SavedDigest | undefined;
-  if (saved?.v !== DIGEST_VERSION || typeof saved.journal !== "object" || typeof saved.digest !== "object")
-    return undefined;
-  const now = identify(journalPath);
-  if (!now) return undefined;
-  const then = saved.journal;
-  const same = (Object.keys(now) as (keyof JournalIdentity)[]).every((field) => then[field] === now[field]);
-  return same ? saved.digest : undefined;
-}
-
-function identify(journalPath: string): JournalIdentity | undefined {
-  let fd: number;
-  try {
-    fd = openSync(journalPath, READ_NO_FOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stats: BigIntStats = fstatSync(fd, { bigint: true });
-    if (!stats.isFile()) return undefined;
-    const size = Number(stats.size);
-    const tail = Buffer.alloc(Math.min(size, TAIL_BYTES));
-    readSync(fd, tail, 0, tail.length, size - tail.length);
-    return {
-      dev: String(stats.dev),
-      ino: String(stats.ino),
-      size: String(stats.size),
-      mtimeNs: String(stats.mtimeNs),
-      ctimeNs: String(stats.ctimeNs),
-      tailSha256: createHash("sha256").update(tail).digest("hex"),
-    };
-  } finally {
-    closeSync(fd);
-  }
+  const saved = loadBesideJournal(digestPath(journalPath), journalPath)?.header;
+  if (saved?.v !== DIGEST_VERSION || typeof saved.digest !== "object") return undefined;
+  return saved.digest as JournalDigest;
 }

@@ -6,8 +6,8 @@ import type { NewOrder, NewOrderItem } from "../runa/types.ts";
 import type { OrderLine } from "../input/order-line.ts";
 
 /**
- * `metadata` (see order-metadata.ts) traces the order to its batch and rows; it is left out of a
- * row's signature, so the edit check compares only what the row asks Runa to deliver.
+ * `metadata` (see order-metadata.ts) traces the order to its batch and rows; the edit check
+ * (asksFor) leaves it out, comparing only what the row asks Runa to deliver.
  */
 export function orderBody(lines: readonly OrderLine[], metadata?: Record<string, string>): string {
   const first = lines[0];
@@ -43,21 +43,37 @@ function canonicalProducts(products: OrderLine["products"]): OrderLine["products
   }
 }
 
+/** A journaled body, parsed: the edit check reads it once per order, not once per row. */
+export function parseBody(body: string): NewOrder {
+  return JSON.parse(body) as NewOrder;
+}
+
 /**
- * What a row asks of its order, as text: currency, description and its item. Equal signatures
- * mean the row is unchanged since its order was planned, whatever else shares that order. Built
- * the way orderBody builds the row's part of a body, so it equals signaturesInBody's for that row.
+ * Whether the row asks Runa for exactly what `item` of the journaled order asks: the same currency,
+ * description and item, the item built the way orderBody builds it, whatever else shares the order.
+ * Compared value by value rather than as text: every row of a re-run and of `status` is checked.
  */
-export function rowSignature(line: OrderLine): string {
-  return signature(line.currency, line.description, orderItem(line));
+export function asksFor(line: OrderLine, order: NewOrder, item: NewOrderItem | undefined): boolean {
+  return (
+    item !== undefined &&
+    line.currency === order.payment_method.currency &&
+    (line.description ?? "") === (order.description ?? "") &&
+    sameJson(orderItem(line), item)
+  );
 }
 
-/** The signature of every row of a journaled body, in the order of its items: one parse per body. */
-export function signaturesInBody(body: string): string[] {
-  const order = JSON.parse(body) as NewOrder;
-  return order.items.map((item) => signature(order.payment_method.currency, order.description, item));
-}
-
-function signature(currency: string, description: string | undefined, item: NewOrderItem): string {
-  return JSON.stringify([currency, description ?? "", item]);
+/**
+ * Deep equality of JSON values (key order aside): a key with an undefined value counts, so such an
+ * item never equals a parsed one. Written out because util.isDeepStrictEqual takes ~3x as long.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every(
+    (key) =>
+      Object.hasOwn(b, key) && sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }

@@ -8,7 +8,7 @@ import { EXAMPLE_REFERENCE } from "../catalog/template-rows.ts";
 import { JournalRefusal } from "../errors.ts";
 import { openInput, type InputOptions } from "../input/check-rows.ts";
 import { FingerprintIndex, type OrderLine } from "../input/order-line.ts";
-import { rowSignature, signaturesInBody } from "./order-body.ts";
+import { asksFor, parseBody } from "./order-body.ts";
 import { recentCache } from "../recent-cache.ts";
 import { isRepostExpired, mayHavePaid, planRowId, type RowPlan } from "./plan-row.ts";
 import { CostTally, type ChoicesToEstimate, type CurrencyCost } from "../input/cost-tally.ts";
@@ -395,7 +395,7 @@ export function refuseUnsafe(refusals: readonly Refusal[], batchId: string, over
   );
 }
 
-/** Orders whose row signatures are kept at once: rows of one order mostly come together in the file. */
+/** Orders whose parsed bodies are kept at once: rows of one order mostly come together in the file. */
 const EDIT_CHECK_CACHED_ORDERS = 64;
 
 /**
@@ -404,9 +404,12 @@ const EDIT_CHECK_CACHED_ORDERS = 64;
  * its item through an index, not a scan of the order's members.
  */
 export function editCheck(): (line: OrderLine) => (order: OrderState) => boolean {
-  const signaturesOf = recentCache(EDIT_CHECK_CACHED_ORDERS, (order: OrderState) => {
-    const signatures = signaturesInBody(order.body);
-    return new Map(order.rows.map((member, index) => [member.fp, signatures[index]]));
+  const journaled = recentCache(EDIT_CHECK_CACHED_ORDERS, (order: OrderState) => {
+    const body = parseBody(order.body);
+    return { body, items: new Map(order.rows.map((member, index) => [member.fp, body.items[index]])) };
   });
-  return (line) => (order) => signaturesOf(order).get(line.fingerprint) !== rowSignature(line);
+  return (line) => (order) => {
+    const { body, items } = journaled(order);
+    return !asksFor(line, body, items.get(line.fingerprint));
+  };
 }

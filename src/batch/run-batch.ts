@@ -31,6 +31,7 @@ import { orderBody } from "./order-body.ts";
 import { orderMetadata } from "./order-metadata.ts";
 import { editCheck, planBatch, racingRunRefusals, refuseUnsafe, type RunPlan } from "./plan-batch.ts";
 import { saveDigestIfPossible } from "./journal-digest.ts";
+import { saveSnapshotIfPossible } from "../journal/state-snapshot.ts";
 import { planRow } from "./plan-row.ts";
 import { pollOrder } from "./poll-order.ts";
 import { planRekey, rekeyQuestion } from "./rekey.ts";
@@ -274,7 +275,10 @@ export async function runBatch(options: RunOptions, dependencies: RunDependencie
       // the cautious side, and the journal's own failure (a full disk) is what the user must hear.
     }
     journal.close();
-    if (journal.intact) saveDigestIfPossible(paths.journal, journal.state);
+    if (journal.intact) {
+      saveDigestIfPossible(paths.journal, journal.state);
+      saveSnapshotIfPossible(paths.journal, journal.state);
+    }
     lock.release();
   }
 }

@@ -9,6 +9,7 @@ import type { RowPlan } from "../batch/plan-row.ts";
 import { digestJournal, loadDigest, type JournalDigest } from "../batch/journal-digest.ts";
 import { DEFAULT_OUTPUT_DIRECTORY, DEFAULT_REPEAT_WINDOW_DAYS } from "../config.ts";
 import { readJournal } from "../journal/batch-journal.ts";
+import { loadSnapshot } from "../journal/state-snapshot.ts";
 import { JournalState, type OrderState } from "../journal/journal-state.ts";
 import { BatchError, EXIT } from "../errors.ts";
 import { isProduction } from "../report/production-guard.ts";
@@ -74,10 +75,10 @@ async function status(argv: ArgumentsCamelCase<StatusArgs>): Promise<{ text: str
   let expiredKeys = 0;
   // lstat, not existsSync: a link there, even a dangling one, is refused below rather than read as no journal.
   if (isPresent(journalPath)) {
-    // The counts come from the digest the last run left, when the journal is still exactly as it
-    // was counted; else from the journal folded. Planning the file needs the journal folded anyway.
+    // The counts come from the digest the last run left, and the state to plan the file with from
+    // its snapshot, when the journal is still exactly as they were saved; else from the journal folded.
     const saved = loadDigest(journalPath);
-    if (!saved || isFile) journal = readJournal(journalPath);
+    if (!saved || isFile) journal = loadSnapshot(journalPath) ?? readJournal(journalPath);
     const { digest, expired } = saved ? { digest: saved, expired: [] } : digestJournal(journal, Date.now());
     lines.push(`  journal: ${journalPath}${digest.createdAt ? ` (started ${digest.createdAt})` : ""}`);
     const last = digest.lastRun;

@@ -198,7 +198,7 @@ export class BatchJournal {
 }
 
 /** The journal file as the state's source: records remember their lines, which are read back by path. */
-function journalSource(path: string): RecordSource {
+export function journalSource(path: string): RecordSource {
   return { positionOf: linePosition, recordAt: (at) => recordAt<JournalRecord>(path, at) };
 }
 

@@ -51,6 +51,34 @@ export interface OrderState {
   rekeyed?: boolean;
 }
 
+/** Where an order's lines are in the journal: its "order" record, and its "settled" one once settled. */
+type OrderLines = { order?: LinePosition; settled?: LinePosition };
+
+/**
+ * A JournalState as data (see toSnapshot): its orders without what stays on disk, and its per-row
+ * typed arrays as they are, so state-snapshot.ts can save it and read it back whole.
+ */
+export interface StateSnapshot {
+  data: {
+    batchId?: string | undefined;
+    createdAt?: string | undefined;
+    runs: { input: RunInput; at: string }[];
+    released: string[];
+    /** In journal order; `fields` are an OrderState's own values (body, rows and payouts stay on disk). */
+    orders: { fields: Record<string, unknown>; lines: OrderLines }[];
+    earlierOrders: [string, string[]][];
+    replaced: string[];
+    otherFingerprints: [string, number][];
+  };
+  arrays: {
+    words: Uint32Array<ArrayBuffer>;
+    slots: Int32Array<ArrayBuffer>;
+    orderOfRow: Int32Array<ArrayBuffer>;
+    placeOfRow: Uint32Array<ArrayBuffer>;
+    generationOfRow: Uint32Array<ArrayBuffer>;
+  };
+}
+
 export class JournalState {
   readonly orders = new Map<string, OrderState>();
   /**
@@ -58,7 +86,7 @@ export class JournalState {
    * one) as an index into #orderList, its place among that order's rows, and its key generation.
    * A million rows take ~60 MB of typed arrays instead of an object and a Map entry each.
    */
-  readonly #rowIndex = new RowIndex();
+  #rowIndex = new RowIndex();
   #orderOfRow = new Int32Array(INITIAL_ROWS);
   #placeOfRow = new Uint32Array(INITIAL_ROWS);
   #generationOfRow = new Uint32Array(INITIAL_ROWS);
@@ -76,6 +104,8 @@ export class JournalState {
   readonly released = new Set<string>();
   readonly #source: RecordSource | undefined;
   readonly #readBack: ((at: LinePosition) => JournalRecord) | undefined;
+  /** Where each order's fields kept on disk are read back from (for toSnapshot). */
+  readonly #lines = new Map<OrderState, OrderLines>();
 
   constructor(source?: RecordSource) {
     this.#source = source;
@@ -85,6 +115,75 @@ export class JournalState {
   static from(records: Iterable<JournalRecord>, source?: RecordSource): JournalState {
     const state = new JournalState(source);
     for (const record of records) state.apply(record);
+    return state;
+  }
+
+  /**
+   * The state as data, for a snapshot saved beside its journal: what fromSnapshot needs to be this
+   * state again. Undefined unless every body, member list and payout list stays on disk (a state
+   * read from its journal file), so a snapshot never holds a body or a redemption link.
+   */
+  toSnapshot(): StateSnapshot | undefined {
+    const orders: StateSnapshot["data"]["orders"] = [];
+    for (const order of this.#orderList) {
+      const fields: Record<string, unknown> = {};
+      for (const [field, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(order)))
+        if ("value" in descriptor) fields[field] = descriptor.value; // getters (see #keepOnDisk) are not read
+      const lines = this.#lines.get(order);
+      if (!lines?.order || "body" in fields || "rows" in fields || "payouts" in fields) return undefined;
+      orders.push({ fields, lines });
+    }
+    const size = this.#rowIndex.size;
+    const { words, slots, others } = this.#rowIndex.toSnapshot();
+    return {
+      data: {
+        batchId: this.batchId,
+        createdAt: this.createdAt,
+        runs: this.runs,
+        released: [...this.released],
+        orders,
+        earlierOrders: [...this.#earlierOrders],
+        replaced: [...this.#replaced],
+        otherFingerprints: others,
+      },
+      arrays: {
+        words,
+        slots,
+        orderOfRow: this.#orderOfRow.subarray(0, size),
+        placeOfRow: this.#placeOfRow.subarray(0, size),
+        generationOfRow: this.#generationOfRow.subarray(0, size),
+      },
+    };
+  }
+
+  /** The state toSnapshot described, reading what stays on disk from `source`; throws on data that cannot be one. */
+  static fromSnapshot(snapshot: StateSnapshot, source: RecordSource): JournalState {
+    const { data, arrays } = snapshot;
+    const state = new JournalState(source);
+    if (data.batchId !== undefined) state.batchId = data.batchId;
+    if (data.createdAt !== undefined) state.createdAt = data.createdAt;
+    state.runs.push(...data.runs);
+    for (const fp of data.released) state.released.add(fp);
+    for (const { fields, lines } of data.orders) {
+      const order = { ...fields } as unknown as OrderState;
+      if (!lines.order) throw new Error(`no journal line for order ${order.key}`);
+      state.#readFromLine(order, "body", "order", lines.order);
+      state.#readFromLine(order, "rows", "order", lines.order);
+      if (lines.settled) state.#readFromLine(order, "payouts", "settled", lines.settled);
+      state.orders.set(order.key, order);
+      state.#orderList.push(order);
+    }
+    state.#rowIndex = RowIndex.fromSnapshot({ ...arrays, others: data.otherFingerprints });
+    const size = state.#rowIndex.size;
+    if ([arrays.orderOfRow, arrays.placeOfRow, arrays.generationOfRow].some((array) => array.length !== size))
+      throw new Error("row arrays of another size than the row index");
+    if (arrays.orderOfRow.some((order) => order < 0 || order >= state.#orderList.length))
+      throw new Error("a row of an order the snapshot does not hold");
+    state.#orderOfRow = grown(arrays.orderOfRow, size);
+    state.#placeOfRow = grown(arrays.placeOfRow, size);
+    state.#generationOfRow = grown(arrays.generationOfRow, size);
+    for (const [fp, keys] of data.earlierOrders) state.#earlierOrders.set(fp, keys);
+    for (const fp of data.replaced) state.#replaced.add(fp);
     return state;
   }
 
@@ -245,9 +344,14 @@ export class JournalState {
     record: Extract<JournalRecord, { type: "order" | "settled" }>,
   ): void {
     const at = this.#source?.positionOf(record);
-    if (!at || !this.#readBack) return;
+    if (at) this.#readFromLine(order, field, record.type, at);
+  }
+
+  #readFromLine(order: OrderState, field: "body" | "rows" | "payouts", type: keyof OrderLines, at: LinePosition): void {
+    if (!this.#readBack) return;
     const readBack = this.#readBack;
-    const { type, key } = record;
+    const key = order.key;
+    this.#lines.set(order, { ...this.#lines.get(order), [type]: at });
     Object.defineProperty(order, field, {
       enumerable: true,
       configurable: true,
@@ -307,7 +411,7 @@ export class JournalRow {
 
 /** A copy of `array` with room for index `needed` (doubling). */
 function grown<T extends Int32Array | Uint32Array>(array: T, needed: number): T {
-  let length = array.length;
+  let length = Math.max(array.length, INITIAL_ROWS);
   while (length <= needed) length *= 2;
   const copy = new (array.constructor as new (length: number) => T)(length);
   copy.set(array);

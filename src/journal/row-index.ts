@@ -16,6 +16,12 @@ const HEX_VALUE = Int8Array.from({ length: 128 }, (_, code) =>
 /** Each byte as two hex digits. */
 const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
+export interface RowIndexSnapshot {
+  words: Uint32Array<ArrayBuffer>;
+  slots: Int32Array<ArrayBuffer>;
+  others: [string, number][];
+}
+
 export class RowIndex {
   /** Per entry, its fingerprint's eight words (zeros for an entry kept in #others). */
   #words = new Uint32Array(INITIAL_ENTRIES * WORDS);
@@ -37,6 +43,34 @@ export class RowIndex {
   /** Bytes held by the typed arrays (for tests and the benchmark). */
   get bytes(): number {
     return this.#words.byteLength + this.#slots.byteLength;
+  }
+
+  /**
+   * The table as data, for a snapshot of the journal's state (state-snapshot.ts): taken as it is,
+   * so reading it back hashes nothing.
+   */
+  toSnapshot(): RowIndexSnapshot {
+    return { words: this.#words.subarray(0, this.#size * WORDS), slots: this.#slots, others: [...this.#others] };
+  }
+
+  /** The index toSnapshot described; throws if the data cannot be such a table. */
+  static fromSnapshot(snapshot: RowIndexSnapshot): RowIndex {
+    const { words, slots, others } = snapshot;
+    const size = words.length / WORDS;
+    const slotCount = slots.length;
+    if (!Number.isInteger(size) || slotCount < size * 2 || slotCount < 2 || (slotCount & (slotCount - 1)) !== 0)
+      throw new Error("not a row index");
+    const index = new RowIndex();
+    index.#words = new Uint32Array(Math.max(words.length, INITIAL_ENTRIES * WORDS));
+    index.#words.set(words);
+    index.#slots = slots;
+    index.#mask = slotCount - 1;
+    index.#size = size;
+    for (const [fingerprint, entry] of others) {
+      index.#others.set(fingerprint, entry);
+      index.#otherNames.set(entry, fingerprint);
+    }
+    return index;
   }
 
   /** The entry of `fingerprint`, or -1. */
