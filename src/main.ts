@@ -10,9 +10,19 @@ quietOnClosedPipe(process.stderr);
 /** RUNA_BATCH_DEBUG=1: after the one-line message, the error's code, stack and causes. */
 const debug = Boolean(process.env.RUNA_BATCH_DEBUG);
 
-try {
-  await (await buildCli(process.argv.slice(2))).parseAsync();
-} catch (error) {
+// No top-level await: the bundle bin/runa-batch.js runs is CommonJS, which has none.
+void main();
+
+async function main(): Promise<void> {
+  try {
+    await (await buildCli(process.argv.slice(2))).parseAsync();
+  } catch (error) {
+    report(error);
+  }
+}
+
+/** Maps any error to one line on stderr and an exit code (plus detail under RUNA_BATCH_DEBUG). */
+function report(error: unknown): void {
   if (error instanceof BatchError) {
     process.stderr.write(`runa-batch: ${error.message}\n`);
     process.exitCode = error.exitCode;

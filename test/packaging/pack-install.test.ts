@@ -29,7 +29,8 @@ describe("the packed package", () => {
     expect(shipped).toEqual(
       expect.arrayContaining([
         "bin/runa-batch.js",
-        "dist/main.js",
+        "dist/runa-batch.cjs",
+        "dist/runa-batch.cjs.cache",
         "fixtures/catalog.json",
         "LICENSE",
         "README.md",
