@@ -44,14 +44,17 @@ const lazyDependencies = {
     const standIns = new Set(Object.values(LAZY).map((file) => join(ROOT, "scripts", file)));
     bundler.onResolve({ filter: new RegExp(`^(${Object.keys(LAZY).join("|")})$`) }, async (args) => {
       if (standIns.has(args.importer) || args.pluginData === LOOKUP) return undefined;
-      // The stand-in loads the copy it resolves to; a second copy elsewhere would be silently replaced.
+      // The stand-in loads the copy it resolves to. Where the importer has another copy (e.g. node_modules
+      // installed before package.json's overrides), it gets that copy itself, loaded as it always was.
       const standIn = join(ROOT, "scripts", LAZY[args.path]);
       const [wanted, loaded] = await Promise.all([
         bundler.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: LOOKUP }),
         bundler.resolve(args.path, { kind: "require-call", resolveDir: dirname(standIn), pluginData: LOOKUP }),
       ]);
-      if (wanted.path !== loaded.path)
-        return { errors: [{ text: `${args.importer} needs ${wanted.path}, the stand-in loads ${loaded.path}` }] };
+      if (wanted.path !== loaded.path) {
+        const text = `${args.importer} has its own ${args.path}, loaded at start; \`npm install\` dedupes it`;
+        return { path: wanted.path, warnings: [{ text }] };
+      }
       return { path: standIn };
     });
   },
