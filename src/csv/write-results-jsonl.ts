@@ -2,7 +2,7 @@
 // input order, its keys the results CSV's columns in the same order. Values are written verbatim: a
 // JSON string is never run as a formula, so the CSV's guarding apostrophe would only alter the data.
 import { Readable } from "node:stream";
-import { inputColumns, RESULT_COLUMNS, type ResultLine } from "./write-results.ts";
+import { inChunks, inputColumns, RESULT_COLUMNS, type ResultLine } from "./write-results.ts";
 import { writeFileAtomically } from "./safe-file.ts";
 
 export async function writeResultsJsonl(
@@ -11,20 +11,15 @@ export async function writeResultsJsonl(
   lines: AsyncIterable<ResultLine>,
 ): Promise<void> {
   const kept = inputColumns(header);
-  const keys = distinctKeys(kept).concat(RESULT_COLUMNS);
-  const objects = Readable.from(
-    (async function* () {
-      for await (const { values, result } of lines) {
-        const cells = [
-          ...kept.map(({ index }) => values[index] ?? ""),
-          ...RESULT_COLUMNS.map((column) => result[column]),
-        ];
-        // Built by hand: an object would move keys that look like numbers ("2024") to the front.
-        yield `{${keys.map((key, at) => `${JSON.stringify(key)}:${JSON.stringify(cells[at])}`).join(",")}}\n`;
-      }
-    })(),
-  );
-  await writeFileAtomically(path, objects);
+  const keys = distinctKeys(kept)
+    .concat(RESULT_COLUMNS)
+    .map((key) => JSON.stringify(key));
+  const objects = inChunks(lines, "", ({ values, result }) => {
+    const cells = [...kept.map(({ index }) => values[index] ?? ""), ...RESULT_COLUMNS.map((column) => result[column])];
+    // Built by hand: an object would move keys that look like numbers ("2024") to the front.
+    return `{${keys.map((key, at) => `${key}:${JSON.stringify(cells[at])}`).join(",")}}\n`;
+  });
+  await writeFileAtomically(path, Readable.from(objects));
 }
 
 /**

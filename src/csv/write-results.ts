@@ -1,7 +1,7 @@
 // The results CSV: one line per input data row, in input order: the input columns untouched, then
 // what happened to the row.
 import { Readable } from "node:stream";
-import { csvWriter, type CsvFormat } from "./csv-format.ts";
+import { csvLine, UTF8_BOM, type CsvFormat } from "./csv-format.ts";
 import { neutraliseFormula, writeFileAtomically } from "./safe-file.ts";
 
 export const RESULT_COLUMNS = [
@@ -64,15 +64,37 @@ export async function writeResults(
   format: CsvFormat,
 ): Promise<void> {
   const kept = inputColumns(header);
-  const rows = Readable.from(
-    (async function* () {
-      yield [...kept.map(({ name }) => name), ...RESULT_COLUMNS].map(neutraliseFormula); // a header is a cell too
-      for await (const { values, result } of lines) {
-        yield [...kept.map(({ index }) => values[index] ?? ""), ...RESULT_COLUMNS.map((column) => result[column])].map(
-          neutraliseFormula,
-        );
-      }
-    })(),
-  );
-  await writeFileAtomically(path, rows, csvWriter(format));
+  const line = csvLine(format.delimiter);
+  const first = line([...kept.map(({ name }) => name), ...RESULT_COLUMNS].map(neutraliseFormula)); // a header is a cell too
+  const cells: string[] = [];
+  const text = inChunks(lines, format.bom ? UTF8_BOM + first : first, ({ values, result }) => {
+    cells.length = 0;
+    for (const { index } of kept) cells.push(neutraliseFormula(values[index] ?? ""));
+    for (const column of RESULT_COLUMNS) cells.push(neutraliseFormula(result[column]));
+    return line(cells);
+  });
+  await writeFileAtomically(path, Readable.from(text));
+}
+
+/** Characters handed to the file at once: a write per ~64 KB, not a stream object per row. */
+const CHUNK_CHARS = 1 << 16;
+
+/**
+ * `first`, then each line's text, in chunks of about CHUNK_CHARS. A line that fails ends the
+ * iteration with its error: writeFileAtomically then leaves no file, as with a stream per row.
+ */
+export async function* inChunks(
+  lines: AsyncIterable<ResultLine>,
+  first: string,
+  text: (line: ResultLine) => string,
+): AsyncGenerator<string> {
+  let chunk = first;
+  for await (const line of lines) {
+    chunk += text(line);
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk !== "") yield chunk;
 }
