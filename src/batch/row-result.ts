@@ -1,5 +1,5 @@
 // What the results file says about one input row, from the validation result and the journal.
-import type { JournalState, OrderState } from "../journal/journal-state.ts";
+import type { OrderState } from "../journal/journal-state.ts";
 import type { ResultFields } from "../csv/write-results.ts";
 import type { CheckedRow } from "../input/check-rows.ts";
 import { idempotencyKey } from "./idempotency-key.ts";
@@ -14,10 +14,14 @@ const payoutsByRow = recentCache(64, (payouts: readonly RowPayout[]) => {
   return index;
 });
 
-/** `interrupted`: the run was stopped (SIGINT/SIGTERM), so polling ended early, not at the poll timeout. */
+/**
+ * `orders`: the row's orders as the journal has them (JournalState.ordersOfRow: oldest first, the
+ * latest last; none for an invalid row). `interrupted`: the run was stopped (SIGINT/SIGTERM), so
+ * polling ended early, not at the poll timeout.
+ */
 export function rowResult(
   checked: CheckedRow,
-  journal: JournalState,
+  orders: readonly OrderState[],
   batchId: string,
   interrupted = false,
 ): ResultFields {
@@ -43,7 +47,7 @@ export function rowResult(
     return result;
   }
   const fingerprint = checked.result.order.fingerprint;
-  const order = journal.orderOfRow(fingerprint);
+  const order = orders.at(-1);
   if (!order) {
     result.idempotency_key = idempotencyKey(batchId, fingerprint, 0);
     result.error_message = "not sent: the run stopped before this row; re-run to send it";
@@ -51,7 +55,7 @@ export function rowResult(
   }
   result.idempotency_key = order.key;
   result.order_id = order.orderId ?? "";
-  result.superseded_order_ids = supersededOrders(journal.ordersOfRow(fingerprint).slice(0, -1));
+  if (orders.length > 1) result.superseded_order_ids = supersededOrders(orders.slice(0, -1));
   switch (order.phase) {
     case "planned":
       result.error_message = "not sent: the run stopped before this row; re-run to send it";

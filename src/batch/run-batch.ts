@@ -20,7 +20,7 @@ import { batchStateFiles } from "../journal/state-directory.ts";
 import type { RunaClient } from "../runa/client.ts";
 import type { ResultLine, RowStatus } from "../csv/write-results.ts";
 import { ensurePrivateDirectory, refuseUnsafeTarget } from "../csv/safe-file.ts";
-import { decimal, toMoneyText, type Decimal } from "../money.ts";
+import { centsToText, decimal, toCents, toMoneyText, type Decimal } from "../money.ts";
 import { openInput, type InputOptions } from "../input/check-rows.ts";
 import type { ChoicesToEstimate, CurrencyCost } from "../input/cost-tally.ts";
 import { continuationRefusal } from "./batch-identity.ts";
@@ -471,26 +471,26 @@ async function writeBatchResults(
   interrupted: boolean,
   writer: ResultsWriter,
 ) {
-  const totals = new Map<string, { rows: number; face: Decimal; price: Decimal }>();
+  const totals = new Map<string, { rows: number; faceCents: bigint; price: Decimal }>();
   const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
   const accounted = new Set<OrderState>();
   const { header, delimiter, rows } = await openInput(options.file, options.input);
   async function* lines(): AsyncGenerator<ResultLine> {
     for await (const checked of rows) {
-      const result = rowResult(checked, journal.state, options.batchId, interrupted);
-      if (checked.result.ok)
-        for (const order of journal.state.ordersOfRow(checked.result.order.fingerprint)) accounted.add(order);
-      if ((result.status === "FAILED" || result.status === "REJECTED") && checked.result.ok) {
-        const order = journal.state.orderOfRow(checked.result.order.fingerprint);
-        if (order && order.size > 1) lostOrders.set(order.key, { status: result.status, rows: order.size });
-      }
+      // One look-up per row: its orders, oldest first, serve the result, the accounting and the totals.
+      const orders = checked.result.ok ? journal.state.ordersOfRow(checked.result.order.fingerprint) : [];
+      const result = rowResult(checked, orders, options.batchId, interrupted);
+      for (const order of orders) accounted.add(order);
+      const order = orders.at(-1);
+      if ((result.status === "FAILED" || result.status === "REJECTED") && order && order.size > 1)
+        lostOrders.set(order.key, { status: result.status, rows: order.size });
       if (result.status === "COMPLETED" && checked.result.ok) {
         const { currency, amount } = checked.result.order;
-        const total = totals.get(currency) ?? { rows: 0, face: decimal(0), price: decimal(0) };
+        let total = totals.get(currency);
+        if (!total) totals.set(currency, (total = { rows: 0, faceCents: 0n, price: decimal(0) }));
         total.rows += 1;
-        total.face = total.face.plus(amount);
+        total.faceCents += toCents(amount); // canonical two places (OrderLine.amount): exact, no object per row
         if (result.price) total.price = total.price.plus(result.price);
-        totals.set(currency, total);
       }
       yield { values: checked.values, result };
     }
@@ -499,7 +499,7 @@ async function writeBatchResults(
   const completed = [...totals].map(([currency, total]) => ({
     currency,
     rows: total.rows,
-    faceValue: toMoneyText(total.face),
+    faceValue: centsToText(total.faceCents),
     price: toMoneyText(total.price),
   }));
   const lost = [...lostOrders.values()];

@@ -297,8 +297,11 @@ export class JournalState {
   ordersOfRow(fingerprint: string): OrderState[] {
     const entry = this.#rowIndex.find(fingerprint);
     if (entry === -1) return [];
-    const latest = this.#orderList[this.#orderOfRow[entry]!]!.key;
-    return [...(this.#earlierOrders.get(fingerprint) ?? []), latest].flatMap((key) => this.orders.get(key) ?? []);
+    const latest = this.orders.get(this.#orderList[this.#orderOfRow[entry]!]!.key);
+    const earlier = this.#earlierOrders.get(fingerprint);
+    // Most rows have one order: asked for every row of a results pass, so no arrays beyond the answer.
+    if (earlier === undefined) return latest ? [latest] : [];
+    return [...earlier.flatMap((key) => this.orders.get(key) ?? []), ...(latest ? [latest] : [])];
   }
 
   /**
