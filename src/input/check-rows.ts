@@ -11,7 +11,7 @@ import { InputFileError } from "../errors.ts";
 import { parseAmount, toCents } from "../money.ts";
 import type { DistributionMethod, ProductSelection } from "../runa/types.ts";
 import {
-  contentIdentity,
+  CheckedOrderLine,
   fingerprint,
   FingerprintIndex,
   type FingerprintFields,
@@ -232,10 +232,7 @@ function identify(
     }
     rowFingerprint = occurrenceFingerprint(base, earlier.occurrence);
   }
-  const order = checked.order as OrderLine;
-  order.fingerprint = rowFingerprint;
-  order.contentId = contentIdentity(checked.fields);
-  return order;
+  return new CheckedOrderLine(checked.order, rowFingerprint, checked.fields);
 }
 
 /**

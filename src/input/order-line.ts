@@ -96,6 +96,41 @@ export function contentIdentity(fields: FingerprintFields): string {
   return sha256Hex(text).slice(0, 16);
 }
 
+/**
+ * A valid row's OrderLine whose content identity is hashed when first read. Only planning a new row
+ * reads it (the ledger's key across batches): validation, a re-run's planning and the results pass
+ * check every row without it, one sha256 a row saved on each.
+ */
+export class CheckedOrderLine implements OrderLine {
+  readonly amount: string;
+  readonly currency: string;
+  readonly products: ProductSelection;
+  readonly distribution: DistributionMethod;
+  readonly country: string;
+  readonly fingerprint: string;
+  // Own properties only when the row has them, as on the plain object this replaced.
+  declare readonly description?: string;
+  declare readonly reference?: string;
+  readonly #fields: FingerprintFields;
+  #contentId: string | undefined;
+
+  constructor(line: Omit<OrderLine, "fingerprint" | "contentId">, fingerprint: string, fields: FingerprintFields) {
+    this.amount = line.amount;
+    this.currency = line.currency;
+    this.products = line.products;
+    this.distribution = line.distribution;
+    this.country = line.country;
+    this.fingerprint = fingerprint;
+    if (line.description !== undefined) (this as { description?: string }).description = line.description;
+    if (line.reference !== undefined) (this as { reference?: string }).reference = line.reference;
+    this.#fields = fields;
+  }
+
+  get contentId(): string {
+    return (this.#contentId ??= contentIdentity(this.#fields));
+  }
+}
+
 export function sha256Hex(text: string): string {
   // One-shot hash (Node >= 20.12): no Hash object per row.
   return hash("sha256", text, "hex");
