@@ -60,28 +60,6 @@ const lazyDependencies = {
   },
 };
 
-// @sindresorhus/is (got's argument checks) builds two Intl.ListFormat as it loads, used by one error
-// message: starting ICU for them costs ~15 ms. In the bundle each is built when that message is.
-const TOP_LEVEL_LIST_FORMAT = /^const (\w+) = new Intl\.ListFormat\(([^;]*)\);$/gm;
-/** @type {import("esbuild").Plugin} */
-const lazyListFormats = {
-  name: "lazy-list-formats",
-  setup(bundler) {
-    bundler.onLoad({ filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, (args) => {
-      const text = readFileSync(args.path, "utf8");
-      const contents = text.replace(
-        TOP_LEVEL_LIST_FORMAT,
-        "const $1 = { format: (list) => new Intl.ListFormat($2).format(list) };",
-      );
-      const found = text.match(TOP_LEVEL_LIST_FORMAT)?.length ?? 0;
-      if (found === 2) return { contents };
-      return {
-        warnings: [{ text: `expected 2 top-level Intl.ListFormat in ${args.path}, found ${found}: left as is` }],
-      };
-    });
-  },
-};
-
 rmSync(CACHE, { force: true }); // never leave a cache beside a bundle it was not made from
 const { metafile } = await build({
   entryPoints: [join(ROOT, "src", "main.ts")],
@@ -100,7 +78,7 @@ const { metafile } = await build({
   banner: {
     js: 'const __sourceTreeUrl = (path) => require("node:url").pathToFileURL(require("node:path").join(__dirname, path)).href;',
   },
-  plugins: [lazyListFormats, sourceTreeUrls, lazyDependencies],
+  plugins: [sourceTreeUrls, lazyDependencies],
   metafile: true,
 });
 // Which modules the bundle holds (test/cli/lazy-imports.test.ts reads it; the package does not ship it).
