@@ -1,6 +1,6 @@
 // Where a run's results go: one line per input data row, in input order, written by a ResultsWriter
 // that counts what it writes, so the summary never reads the file back. One writer per format.
-import { writeResults, type ResultLine, type RowStatus } from "../csv/write-results.ts";
+import { batchesOf, writeResults, type ResultLine, type ResultLines, type RowStatus } from "../csv/write-results.ts";
 import { writeResultsJsonl } from "../csv/write-results-jsonl.ts";
 import { STUCK_KEY } from "./plan-row.ts";
 
@@ -33,7 +33,7 @@ export interface ResultsWriter {
   write(
     path: string,
     input: { header: readonly string[]; delimiter: string },
-    lines: AsyncIterable<ResultLine>,
+    lines: ResultLines,
   ): Promise<ResultCounts>;
 }
 
@@ -63,10 +63,10 @@ export class ResultTally {
   };
   readonly #problems = new Map<string, ProblemGroup>();
 
-  async *count(lines: AsyncIterable<ResultLine>): AsyncGenerator<ResultLine> {
-    for await (const line of lines) {
-      this.add(line.result);
-      yield line;
+  async *count(lines: ResultLines): AsyncGenerator<readonly ResultLine[]> {
+    for await (const batch of batchesOf(lines)) {
+      for (const line of batch) this.add(line.result);
+      yield batch;
     }
   }
 

@@ -21,7 +21,7 @@ import type { RunaClient } from "../runa/client.ts";
 import type { ResultLine, RowStatus } from "../csv/write-results.ts";
 import { ensurePrivateDirectory, refuseUnsafeTarget } from "../csv/safe-file.ts";
 import { centsToText, decimal, toCents, toMoneyText, type Decimal } from "../money.ts";
-import { openInput, type InputOptions } from "../input/check-rows.ts";
+import { openInput, type CheckedRow, type InputOptions } from "../input/check-rows.ts";
 import type { ChoicesToEstimate, CurrencyCost } from "../input/cost-tally.ts";
 import { continuationRefusal } from "./batch-identity.ts";
 import { OrderGrouper, type PendingRow } from "./group-rows.ts";
@@ -474,26 +474,28 @@ async function writeBatchResults(
   const totals = new Map<string, { rows: number; faceCents: bigint; price: Decimal }>();
   const lostOrders = new Map<string, { status: "FAILED" | "REJECTED"; rows: number }>();
   const accounted = new Set<OrderState>();
-  const { header, delimiter, rows } = await openInput(options.file, options.input);
-  async function* lines(): AsyncGenerator<ResultLine> {
-    for await (const checked of rows) {
-      // One look-up per row: its orders, oldest first, serve the result, the accounting and the totals.
-      const orders = checked.result.ok ? journal.state.ordersOfRow(checked.result.order.fingerprint) : [];
-      const result = rowResult(checked, orders, options.batchId, interrupted);
-      for (const order of orders) accounted.add(order);
-      const order = orders.at(-1);
-      if ((result.status === "FAILED" || result.status === "REJECTED") && order && order.size > 1)
-        lostOrders.set(order.key, { status: result.status, rows: order.size });
-      if (result.status === "COMPLETED" && checked.result.ok) {
-        const { currency, amount } = checked.result.order;
-        let total = totals.get(currency);
-        if (!total) totals.set(currency, (total = { rows: 0, faceCents: 0n, price: decimal(0) }));
-        total.rows += 1;
-        total.faceCents += toCents(amount); // canonical two places (OrderLine.amount): exact, no object per row
-        if (result.price) total.price = total.price.plus(result.price);
-      }
-      yield { values: checked.values, result };
+  const { header, delimiter, batches } = await openInput(options.file, options.input);
+  const resultOf = (checked: CheckedRow): ResultLine => {
+    // One look-up per row: its orders, oldest first, serve the result, the accounting and the totals.
+    const orders = checked.result.ok ? journal.state.ordersOfRow(checked.result.order.fingerprint) : [];
+    const result = rowResult(checked, orders, options.batchId, interrupted);
+    for (const order of orders) accounted.add(order);
+    const order = orders.at(-1);
+    if ((result.status === "FAILED" || result.status === "REJECTED") && order && order.size > 1)
+      lostOrders.set(order.key, { status: result.status, rows: order.size });
+    if (result.status === "COMPLETED" && checked.result.ok) {
+      const { currency, amount } = checked.result.order;
+      let total = totals.get(currency);
+      if (!total) totals.set(currency, (total = { rows: 0, faceCents: 0n, price: decimal(0) }));
+      total.rows += 1;
+      total.faceCents += toCents(amount); // canonical two places (OrderLine.amount): exact, no object per row
+      if (result.price) total.price = total.price.plus(result.price);
     }
+    return { values: checked.values, result };
+  };
+  // A batch of rows at a time: one await per read of the file, not several per row.
+  async function* lines(): AsyncGenerator<ResultLine[]> {
+    for await (const batch of batches) yield batch.map(resultOf);
   }
   const { statuses, problems } = await writer.write(options.resultsFile, { header, delimiter }, lines());
   const completed = [...totals].map(([currency, total]) => ({

@@ -2,14 +2,10 @@
 // input order, its keys the results CSV's columns in the same order. Values are written verbatim: a
 // JSON string is never run as a formula, so the CSV's guarding apostrophe would only alter the data.
 import { Readable } from "node:stream";
-import { inChunks, inputColumns, RESULT_COLUMNS, type ResultLine } from "./write-results.ts";
+import { inChunks, inputColumns, RESULT_COLUMNS, type ResultLines } from "./write-results.ts";
 import { writeFileAtomically } from "./safe-file.ts";
 
-export async function writeResultsJsonl(
-  path: string,
-  header: readonly string[],
-  lines: AsyncIterable<ResultLine>,
-): Promise<void> {
+export async function writeResultsJsonl(path: string, header: readonly string[], lines: ResultLines): Promise<void> {
   const kept = inputColumns(header);
   const keys = distinctKeys(kept)
     .concat(RESULT_COLUMNS)

@@ -30,6 +30,15 @@ export interface ResultLine {
   result: ResultFields;
 }
 
+/** Result lines one at a time, or a batch at a time (a run's results pass: one await per batch, not per row). */
+export type ResultLines = AsyncIterable<ResultLine> | AsyncIterable<readonly ResultLine[]>;
+
+/** `lines` as batches, whichever way they come. */
+export async function* batchesOf(lines: ResultLines): AsyncGenerator<readonly ResultLine[]> {
+  for await (const item of lines as AsyncIterable<ResultLine | readonly ResultLine[]>)
+    yield "result" in item ? [item] : item;
+}
+
 /**
  * The input columns and the names they are written under. A column named like a result column is
  * the user's own data (their `Status`, their `Price`): it is kept, renamed `input_<name>`. Only a
@@ -60,7 +69,7 @@ function freeName(wanted: string, taken: Set<string>): string {
 export async function writeResults(
   path: string,
   header: readonly string[],
-  lines: AsyncIterable<ResultLine>,
+  lines: ResultLines,
   format: CsvFormat,
 ): Promise<void> {
   const kept = inputColumns(header);
@@ -84,16 +93,18 @@ const CHUNK_CHARS = 1 << 16;
  * iteration with its error: writeFileAtomically then leaves no file, as with a stream per row.
  */
 export async function* inChunks(
-  lines: AsyncIterable<ResultLine>,
+  lines: ResultLines,
   first: string,
   text: (line: ResultLine) => string,
 ): AsyncGenerator<string> {
   let chunk = first;
-  for await (const line of lines) {
-    chunk += text(line);
-    if (chunk.length >= CHUNK_CHARS) {
-      yield chunk;
-      chunk = "";
+  for await (const batch of batchesOf(lines)) {
+    for (const line of batch) {
+      chunk += text(line);
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = "";
+      }
     }
   }
   if (chunk !== "") yield chunk;

@@ -57,7 +57,10 @@ export interface Input {
   header: string[];
   /** The delimiter the file was read with: what it is written back with. */
   delimiter: string;
+  /** The rows in file order. Iterate this or `batches`, once: both read the same stream. */
   rows: AsyncIterable<CheckedRow>;
+  /** The same rows a read's worth at a time (one await per ~64 KB of file, not per row): for passes over every row. */
+  batches: AsyncIterable<CheckedRow[]>;
 }
 
 /** Description limit of POST /order (`description` <= 128 characters). */
@@ -87,19 +90,19 @@ export async function openInput(file: string, options: InputOptions): Promise<In
   if (name === undefined || name === file) return openNamedInput(file, options);
   try {
     const input = await openNamedInput(file, options);
-    return { ...input, rows: { [Symbol.asyncIterator]: () => renamingErrors(input.rows, file, name) } };
+    return {
+      ...input,
+      rows: { [Symbol.asyncIterator]: () => renamingErrors(input.rows, file, name) },
+      batches: { [Symbol.asyncIterator]: () => renamingErrors(input.batches, file, name) },
+    };
   } catch (error) {
     throw renamed(error, file, name);
   }
 }
 
-async function* renamingErrors(
-  rows: AsyncIterable<CheckedRow>,
-  file: string,
-  name: string,
-): AsyncGenerator<CheckedRow> {
+async function* renamingErrors<T>(items: AsyncIterable<T>, file: string, name: string): AsyncGenerator<T> {
   try {
-    yield* rows;
+    yield* items;
   } catch (error) {
     throw renamed(error, file, name);
   }
@@ -118,11 +121,19 @@ async function openNamedInput(file: string, options: InputOptions): Promise<Inpu
     await source.close();
     throw error;
   }
+  const batches = {
+    [Symbol.asyncIterator]: () => checkRecords(file, source.headerLine, source.records, columns, options),
+  };
   return {
     header: source.header,
     delimiter: source.delimiter,
-    rows: { [Symbol.asyncIterator]: () => checkRecords(file, source.headerLine, source.records, columns, options) },
+    batches,
+    rows: { [Symbol.asyncIterator]: () => eachOf(batches) },
   };
+}
+
+async function* eachOf<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
 }
 
 /** "Product Code", " AMOUNT " and "product-code" all name the same column. */
@@ -184,10 +195,11 @@ async function* checkRecords(
   batches: AsyncIterable<RawRecord[]>,
   columns: ColumnMap,
   options: InputOptions,
-): AsyncGenerator<CheckedRow> {
+): AsyncGenerator<CheckedRow[]> {
   const seen = new FingerprintIndex();
   let row = 1;
   for await (const batch of batches) {
+    const checkedRows: CheckedRow[] = [];
     for (const record of batch) {
       row++;
       const values = fitToHeader(record.cells, columns.width);
@@ -195,13 +207,14 @@ async function* checkRecords(
       const checked = checkRow(values, columns, options.catalog, problems);
       const result = checked ? identify(checked, row, seen, options.allowDuplicates, problems) : undefined;
       if (!checked) claimReference(cellOf(values, columns, "reference"), row, seen, problems);
-      yield {
+      checkedRows.push({
         row,
         line: record.line,
         values,
         result: result ? { ok: true, order: result } : { ok: false, problems: problems.list },
-      };
+      });
     }
+    yield checkedRows;
   }
   if (row === 1)
     throw new InputFileError(file, headerLine + 1, undefined, "the file has a header but no rows to order");
