@@ -493,7 +493,7 @@ async function writeBatchResults(
     }
     return { values: checked.values, result };
   };
-  // A batch of rows at a time: one await per read of the file, not several per row.
+  // A batch of rows at a time: one await per few dozen rows, not several per row.
   async function* lines(): AsyncGenerator<ResultLine[]> {
     for await (const batch of batches) yield batch.map(resultOf);
   }

@@ -59,7 +59,7 @@ export interface Input {
   delimiter: string;
   /** The rows in file order. Iterate this or `batches`, once: both read the same stream. */
   rows: AsyncIterable<CheckedRow>;
-  /** The same rows a read's worth at a time (one await per ~64 KB of file, not per row): for passes over every row. */
+  /** The same rows a few dozen at a time (one await per batch, not per row): for passes over every row. */
   batches: AsyncIterable<CheckedRow[]>;
 }
 
@@ -189,6 +189,13 @@ function mapColumns(file: string, header: string[], headerLine: number): ColumnM
   return { index, name, width: header.length };
 }
 
+/**
+ * Rows checked ahead of the consumer: enough that a pass over a million rows awaits rarely, few
+ * enough that they die young. A whole read's worth (~800 rows) outlived young-generation collections
+ * and raised peak RSS by 30-50 MB at 100,000 rows.
+ */
+const CHECKED_BATCH_ROWS = 64;
+
 async function* checkRecords(
   file: string,
   headerLine: number,
@@ -199,7 +206,7 @@ async function* checkRecords(
   const seen = new FingerprintIndex();
   let row = 1;
   for await (const batch of batches) {
-    const checkedRows: CheckedRow[] = [];
+    let checkedRows: CheckedRow[] = [];
     for (const record of batch) {
       row++;
       const values = fitToHeader(record.cells, columns.width);
@@ -213,8 +220,12 @@ async function* checkRecords(
         values,
         result: result ? { ok: true, order: result } : { ok: false, problems: problems.list },
       });
+      if (checkedRows.length === CHECKED_BATCH_ROWS) {
+        yield checkedRows;
+        checkedRows = [];
+      }
     }
-    yield checkedRows;
+    if (checkedRows.length > 0) yield checkedRows;
   }
   if (row === 1)
     throw new InputFileError(file, headerLine + 1, undefined, "the file has a header but no rows to order");
