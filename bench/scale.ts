@@ -184,7 +184,8 @@ for (const rows of SIZES) {
   );
   for (const problem of result.problems) console.log(`  WRONG: ${problem}`);
   if (result.problems.length > 0 || share > TARGETS.rerunShare) met = false;
-  if (rows >= 1_000_000) {
+  // The issue sets these at 1M; a 2M run is there to show it works and grows linearly.
+  if (rows === 1_000_000) {
     if (result.first.peakMb > TARGETS.rssMb || result.rerun.peakMb > TARGETS.rssMb) met = false;
     if (result.statusId.seconds > TARGETS.statusByIdS || result.statusCsv.seconds > result.planningS) met = false;
   }
